@@ -1,0 +1,207 @@
+"""The shared vocabulary of the reconciler: desired campaigns (from specs) and live campaigns
+(from the API) in one normalised shape, so that diffing them is a comparison of like with like.
+
+Everything here is an immutable value. Normalisation happens once, at the edges (the spec
+loader and the client's decoders); the core never has to wonder whether windows are sorted,
+devices are de-duplicated or dates are strings.
+
+Naming: fields use the reconciler's own words; ``Kind`` maps them to the API's wire names
+(``firmwareName`` vs ``softwareName``, ``protocol`` vs ``distributionType``), so one mechanism
+serves v3 firmware and v2 software campaigns.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+SPEC_API_VERSION = "fota.reconciler/v1"
+"""The only spec format version this release reads (the ``apiVersion`` field)."""
+
+
+class Kind(enum.Enum):
+    """The two campaign families the API offers, named after what they upgrade."""
+
+    FIRMWARE = "firmware"  # v3 /campaigns/firmware: one campaignTimeWindowList
+    SOFTWARE = "software"  # v2 /campaigns: download + install windows and after-dates
+
+    @property
+    def api_version(self) -> str:
+        return "v3" if self is Kind.FIRMWARE else "v2"
+
+    @property
+    def package_fields(self) -> tuple[str, str, str, str]:
+        """Wire names of (package name, from, to, protocol) for this kind."""
+        if self is Kind.FIRMWARE:
+            return ("firmwareName", "firmwareFrom", "firmwareTo", "protocol")
+        return ("softwareName", "softwareFrom", "softwareTo", "distributionType")
+
+
+@dataclass(frozen=True, order=True)
+class TimeWindow:
+    """Hours of the day during which devices may upgrade: ``start <= hour < end``.
+
+    Hours are UTC (the API does not state a zone; the reconciler documents UTC as its reading
+    and the emulator uses UTC).
+    """
+
+    start: int  # 0..23
+    end: int  # 1..24
+
+    def to_api(self) -> dict[str, int]:
+        return {"startTime": self.start, "endTime": self.end}
+
+
+Windows = tuple[TimeWindow, ...]
+"""Always sorted and free of duplicates, so equal sets of windows compare equal."""
+
+
+def windows(items: object) -> Windows:
+    """Normalise an iterable of windows (order-insensitive, as the API treats them)."""
+    if not items:
+        return ()
+    assert isinstance(items, (list, tuple, set, frozenset))
+    return tuple(sorted(set(items)))
+
+
+@dataclass(frozen=True)
+class Package:
+    """What a campaign installs. Immutable on a live campaign: changing it means replacement."""
+
+    name: str
+    from_version: str
+    to_version: str
+    protocol: str  # LWM2M | OMA | HTTP (firmware: protocol; software: distributionType)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The mutable part of a campaign: the fields of the dates PUT.
+
+    Firmware campaigns use ``windows``; software campaigns use the download/install pairs.
+    The unused fields stay empty (``()``/``None``) so that one diff covers both kinds.
+    """
+
+    start: date
+    end: date
+    windows: Windows = ()
+    download_after: date | None = None
+    download_windows: Windows = ()
+    install_after: date | None = None
+    install_windows: Windows = ()
+
+
+class OnImmutableChange(enum.Enum):
+    """What the planner may do when a spec changes a field the API cannot change."""
+
+    REFUSE = "refuse"  # safe default: report a refusal naming the rule
+    REPLACE = "replace"  # cancel (or, with allow_abort, abort) the old campaign, create anew
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Per-spec permissions for destructive steps. Every default is the safe choice."""
+
+    on_immutable_change: OnImmutableChange = OnImmutableChange.REFUSE
+    allow_abort: bool = False  # may a *started* campaign be aborted (DELETE after start)?
+    allow_device_removal: bool = True  # may devices dropped from the spec leave the campaign?
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a spec came from, for error messages and plan output (``path:line:col``)."""
+
+    path: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """A desired campaign, as declared in git. Identity: (account, name), or ``campaign_id``."""
+
+    account: str  # ##########-#####, a string with its leading zeros
+    name: str  # becomes campaignName; unique per account
+    kind: Kind
+    package: Package
+    schedule: Schedule
+    devices: frozenset[str]  # 15-digit IMEIs
+    auto_assign_license: bool = False  # firmware only
+    auto_add_devices: bool = False  # firmware only
+    campaign_id: str | None = None  # adopt an existing campaign instead of finding it by name
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    source: Source = field(default_factory=lambda: Source("<memory>", 1, 1))
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.account, self.name)
+
+
+class Phase(enum.Enum):
+    """Where a campaign is in its life, derived from its status and the clock."""
+
+    PENDING = "pending"  # request accepted, not yet queued/scheduled (RequestPending)
+    BEFORE_START = "before_start"  # queued or scheduled, start date not reached
+    RUNNING = "running"  # start date reached, end date not passed
+    ENDED = "ended"  # end date passed (CampaignEnded)
+    FINISHED = "finished"  # cancelled, aborted or failed: terminal, never touched again
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        "CampaignEnded",
+        "CampaignCancelled",
+        "CampaignAborted",
+        "CampaignFailed",
+        "CampaignRequestFailed",
+    }
+)
+"""Statuses after which a campaign is finished: it is never modified nor re-created."""
+
+LISTING_STATUSES = (
+    "CampaignRequestPending",
+    "CampaignRequestFailed",
+    "CampaignRequestQueued",
+    "CampaignCancelled",
+    "CampaignAborted",
+    "CampaignFailed",
+    "CampaignScheduled",
+    "CampaignEnded",
+)
+"""The formal status enum: the campaign listing is queried once per value (API facts 4.1)."""
+
+
+@dataclass(frozen=True)
+class LiveCampaign:
+    """A campaign as the API reports it, normalised into the same shape as a spec.
+
+    ``devices`` maps IMEI -> device status from the device-status report (``UpgradePending``,
+    ``UpgradeSuccess``, ``upgradeFailure``, ...). Status strings are kept verbatim: the API's
+    set is open and unknown values must not crash anything.
+    """
+
+    id: str
+    account: str
+    name: str
+    kind: Kind
+    status: str
+    package: Package
+    schedule: Schedule
+    devices: Mapping[str, str]
+    auto_assign_license: bool | None = None  # None where the API did not report it
+    auto_add_devices: bool | None = None
+    make: str | None = None
+    model: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.account, self.name)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
