@@ -1,1 +1,55 @@
-"""(being built: see docs/ARCHITECTURE.md)"""
+"""The ThingSpace Software Management API client and the live-state reader.
+
+Public surface (everything else is private and may change)::
+
+    with ThingSpaceClient(base_url, Credentials(...), concurrency=8) as client:
+        state = read_live(client, specs)        # LiveState(now, matches)
+        client.create_campaign(account, Kind.FIRMWARE, body)
+
+Errors are ``reconciler.errors.UserError`` subclasses: ``ApiError`` (refused; has ``status``,
+``error_code``, ``error_message``), ``NotFoundError``, ``AuthError``, ``TransportError`` (no
+answer) and ``AmbiguousWriteError`` (a POST/DELETE may or may not have happened).
+"""
+
+from reconciler.client._client import DEVICE_CHUNK, ThingSpaceClient
+from reconciler.client._concurrency import map_concurrently
+from reconciler.client._credentials import Credentials
+from reconciler.client._errors import (
+    AmbiguousWriteError,
+    ApiError,
+    AuthError,
+    NotFoundError,
+    PagingError,
+    ThingSpaceError,
+    TransportError,
+)
+from reconciler.client._retry import RetryPolicy
+from reconciler.client.live import (
+    CampaignRef,
+    LiveState,
+    find_campaigns,
+    list_account_campaigns,
+    load_campaign,
+    read_live,
+)
+
+__all__ = [
+    "DEVICE_CHUNK",
+    "AmbiguousWriteError",
+    "ApiError",
+    "AuthError",
+    "CampaignRef",
+    "Credentials",
+    "LiveState",
+    "NotFoundError",
+    "PagingError",
+    "RetryPolicy",
+    "ThingSpaceClient",
+    "ThingSpaceError",
+    "TransportError",
+    "find_campaigns",
+    "list_account_campaigns",
+    "load_campaign",
+    "map_concurrently",
+    "read_live",
+]

@@ -1,0 +1,258 @@
+"""Reading live state: which live campaign is each spec's, and what does it look like now.
+
+This is the I/O edge the planner stands on, so identity is decided here, without local state:
+
+- a spec that pins ``campaignId`` is that campaign (a missing one is an error, never a
+  reason to create a new campaign);
+- otherwise the spec's name is looked up in the campaign listing. The API lists by status
+  only, so each (account, kind) is listed once per status in ``LISTING_STATUSES``, however
+  many specs share it;
+- two live, non-terminal campaigns with the spec's name cannot be told apart: that is an
+  error asking to pin ``campaignId``;
+- if only finished (terminal) campaigns carry the name, the most recent is returned, so the
+  planner sees the spec as done and never re-creates it.
+
+Campaign fields come from GET campaign (listing items lack the auto flags); devices come from
+the paged device-status report, and only for campaigns that are still alive. Campaigns are read
+concurrently, bounded by the client's ``concurrency``.
+
+Limitation (from the API): a campaign whose status is outside the formal enum (e.g. an
+example's ``CampaignPreScheduled``) appears in no listing, so it can only be found by pinning
+its ``campaignId``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from reconciler.client._client import ThingSpaceClient
+from reconciler.client._errors import NotFoundError, TransportError
+from reconciler.errors import Problem, ProblemsFound
+from reconciler.model import (
+    LISTING_STATUSES,
+    TERMINAL_STATUSES,
+    CampaignSpec,
+    Kind,
+    LiveCampaign,
+)
+from reconciler.wire import WireError, decode_campaign
+
+JsonObject = dict[str, Any]
+Progress = Callable[[int], None]
+"""Called with the number of devices just read (one call per report page, from any thread)."""
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the planner plans against: the server's clock and each spec's live campaign."""
+
+    now: datetime
+    matches: Mapping[tuple[str, str], LiveCampaign | None]
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    """Where a spec's live campaign is; ``body`` is its GET answer when already fetched."""
+
+    account: str
+    kind: Kind
+    id: str
+    status: str
+    body: JsonObject | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+def read_live(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    *,
+    progress: Progress | None = None,
+) -> LiveState:
+    """The live campaign (or ``None``) of every spec, plus the server's "now".
+
+    Raises ``ProblemsFound`` naming every spec whose identity is unclear (ambiguous name,
+    pinned id that does not exist), all at once.
+    """
+    refs = find_campaigns(client, specs)
+    found = [(key, ref) for key, ref in refs.items() if ref is not None]
+
+    def load(item: tuple[tuple[str, str], CampaignRef]) -> LiveCampaign:
+        return load_campaign(client, item[1], progress=progress)
+
+    loaded = client.map_concurrently(load, found)
+    matches: dict[tuple[str, str], LiveCampaign | None] = dict.fromkeys(refs)
+    for (key, _), live in zip(found, loaded, strict=True):
+        matches[key] = live
+    # Taken last: a later "now" is the conservative one (things have started, windows closed).
+    return LiveState(now=client.server_now(), matches=MappingProxyType(matches))
+
+
+def find_campaigns(
+    client: ThingSpaceClient, specs: Sequence[CampaignSpec]
+) -> dict[tuple[str, str], CampaignRef | None]:
+    """Identity only: which live campaign each spec refers to (see the module docstring)."""
+    pinned = [spec for spec in specs if spec.campaign_id]
+    by_name = [spec for spec in specs if not spec.campaign_id]
+    problems: list[Problem] = []
+    refs: dict[tuple[str, str], CampaignRef | None] = {}
+
+    def get_pinned(spec: CampaignSpec) -> JsonObject | None:
+        assert spec.campaign_id is not None
+        try:
+            return client.get_campaign(spec.account, spec.kind, spec.campaign_id)
+        except NotFoundError:
+            return None
+
+    for spec, body in zip(pinned, client.map_concurrently(get_pinned, pinned), strict=True):
+        assert spec.campaign_id is not None
+        if body is None:
+            problems.append(
+                _problem(
+                    spec,
+                    f"campaignId {spec.campaign_id} does not exist in account {spec.account} "
+                    f"({spec.kind.value} campaigns); fix the id, or remove campaignId to find "
+                    "or create the campaign by name",
+                )
+            )
+            continue
+        refs[spec.key] = CampaignRef(
+            spec.account, spec.kind, spec.campaign_id, str(body.get("status") or ""), body
+        )
+
+    listings = _list_groups(client, {(spec.account, spec.kind) for spec in by_name})
+    for spec in by_name:
+        candidates = listings[(spec.account, spec.kind)].get(spec.name, [])
+        ref, problem = _choose(spec, candidates)
+        if problem is not None:
+            problems.append(problem)
+        refs[spec.key] = ref
+    if problems:
+        raise ProblemsFound(problems)
+    return {spec.key: refs.get(spec.key) for spec in specs}
+
+
+def load_campaign(
+    client: ThingSpaceClient, ref: CampaignRef, *, progress: Progress | None = None
+) -> LiveCampaign:
+    """GET the campaign (unless already fetched) and, if it is alive, its device report."""
+    body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
+    status = str(body.get("status") or ref.status)
+    devices: dict[str, str] = {}
+    if status not in TERMINAL_STATUSES:
+        for page in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
+            items = page.get("deviceList") or []
+            for item in items:
+                if isinstance(item, dict) and item.get("deviceId") is not None:
+                    devices[str(item["deviceId"])] = str(item.get("status") or "")
+            if progress is not None:
+                progress(len(items))
+    return _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, devices)
+
+
+def list_account_campaigns(
+    client: ThingSpaceClient, account: str, kind: Kind
+) -> list[LiveCampaign]:
+    """Every campaign of the account (all listed statuses), metadata only: devices are empty.
+
+    For prune: finding live campaigns that no spec declares. Sorted by (name, id).
+    """
+    names = _list_groups(client, {(account, kind)})[(account, kind)]
+    out = [
+        _decode(kind, {"accountName": account, **item}, None)
+        for items in names.values()
+        for item in items
+    ]
+    return sorted(out, key=lambda c: (c.name, c.id))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _list_groups(
+    client: ThingSpaceClient, groups: set[tuple[str, Kind]]
+) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
+    """One paged listing per (account, kind, status), all concurrently; items indexed by name.
+
+    A campaign that changes status between two queries can show up twice: items are
+    de-duplicated by id, keeping the later-listed one (statuses are queried in lifecycle order).
+    """
+    tasks = [
+        (account, kind, status)
+        for account, kind in sorted(groups, key=lambda g: (g[0], g[1].value))
+        for status in LISTING_STATUSES
+    ]
+
+    def fetch(task: tuple[str, Kind, str]) -> list[JsonObject]:
+        account, kind, status = task
+        items = []
+        for item in client.list_campaigns(account, kind, status):
+            if item.get("id") is None:
+                continue
+            items.append({**item, "status": item.get("status") or status})
+        return items
+
+    by_id: dict[tuple[str, Kind], dict[str, JsonObject]] = defaultdict(dict)
+    for (account, kind, _), items in zip(tasks, client.map_concurrently(fetch, tasks), strict=True):
+        for item in items:
+            by_id[(account, kind)][str(item["id"])] = item
+    out: dict[tuple[str, Kind], dict[str, list[JsonObject]]] = {}
+    for group in groups:
+        names: dict[str, list[JsonObject]] = defaultdict(list)
+        for item in by_id[group].values():
+            names[str(item.get("campaignName") or "")].append(item)
+        out[group] = dict(names)
+    return out
+
+
+def _choose(
+    spec: CampaignSpec, candidates: list[JsonObject]
+) -> tuple[CampaignRef | None, Problem | None]:
+    alive = [c for c in candidates if str(c.get("status")) not in TERMINAL_STATUSES]
+    if len(alive) > 1:
+        listed = ", ".join(
+            f"{c['id']} ({c.get('status')}, {c.get('startDate')}..{c.get('endDate')})"
+            for c in sorted(alive, key=lambda c: str(c["id"]))
+        )
+        return None, _problem(
+            spec,
+            f"{len(alive)} live {spec.kind.value} campaigns in account {spec.account} are named "
+            f"{spec.name!r}: {listed}; pin the right one with campaignId",
+        )
+    if alive:
+        chosen = alive[0]
+    elif candidates:
+        # Only finished campaigns: the most recent one says "this spec is done".
+        chosen = max(
+            candidates,
+            key=lambda c: (
+                str(c.get("startDate") or ""),
+                str(c.get("endDate") or ""),
+                str(c["id"]),
+            ),
+        )
+    else:
+        return None, None
+    ref = CampaignRef(spec.account, spec.kind, str(chosen["id"]), str(chosen.get("status")))
+    return ref, None
+
+
+def _problem(spec: CampaignSpec, message: str) -> Problem:
+    return Problem(spec.source.path, spec.source.line, spec.source.col, message)
+
+
+def _decode(kind: Kind, body: JsonObject, devices: dict[str, str] | None) -> LiveCampaign:
+    try:
+        return decode_campaign(kind, body, devices)
+    except WireError as exc:
+        raise TransportError(
+            f"ThingSpace sent an unreadable campaign {body.get('id')} in account "
+            f"{body.get('accountName')}: {exc}"
+        ) from None
