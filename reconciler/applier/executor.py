@@ -1,0 +1,466 @@
+"""Executes campaign work: campaigns concurrently (bounded), each campaign's steps in order.
+
+Why each rule here exists:
+
+- A campaign's steps stop at the first step that did not succeed: a replacement must never
+  create the new campaign when cancelling the old one failed (two live campaigns of one name),
+  and a half-applied campaign is simply re-planned next time.
+- One campaign's failure never stops another's: each runs in its own task and every outcome is
+  reported.
+- No duplicates, ever: a create whose outcome is unknown (``AmbiguousWriteError``: timeout,
+  reset, 5xx after the request may have been processed) is followed by a lookup by name before
+  anything is sent again; a campaign found there is adopted as the one we created.
+- An ambiguous DELETE is resolved by reading the campaign back.
+- A cancel is re-checked against the API's clock right before it is sent: a DELETE after the
+  start date aborts instead of cancelling, so a cancel planned before midnight and executed
+  after it would abort a running campaign without ``--allow-abort``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from reconciler.applier.journal import Journal
+from reconciler.applier.steps import (
+    CampaignResult,
+    CampaignWork,
+    Outcome,
+    Step,
+    StepKind,
+    StepResult,
+)
+from reconciler.errors import UserError
+from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, Kind
+
+PENDING_STATUSES = frozenset(
+    {
+        "CampaignRequestPending",
+        "RequestPending",
+        "CampaignRequestQueued",
+        "CampaignQueued",
+        "Queued",
+        "CampaignPreScheduled",
+    }
+)
+"""Statuses of a created campaign that has not been scheduled (or failed) yet."""
+
+FAILED_STATUSES = frozenset({"CampaignRequestFailed", "CampaignFailed"})
+
+CANCEL_MARGIN = timedelta(minutes=10)
+"""A cancel is refused this close to the start instant: the DELETE could land after it."""
+
+
+class Writer(Protocol):
+    """The client methods the applier calls (``reconciler.client.ThingSpaceClient``)."""
+
+    def create_campaign(self, account: str, kind: Kind, body: dict[str, Any]) -> Any: ...
+
+    def update_schedule(
+        self, account: str, kind: Kind, campaign_id: str, body: dict[str, Any]
+    ) -> Any: ...
+
+    def change_devices(
+        self,
+        account: str,
+        kind: Kind,
+        campaign_id: str,
+        op: Literal["append", "remove"],
+        imeis: list[str],
+    ) -> Any: ...
+
+    def delete_campaign(self, account: str, kind: Kind, campaign_id: str) -> Any: ...
+
+    def get_campaign(self, account: str, kind: Kind, campaign_id: str) -> Any: ...
+
+    def list_campaigns(self, account: str, kind: Kind, status: str) -> Iterator[Any]: ...
+
+    def server_now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    allow_abort: bool = False
+    wait: bool = False
+    concurrency: int = 8
+    sleep: Callable[[float], None] = time.sleep
+    wait_polls: int = 20
+    wait_base: float = 1.0
+    wait_cap: float = 30.0
+    create_attempts: int = 3
+    delete_attempts: int = 3
+    shown_device_failures: int = 10
+
+
+def _ambiguous_error() -> type[Exception]:
+    """The client's ambiguous-write error type (imported lazily: client is an edge module)."""
+    from reconciler.client import AmbiguousWriteError
+
+    return AmbiguousWriteError
+
+
+def _not_found_error() -> type[Exception]:
+    from reconciler.client import NotFoundError
+
+    return NotFoundError
+
+
+def execute(
+    works: Sequence[CampaignWork],
+    writer: Writer,
+    options: ExecOptions,
+    journal: Journal | None = None,
+) -> list[CampaignResult]:
+    """Run every campaign's steps; results in the order of ``works``."""
+    if not works:
+        return []
+    runner = _Runner(writer, options, journal)
+    workers = max(1, min(options.concurrency, len(works)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fota-apply") as pool:
+        return list(pool.map(runner.run_campaign, works))
+
+
+def _str(payload: Any, key: str) -> str | None:
+    if isinstance(payload, Mapping):
+        value = payload.get(key)
+        return None if value is None else str(value)
+    return None
+
+
+class _Runner:
+    def __init__(self, writer: Writer, options: ExecOptions, journal: Journal | None) -> None:
+        self.writer = writer
+        self.options = options
+        self.journal = journal
+        self.ambiguous = _ambiguous_error()
+
+    def _log(self, event: str, **fields: Any) -> None:
+        if self.journal is not None:
+            self.journal.record(event, **fields)
+
+    def run_campaign(self, work: CampaignWork) -> CampaignResult:
+        results: list[StepResult] = []
+        blocker: str | None = None
+        for step in work.steps:
+            if blocker is not None:
+                results.append(StepResult(step, Outcome.SKIPPED, f"not attempted: {blocker}"))
+                continue
+            result = self._run_step(work, step)
+            results.append(result)
+            self._log(
+                "outcome",
+                campaign=work.label,
+                action=step.kind.value,
+                outcome=result.outcome.value,
+                detail=result.detail,
+                campaign_id=result.campaign_id,
+            )
+            if result.outcome in (Outcome.FAILED, Outcome.REFUSED):
+                blocker = f"the {step.kind.value} before it did not succeed"
+        return CampaignResult(work, tuple(results))
+
+    def _run_step(self, work: CampaignWork, step: Step) -> StepResult:
+        try:
+            if step.kind is StepKind.CREATE:
+                return self._create(work, step)
+            if step.kind in (StepKind.CANCEL, StepKind.ABORT):
+                return self._delete(step)
+            if step.kind is StepKind.UPDATE_SCHEDULE:
+                return self._update(step)
+            return self._devices(step)
+        except UserError as exc:
+            self._log("error", campaign=work.label, action=step.kind.value, error=exc.message)
+            return StepResult(step, Outcome.FAILED, exc.message, step.campaign_id)
+        except Exception as exc:  # a bug must not hide the other campaigns' outcomes
+            message = f"internal error ({type(exc).__name__}): {exc}"
+            self._log("error", campaign=work.label, action=step.kind.value, error=message)
+            return StepResult(step, Outcome.FAILED, message, step.campaign_id)
+
+    def _request(self, step: Step, **extra: Any) -> None:
+        method, path = step.request_line()
+        self._log(
+            "request",
+            campaign=f"{step.account}/{step.name}",
+            action=step.kind.value,
+            method=method,
+            path=path,
+            body=step.body,
+            **extra,
+        )
+
+    def _response(self, step: Step, response: Any, **extra: Any) -> None:
+        self._log(
+            "response",
+            campaign=f"{step.account}/{step.name}",
+            action=step.kind.value,
+            response=response,
+            **extra,
+        )
+
+    # --- create ---------------------------------------------------------------------------
+
+    def _create(self, work: CampaignWork, step: Step) -> StepResult:
+        assert step.body is not None
+        response: Any = None
+        adopted = False
+        for attempt in range(1, self.options.create_attempts + 1):
+            self._request(step, attempt=attempt)
+            try:
+                response = self.writer.create_campaign(
+                    step.account, step.campaign_kind, dict(step.body)
+                )
+            except self.ambiguous as exc:
+                self._log(
+                    "ambiguous",
+                    campaign=work.label,
+                    action="create",
+                    error=str(exc),
+                    attempt=attempt,
+                )
+                found = self._find_by_name(work, step)
+                self._log("lookup", campaign=work.label, found=_str(found, "id"))
+                if found is not None:
+                    response, adopted = found, True
+                    break
+                continue
+            self._response(step, response)
+            break
+        else:
+            return StepResult(
+                step,
+                Outcome.FAILED,
+                f"create: the outcome of {self.options.create_attempts} attempts is unknown "
+                "and no campaign of this name was found; run apply again (it looks campaigns "
+                "up by name, so it cannot create a duplicate)",
+            )
+        campaign_id = _str(response, "id")
+        status = _str(response, "status") or "?"
+        how = "found after an unanswered create" if adopted else "created"
+        if campaign_id is None:
+            return StepResult(step, Outcome.FAILED, "create: the API answered without an id")
+        if not self.options.wait:
+            return StepResult(
+                step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
+            )
+        return self._wait(step, campaign_id, status, how)
+
+    def _find_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
+        """A campaign of this name that was not there at plan time: the one we created."""
+        for status in LISTING_STATUSES:
+            for item in self.writer.list_campaigns(step.account, step.campaign_kind, status):
+                if not isinstance(item, Mapping):
+                    continue
+                if item.get("campaignName") == step.name and str(item.get("id")) not in (
+                    work.known_ids
+                ):
+                    return item
+        return None
+
+    def _wait(self, step: Step, campaign_id: str, status: str, how: str) -> StepResult:
+        delay = self.options.wait_base
+        payload: Any = None
+        for _ in range(self.options.wait_polls):
+            if status not in PENDING_STATUSES:
+                break
+            self.options.sleep(delay)
+            delay = min(self.options.wait_cap, delay * 2)
+            payload = self.writer.get_campaign(step.account, step.campaign_kind, campaign_id)
+            status = _str(payload, "status") or "?"
+        if status in FAILED_STATUSES:
+            reason = _reason(payload)
+            return StepResult(
+                step,
+                Outcome.FAILED,
+                f"{how}: id {campaign_id}, then {status}" + (f": {reason}" if reason else ""),
+                campaign_id,
+                status,
+            )
+        if status in PENDING_STATUSES:
+            return StepResult(
+                step,
+                Outcome.FAILED,
+                f"{how}: id {campaign_id}, still {status} after {self.options.wait_polls} "
+                "polls; follow it with `fota status`",
+                campaign_id,
+                status,
+            )
+        return StepResult(
+            step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
+        )
+
+    # --- cancel / abort ---------------------------------------------------------------------
+
+    def _delete(self, step: Step) -> StepResult:
+        assert step.campaign_id is not None
+        if step.kind is StepKind.ABORT and not self.options.allow_abort:
+            return StepResult(
+                step,
+                Outcome.REFUSED,
+                "abort needs --allow-abort: the campaign has started and some devices may "
+                "already be upgrading; not executed",
+                step.campaign_id,
+            )
+        current = self.writer.get_campaign(step.account, step.campaign_kind, step.campaign_id)
+        status = _str(current, "status") or "?"
+        if status in TERMINAL_STATUSES:
+            return _delete_result(step, status, "already")
+        if step.kind is StepKind.CANCEL:
+            started = _start_instant(current)
+            now = self.writer.server_now()
+            if started is not None and now >= started - CANCEL_MARGIN:
+                return StepResult(
+                    step,
+                    Outcome.REFUSED,
+                    f"cancel: the campaign starts at {started.isoformat()} and the API's clock "
+                    f"says {now.isoformat(timespec='seconds')}; a DELETE now could abort it. "
+                    "Plan again (aborting needs the spec's allow_abort and --allow-abort)",
+                    step.campaign_id,
+                    status,
+                )
+        for attempt in range(1, self.options.delete_attempts + 1):
+            self._request(step, attempt=attempt)
+            try:
+                response = self.writer.delete_campaign(
+                    step.account, step.campaign_kind, step.campaign_id
+                )
+            except self.ambiguous as exc:
+                self._log("ambiguous", action=step.kind.value, error=str(exc), attempt=attempt)
+                current = self.writer.get_campaign(
+                    step.account, step.campaign_kind, step.campaign_id
+                )
+                status = _str(current, "status") or "?"
+                self._log("lookup", action=step.kind.value, status=status)
+                if status in TERMINAL_STATUSES:
+                    return _delete_result(step, status, "confirmed")
+                continue
+            self._response(step, response)
+            with contextlib.suppress(Exception):
+                current = self.writer.get_campaign(
+                    step.account, step.campaign_kind, step.campaign_id
+                )
+                status = _str(current, "status") or status
+            return _delete_result(step, status, "done")
+        return StepResult(
+            step,
+            Outcome.FAILED,
+            f"{step.kind.value}: the outcome of {self.options.delete_attempts} attempts is "
+            "unknown and the campaign is still live; run apply again",
+            step.campaign_id,
+            status,
+        )
+
+    # --- schedule and devices ---------------------------------------------------------------
+
+    def _update(self, step: Step) -> StepResult:
+        assert step.campaign_id is not None and step.body is not None
+        self._request(step)
+        response = self.writer.update_schedule(
+            step.account, step.campaign_kind, step.campaign_id, dict(step.body)
+        )
+        self._response(step, response)
+        status = _str(response, "status")
+        return StepResult(
+            step,
+            Outcome.OK,
+            "schedule updated" + (f" ({status})" if status else ""),
+            step.campaign_id,
+            status,
+        )
+
+    def _devices(self, step: Step) -> StepResult:
+        assert step.campaign_id is not None and step.body is not None
+        op: Literal["append", "remove"] = (
+            "append" if step.kind is StepKind.ADD_DEVICES else "remove"
+        )
+        imeis = [str(i) for i in step.body.get("deviceList") or ()]
+        self._request(step)
+        response = self.writer.change_devices(
+            step.account, step.campaign_kind, step.campaign_id, op, imeis
+        )
+        self._response(step, response)
+        failures = list(_device_failures(response))
+        verb = "added" if op == "append" else "removed"
+        if not failures:
+            items = response.get("deviceList") if isinstance(response, Mapping) else None
+            if items:
+                return StepResult(step, Outcome.OK, f"{len(imeis)} {verb}", step.campaign_id)
+            request_id = _str(response, "requestId")
+            note = f" (request {request_id}; the API reports no per-device results)"
+            return StepResult(
+                step,
+                Outcome.OK,
+                f"{len(imeis)} {verb}" + (note if request_id else ""),
+                step.campaign_id,
+            )
+        shown = tuple(failures[: self.options.shown_device_failures])
+        listed = ", ".join(f"{imei} ({reason})" for imei, reason in shown)
+        more = len(failures) - len(shown)
+        return StepResult(
+            step,
+            Outcome.PARTIAL,
+            f"{len(imeis) - len(failures)} {verb}, {len(failures)} failed: {listed}"
+            + (f" and {more} more" if more else "")
+            + "; the failed ones are planned again next time",
+            step.campaign_id,
+            failed_devices=shown,
+            failed_device_count=len(failures),
+        )
+
+
+def _delete_result(step: Step, status: str, how: str) -> StepResult:
+    expected = "CampaignCancelled" if step.kind is StepKind.CANCEL else "CampaignAborted"
+    if status == expected or (how == "already" and status in TERMINAL_STATUSES):
+        word = "cancelled" if step.kind is StepKind.CANCEL else "aborted"
+        prefix = {"already": "already finished", "confirmed": f"{word} (confirmed by lookup)"}
+        return StepResult(
+            step, Outcome.OK, f"{prefix.get(how, word)} ({status})", step.campaign_id, status
+        )
+    return StepResult(
+        step,
+        Outcome.FAILED,
+        f"{step.kind.value}: the API accepted the DELETE but the campaign is {status}, "
+        f"not {expected}",
+        step.campaign_id,
+        status,
+    )
+
+
+def _succeeded(status: str) -> bool:
+    lowered = status.lower()
+    return lowered.endswith("succeed") or lowered.endswith("success") or lowered == "succeeded"
+
+
+def _device_failures(response: Any) -> Iterable[tuple[str, str]]:
+    items = response.get("deviceList") if isinstance(response, Mapping) else None
+    for item in items or ():
+        if not isinstance(item, Mapping):
+            continue
+        status = str(item.get("status") or "")
+        if not _succeeded(status):
+            reason = item.get("Reason") or item.get("reason") or item.get("resultReason") or status
+            yield (str(item.get("deviceId")), str(reason or "unknown"))
+
+
+def _reason(payload: Any) -> str | None:
+    if not isinstance(payload, Mapping):
+        return None
+    for key in ("statusReason", "failureReason", "reason", "resultReason", "errorMessage"):
+        if payload.get(key):
+            return str(payload[key])
+    return None
+
+
+def _start_instant(payload: Any) -> datetime | None:
+    raw = _str(payload, "startDate")
+    if raw is None:
+        return None
+    try:
+        day = date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

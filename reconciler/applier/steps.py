@@ -1,0 +1,109 @@
+"""What the applier executes: write steps grouped per campaign, and what became of each.
+
+Why a model of its own instead of executing planner actions directly: the executor only needs
+"which write, on which campaign, with which body", and keeping that small makes the executor
+testable on its own and independent of how the planner groups or renders its actions. The
+adapter from a :class:`reconciler.planner.Plan` lives in :mod:`reconciler.applier.from_plan`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.model import Kind
+
+
+class StepKind(enum.Enum):
+    CREATE = "create"
+    UPDATE_SCHEDULE = "update_schedule"
+    ADD_DEVICES = "add_devices"
+    REMOVE_DEVICES = "remove_devices"
+    CANCEL = "cancel"
+    ABORT = "abort"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write. ``campaign_id`` is None only for a create (the API assigns the id)."""
+
+    kind: StepKind
+    account: str
+    campaign_kind: Kind
+    name: str
+    campaign_id: str | None
+    body: Mapping[str, Any] | None = None
+
+    def request_line(self) -> tuple[str, str]:
+        """(method, path) this step sends, for the journal and the output."""
+        acc, cid = self.account, self.campaign_id or ""
+        if self.campaign_kind is Kind.FIRMWARE:
+            base, write = "/api/fota/v3/campaigns", "/api/fota/v3/campaigns/firmware"
+        else:
+            base = write = "/api/fota/v2/campaigns"
+        if self.kind is StepKind.CREATE:
+            return ("POST", f"{write}/{acc}")
+        if self.kind is StepKind.UPDATE_SCHEDULE:
+            return ("PUT", f"{write}/{acc}/{cid}/dates")
+        if self.kind in (StepKind.ADD_DEVICES, StepKind.REMOVE_DEVICES):
+            return ("PUT", f"{write}/{acc}/{cid}")
+        return ("DELETE", f"{base}/{acc}/{cid}")
+
+    def describe(self) -> str:
+        if self.kind is StepKind.CREATE:
+            return "create"
+        if self.kind in (StepKind.ADD_DEVICES, StepKind.REMOVE_DEVICES) and self.body:
+            count = len(self.body.get("deviceList") or ())
+            return f"{self.kind.value} ({count} device{'s' if count != 1 else ''})"
+        return f"{self.kind.value} {self.campaign_id}"
+
+
+@dataclass(frozen=True)
+class CampaignWork:
+    """The ordered writes for one campaign (a replacement is cancel|abort, then create)."""
+
+    account: str
+    name: str
+    steps: tuple[Step, ...]
+    known_ids: frozenset[str] = frozenset()
+    """Ids of campaigns with this name that existed at plan time (a replaced campaign): never
+    mistaken for the one a create made when an ambiguous create is looked up by name."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.account}/{self.name}"
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    PARTIAL = "partial"  # device change where some devices failed
+    REFUSED = "refused"  # not executed: a rule or a missing flag forbids it
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not executed because an earlier step of the campaign did not succeed
+
+    @property
+    def success(self) -> bool:
+        return self is Outcome.OK
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    outcome: Outcome
+    detail: str
+    campaign_id: str | None = None
+    status: str | None = None  # the campaign status the API reported, when it did
+    failed_devices: tuple[tuple[str, str], ...] = ()  # first N (imei, reason)
+    failed_device_count: int = 0
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    work: CampaignWork
+    results: tuple[StepResult, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.outcome.success for r in self.results)
