@@ -1,0 +1,87 @@
+"""``fota validate PATH...``: check specs locally, in pre-commit and in CI, all problems at once.
+
+Three outputs over the same findings: ``text`` for people (``path:line:col: message`` lines on
+stderr, summary on stdout), ``json`` for tools, ``github`` for workflow annotations on the
+pull request's diff. Exit status 1 on any problem, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from reconciler.errors import Problem, ProblemsFound
+from reconciler.spec import collect
+
+
+def _summary(files: int, campaigns: int, devices: int) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+    return (
+        f"ok: {plural(files, 'file')}, {plural(campaigns, 'campaign')}, "
+        f"{plural(devices, 'device')}"
+    )
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    """GitHub workflow-command escaping (``%``, CR, LF; also ``:`` and ``,`` in properties)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotation(problem: Problem) -> str:
+    """One ``::error`` workflow command for ``problem``."""
+    return (
+        f"::error file={_github_escape(problem.path, prop=True)},line={problem.line},"
+        f"col={problem.col}::{_github_escape(problem.message)}"
+    )
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines; json: one document on stdout; github: annotations.",
+)
+def validate(paths: tuple[str, ...], output: str) -> int:
+    """Validate campaign specs: files, or directories walked for *.yaml and *.yml.
+
+    Every problem of every file is reported, each as path:line:col: message. Exit status 1
+    when there is any problem, 0 when every spec is valid.
+    """
+    report = collect(list(paths))
+    problems = sorted(report.problems)
+    campaigns = len(report.specs)
+    if output == "json":
+        document = {
+            "ok": not problems,
+            "problems": [
+                {"path": p.path, "line": p.line, "col": p.col, "message": p.message}
+                for p in problems
+            ],
+            "files": report.files,
+            "campaigns": campaigns,
+            "devices": report.devices,
+        }
+        click.echo(json.dumps(document, indent=2))
+        return 1 if problems else 0
+    if output == "github":
+        for problem in problems:
+            click.echo(github_annotation(problem))
+        if problems:
+            click.echo(f"error: {len(problems)} problem(s) found", err=True)
+            return 1
+        click.echo(_summary(report.files, campaigns, report.devices))
+        return 0
+    if problems:
+        raise ProblemsFound(problems)
+    click.echo(_summary(report.files, campaigns, report.devices))
+    return 0

@@ -1,0 +1,351 @@
+"""Safe, bounded YAML reading that keeps every node's position.
+
+Why not ``yaml.safe_load``: it resolves scalars with YAML 1.1 rules (``yes``/``no``/``on``/``off``
+become booleans, ``2027-03-01`` becomes a ``datetime.date``, ``0402196254`` loses its zero
+silently), it accepts duplicate keys (the last one wins without a word), it throws away line
+numbers, and it will happily expand a "billion laughs" alias bomb into memory.
+
+So this module composes the node graph (with libyaml when available) using a YAML 1.2
+core-schema resolver, then converts nodes to plain Python values itself:
+
+- scalars: ``null``/``~``/empty -> None; ``true``/``false`` (three spellings each) -> bool;
+  decimal, ``0o`` and ``0x`` integers -> int; decimal floats, ``.inf``, ``.nan`` -> float;
+  everything else, including dates and ``yes``/``no``, stays a string;
+- explicit tags are limited to the core schema (``!!str``, ``!!int``, ``!!float``, ``!!bool``,
+  ``!!null``, ``!!map``, ``!!seq``); any other tag is a problem, never code execution;
+- mapping keys must be unique strings;
+- aliases are allowed, but the *expanded* size of each document is counted on the composed graph
+  with memoisation (shared nodes are counted once per reference, without traversing them
+  again) before anything is constructed, so an alias bomb is refused in time and memory
+  proportional to the file, and recursive aliases are refused;
+- every value and every mapping key gets a mark, addressed by its path from the document root
+  (a tuple of keys and indexes, the same path jsonschema reports), for ``path:line:col``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from reconciler.errors import Problem
+
+MAX_EXPANDED_NODES = 10_000
+"""How many nodes aliases may add to a document beyond the nodes written out in the file.
+
+A legitimate spec uses an alias or two (the same windows for download and install); an alias
+bomb multiplies. Anything beyond this is refused before it is expanded."""
+
+Path = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT_RE = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+class _CoreResolver(BaseResolver):
+    """Implicit tags per the YAML 1.2 core schema, nothing else."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                if _NULL_RE.match(value):
+                    return _NULL
+                if _BOOL_RE.match(value):
+                    return _BOOL
+                if _INT_RE.match(value):
+                    return _INT
+                if _FLOAT_RE.match(value):
+                    return _FLOAT
+            return _STR
+        if kind is SequenceNode:
+            return _SEQ
+        return _MAP
+
+
+class _PyLoader(Reader, Scanner, Parser, Composer, _CoreResolver):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+_Loader: Any = _PyLoader
+if yaml.__with_libyaml__:  # the C parser composes ~10x faster; resolution stays ours
+    _CParser: Any = getattr(yaml.cyaml, "CParser")  # noqa: B009 - not in the type stubs
+
+    class _CLoader(_CParser, _CoreResolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _CoreResolver.__init__(self)
+
+    _Loader = _CLoader
+
+
+@dataclass(frozen=True)
+class Mark:
+    """1-based line and column, as editors and ``path:line:col`` count them."""
+
+    line: int
+    col: int
+
+
+@dataclass
+class Document:
+    """One YAML document of a file, converted to plain values, with marks by path."""
+
+    data: Any
+    start: Mark
+    marks: dict[Path, Mark] = field(default_factory=dict)
+    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    raw: dict[Path, str] = field(default_factory=dict)  # source text of non-string scalars
+
+    def mark(self, path: Path) -> Mark:
+        """The mark of the node at ``path``, or of its nearest ancestor that has one."""
+        while path:
+            found = self.marks.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.marks.get((), self.start)
+
+    def key_mark(self, path: Path) -> Mark:
+        """The mark of the key that holds ``path`` (falls back to the value's mark)."""
+        return self.key_marks.get(path) or self.mark(path)
+
+
+class YamlProblem(Exception):
+    """A problem that stops the reading of one document (or the whole file)."""
+
+    def __init__(self, mark: Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+def _mark(node: Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def decode(data: bytes, path: str) -> str | Problem:
+    """UTF-8 (a BOM is tolerated) or a problem naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return Problem(
+            path,
+            line,
+            col,
+            f"file is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+        )
+
+
+def _count(root: Node) -> None:
+    """Refuse recursive aliases and documents whose expansion exceeds the bound.
+
+    ``expanded`` counts every reference to a shared node with its whole subtree (what a
+    traversal would visit); ``unique`` counts nodes once. Both use memoisation by node id, so
+    this costs time proportional to the composed graph, not to its expansion.
+    """
+    sizes: dict[int, int] = {}
+    unique: set[int] = set()
+    # Iterative post-order walk: deep nesting must not overflow Python's stack.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        ident = id(node)
+        if done:
+            active.discard(ident)
+            total = 1
+            for child in _children(node):
+                total += sizes[id(child)]
+            sizes[ident] = total
+            if total > len(unique) + MAX_EXPANDED_NODES:
+                raise YamlProblem(
+                    _mark(node),
+                    f"aliases expand this document beyond {MAX_EXPANDED_NODES:,} extra nodes "
+                    "(an alias bomb?); write the values out or use fewer aliases",
+                )
+            continue
+        if ident in sizes:
+            continue
+        if ident in active:
+            raise YamlProblem(
+                _mark(node), "recursive alias: a node contains itself; remove the alias"
+            )
+        active.add(ident)
+        unique.add(ident)
+        stack.append((node, True))
+        for child in _children(node):
+            cid = id(child)
+            if cid in active:
+                raise YamlProblem(
+                    _mark(child), "recursive alias: a node contains itself; remove the alias"
+                )
+            if cid not in sizes:
+                stack.append((child, False))
+
+
+def _children(node: Node) -> Iterator[Node]:
+    if isinstance(node, SequenceNode):
+        yield from node.value
+    elif isinstance(node, MappingNode):
+        for key, value in node.value:
+            yield key
+            yield value
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, text = node.tag, node.value
+    if tag == _STR:
+        return text
+    if tag == _NULL and _NULL_RE.match(text):
+        return None
+    if tag == _BOOL and _BOOL_RE.match(text):
+        return text.lower() == "true"
+    if tag == _INT and _INT_RE.match(text):
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text, 10)
+    if tag == _FLOAT and _FLOAT_RE.match(text):
+        lowered = text.lower()
+        if lowered.endswith(".inf"):
+            return -math.inf if lowered.startswith("-") else math.inf
+        if lowered == ".nan":
+            return math.nan
+        return float(text)
+    if tag in (_NULL, _BOOL, _INT, _FLOAT):
+        raise YamlProblem(_mark(node), f"{text!r} is not a valid {tag.rsplit(':', 1)[1]}")
+    raise YamlProblem(_mark(node), _tag_message(tag))
+
+
+def _tag_message(tag: str) -> str:
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    return (
+        f"YAML tag {shown} is not supported (only the core schema: !!str, !!int, !!float, "
+        "!!bool, !!null, !!map, !!seq); remove the tag"
+    )
+
+
+def _convert(root: Node, doc: Document) -> Any:
+    """Nodes -> plain values, iteratively, recording marks by path."""
+    result: dict[str, Any] = {}
+    # Work items: (node, path, container, slot) where container[slot] receives the value.
+    work: list[tuple[Node, Path, Any, Any]] = [(root, (), result, "root")]
+    marks, key_marks = doc.marks, doc.key_marks
+    while work:
+        node, path, container, slot = work.pop()
+        marks[path] = _mark(node)
+        if isinstance(node, ScalarNode):
+            container[slot] = _scalar(node)
+            if node.tag != _STR:
+                doc.raw[path] = node.value
+        elif isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                raise YamlProblem(_mark(node), _tag_message(node.tag))
+            items: list[Any] = [None] * len(node.value)
+            container[slot] = items
+            for index in range(len(node.value) - 1, -1, -1):
+                work.append((node.value[index], (*path, index), items, index))
+        elif isinstance(node, MappingNode):
+            if node.tag != _MAP:
+                raise YamlProblem(_mark(node), _tag_message(node.tag))
+            mapping: dict[str, Any] = {}
+            container[slot] = mapping
+            pending: list[tuple[Node, Path, Any, Any]] = []
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode) or key_node.tag != _STR:
+                    shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
+                    raise YamlProblem(
+                        _mark(key_node),
+                        f"mapping key {shown!r} must be a plain string; quote it or rename it",
+                    )
+                key = key_node.value
+                if key in mapping:
+                    first = key_marks[(*path, key)]
+                    raise YamlProblem(
+                        _mark(key_node),
+                        f"duplicate key {key!r} (first at line {first.line}); keep only one",
+                    )
+                mapping[key] = None
+                key_marks[(*path, key)] = _mark(key_node)
+                pending.append((value_node, (*path, key), mapping, key))
+            work.extend(reversed(pending))
+        else:  # pragma: no cover - the composer makes only these three kinds
+            raise YamlProblem(_mark(node), "unsupported YAML node")
+    return result["root"]
+
+
+def load_documents(text: str) -> Iterator[Document | YamlProblem]:
+    """Yield each document of ``text`` (or the problem that stopped it).
+
+    A syntax error ends the file: the parser cannot resynchronise after it, so everything
+    before it is reported and everything after it is not read. Completely empty documents
+    (a trailing ``---``) are skipped.
+    """
+    loader = _Loader(text)
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    return
+                node = loader.get_node()
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+                problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
+                context = f" ({exc.context})" if exc.context and exc.problem else ""
+                yield YamlProblem(where, f"invalid YAML: {problem}{context}")
+                return
+            except yaml.YAMLError as exc:  # ReaderError: control characters and the like
+                position = getattr(exc, "position", 0) or 0
+                line = text.count("\n", 0, position) + 1
+                col = position - (text.rfind("\n", 0, position) + 1) + 1
+                reason = getattr(exc, "reason", "unreadable")
+                yield YamlProblem(Mark(line, col), f"invalid YAML: {reason}; remove the character")
+                return
+            if node is None:
+                continue
+            if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
+                continue
+            doc = Document(data=None, start=_mark(node))
+            try:
+                _count(node)
+                doc.data = _convert(node, doc)
+            except YamlProblem as problem:
+                yield problem
+                continue
+            yield doc
+    finally:
+        loader.dispose()
