@@ -296,7 +296,8 @@ def check_schedule(live: LiveCampaign, desired: Schedule, now: datetime) -> list
             Violation(
                 RULES_BY_ID["R-START-LOCKED"],
                 "schedule.start",
-                f"keep start {old.start.isoformat()}, or replace the campaign",
+                f"keep start {old.start.isoformat()}; to start over, create a new campaign "
+                "under a new name",
             )
         )
     if desired.end != old.end and midnight(desired.end) < now + timedelta(hours=24):

@@ -1,1 +1,17 @@
-"""(being built: see docs/ARCHITECTURE.md)"""
+"""Views over one ``Plan``: text for terminals, JSON for machines (and apply), Markdown for PRs.
+
+All renderers are pure functions of the plan, so the three always agree.
+"""
+
+from reconciler.render.jsonplan import load_plan, plan_schema, plan_to_dict, render_json
+from reconciler.render.markdown import render_markdown
+from reconciler.render.text import render_text
+
+__all__ = [
+    "load_plan",
+    "plan_schema",
+    "plan_to_dict",
+    "render_json",
+    "render_markdown",
+    "render_text",
+]
