@@ -1,0 +1,501 @@
+"""``fota github ...``: the steps of the GitHub Action (``action.yml``), one command each.
+
+Hidden plumbing, not a user interface: every input arrives in an environment variable that
+``action.yml`` sets from the action's inputs (never interpolated into shell text), results go
+to GITHUB_OUTPUT / GITHUB_STEP_SUMMARY and annotations. The commands call ``fota validate``-
+style loading, ``fota plan`` and ``fota apply`` in-process through ``reconciler.cli.main`` so
+the action behaves exactly like the CLI a user runs locally.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from reconciler.errors import Problem, ProblemsFound, UserError
+from reconciler.github.api import DEFAULT_API_URL, GitHubAPI
+from reconciler.github.comment import (
+    apply_marker,
+    check_label,
+    extract_plan_sha256,
+    plan_marker,
+    render_apply_comment,
+    render_plan_comment,
+)
+from reconciler.github.digest import COUNTED_OUTCOMES, digest_plan
+from reconciler.github.event import Event, read_event
+from reconciler.github.workflow import Runner, command, mask
+
+COMMANDS = ("validate", "plan", "apply", "drift")
+CREDENTIAL_VARIABLES = ("FOTA_CLIENT_ID", "FOTA_CLIENT_SECRET", "FOTA_USERNAME", "FOTA_PASSWORD")
+SECRET_VARIABLES = ("FOTA_GITHUB_TOKEN", "FOTA_CLIENT_SECRET", "FOTA_PASSWORD")
+
+
+@click.group(hidden=True)
+def github() -> None:
+    """Steps of the GitHub Action (action.yml); see docs/github-action.md."""
+
+
+# --- prepare ---------------------------------------------------------------------------------
+
+
+@github.command(hidden=True)
+def prepare() -> None:
+    """Mask secrets, read the event, decide what the job really does."""
+    env = os.environ
+    for name in SECRET_VARIABLES:
+        if env.get(name):
+            mask(env[name], sys.stdout)
+    runner = Runner()
+    requested = env.get("FOTA_ACTION_COMMAND", "").strip()
+    if requested not in COMMANDS:
+        raise UserError(
+            f"action input command {requested!r} is not one of {', '.join(COMMANDS)}; "
+            "set `with: command: plan` (or validate, apply, drift)"
+        )
+    event = read_event()
+    effective = requested
+    if requested == "plan" and event.from_fork and event.name == "pull_request":
+        effective = "validate"
+        click.echo(
+            command(
+                "notice",
+                "This pull request comes from a fork, and GitHub gives fork PRs no secrets: "
+                "the ThingSpace plan is skipped and the specs are only validated. A maintainer "
+                "can plan by pushing the branch to this repository.",
+                title="fota: plan skipped for a fork",
+            )
+        )
+    if effective in ("plan", "apply", "drift"):
+        missing = [name for name in ("FOTA_API_URL", *CREDENTIAL_VARIABLES) if not env.get(name)]
+        if missing:
+            inputs = ", ".join(_input_name(name) for name in missing)
+            raise UserError(
+                f"command {effective} needs the action inputs {inputs}: pass them from "
+                "repository or environment secrets (`client-secret: ${{ secrets.X }}`)"
+            )
+    plan_file = env.get("FOTA_ACTION_PLAN_FILE", "").strip()
+    if not plan_file:
+        plan_file = str(Path(_temp_dir()) / "fota-plan.json")
+    wants_comment = env.get("FOTA_ACTION_COMMENT", "true").strip().lower() == "true"
+    comment = (
+        wants_comment and effective == "plan" and event.is_pull_request and not event.from_fork
+    )
+    runner.set_outputs(
+        {
+            "command": effective,
+            "plan-file": str(Path(plan_file).absolute()),
+            "pr-number": str(event.pr_number or ""),
+            "comment": comment,
+        }
+    )
+
+
+def _input_name(variable: str) -> str:
+    return {
+        "FOTA_API_URL": "api-url",
+        "FOTA_CLIENT_ID": "client-id",
+        "FOTA_CLIENT_SECRET": "client-secret",
+        "FOTA_USERNAME": "username",
+        "FOTA_PASSWORD": "password",
+    }.get(variable, variable)
+
+
+# --- validate --------------------------------------------------------------------------------
+
+
+@github.command(hidden=True)
+def validate() -> None:
+    """Validate the specs; each problem becomes an annotation on its file and line."""
+    runner = Runner()
+    paths = _paths()
+    problems = annotate_problems(paths)
+    runner.set_output("exitcode", 1 if problems else 0)
+    runner.summary(validation_summary(paths, problems))
+    if problems:
+        raise UserError(f"{len(problems)} problem(s) in the specs: see the annotations")
+    click.echo(f"specs valid: {' '.join(paths)}")
+
+
+def annotate_problems(paths: Sequence[str]) -> list[Problem]:
+    """Load the specs; print one ``::error file=,line=,col=::`` line per problem found."""
+    from reconciler.spec import load_specs
+
+    try:
+        load_specs([Path(p) for p in paths])
+    except ProblemsFound as exc:
+        problems = list(exc.problems)
+    except UserError as exc:
+        problems = [Problem(paths[0] if paths else ".", 1, 1, exc.message)]
+    else:
+        return []
+    for problem in problems:
+        click.echo(
+            command(
+                "error",
+                problem.message,
+                file=workspace_path(problem.path),
+                line=problem.line,
+                col=problem.col,
+                title="fota validate",
+            )
+        )
+    return problems
+
+
+def workspace_path(path: str, environ: Mapping[str, str] | None = None) -> str:
+    """The path GitHub expects in an annotation: relative to the repository root.
+
+    Problems name files relative to the working directory; with the action's
+    ``working-directory`` input that is not the repository root, and annotations with the
+    wrong path silently land nowhere.
+    """
+    env = os.environ if environ is None else environ
+    workspace = env.get("GITHUB_WORKSPACE")
+    absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
+    absolute = Path(os.path.normpath(absolute))
+    if workspace:
+        try:
+            return absolute.relative_to(Path(os.path.normpath(workspace))).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+    return Path(path).as_posix()
+
+
+def validation_summary(paths: Sequence[str], problems: Sequence[Problem]) -> str:
+    if not problems:
+        return f"### fota validate\n\n✅ specs valid ({', '.join(f'`{p}`' for p in paths)})\n"
+    lines = [f"### fota validate\n\n❌ **{len(problems)} problem(s)** in the specs:\n"]
+    lines += [f"- `{workspace_path(p.path)}:{p.line}:{p.col}`: {p.message}" for p in problems]
+    return "\n".join(lines) + "\n"
+
+
+# --- plan and drift --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(argv: Sequence[str]) -> CliRun:
+    """Run ``fota ARGV`` in-process; capture its output, and still show stderr in the log."""
+    from reconciler.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    sys.stderr.write(err.getvalue())
+    sys.stderr.flush()
+    return CliRun(code, out.getvalue(), err.getvalue())
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    exit_code: int  # fota plan --detailed-exitcode: 0 no changes, 2 changes, 1 refusals/error
+    plan_json: str | None  # None when no plan was written (an error before planning ended)
+    markdown: str
+    error: str
+
+
+def run_plan(paths: Sequence[str], plan_file: Path) -> PlanRun:
+    plan_file.parent.mkdir(parents=True, exist_ok=True)
+    plan_file.unlink(missing_ok=True)  # never report a stale plan from an earlier run
+    argv = ["plan", *paths, "--out", str(plan_file), "--output", "markdown"]
+    result = run_cli([*argv, "--detailed-exitcode"])
+    plan_json = plan_file.read_text("utf-8") if plan_file.exists() else None
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    return PlanRun(result.exit_code, plan_json, result.stdout, " ".join(errors))
+
+
+@github.command(name="plan", hidden=True)
+def plan_step() -> None:
+    """Plan (or check drift): job summary, outputs, and the PR comment body for the next step."""
+    env = os.environ
+    runner = Runner()
+    mode = env.get("FOTA_ACTION_COMMAND", "plan")
+    label = check_label(env.get("FOTA_ACTION_LABEL", "default"))
+    paths = _paths()
+    plan_file = Path(env.get("FOTA_ACTION_PLAN_FILE") or Path(_temp_dir()) / "fota-plan.json")
+    event = read_event()
+    comment_file = Path(_temp_dir()) / f"fota-comment-{label.replace('/', '_')}.md"
+
+    problems = annotate_problems(paths)
+    if problems:
+        runner.set_outputs({"exitcode": 1, "has-changes": False, "refused": 0})
+        runner.summary(validation_summary(paths, problems))
+        comment_file.write_text(
+            failure_comment(label, event, "❌ **the specs are invalid**", problems), "utf-8"
+        )
+        runner.set_output("comment-file", str(comment_file))
+        raise UserError(f"{len(problems)} problem(s) in the specs: see the annotations")
+
+    result = run_plan(paths, plan_file)
+    if result.plan_json is None:
+        runner.set_outputs({"exitcode": 1, "has-changes": False, "refused": 0})
+        reason = result.error or f"fota plan exited with {result.exit_code}"
+        runner.summary(f"### fota {mode} `{label}`\n\n❌ **plan failed**: {reason}\n")
+        comment_file.write_text(
+            failure_comment(label, event, f"❌ **plan failed**: {reason}", ()), "utf-8"
+        )
+        runner.set_output("comment-file", str(comment_file))
+        raise UserError(f"fota plan failed: {reason or 'see the log above'}")
+
+    notes = ("Drift check: live campaigns compared with git.",) if mode == "drift" else ()
+    digest = digest_plan(result.plan_json, result.markdown, notes)
+    runner.set_outputs(
+        {
+            "exitcode": result.exit_code,
+            "has-changes": digest.has_changes,
+            "refused": digest.refused,
+            **{kind: digest.counts.get(kind, 0) for kind in COUNTED_OUTCOMES},
+            "plan-file": str(plan_file.absolute()),
+            "plan-sha256": digest.sha256,
+        }
+    )
+    runner.summary(
+        f"### fota {mode} `{label}`\n\n{digest.status_line()}\n\n"
+        f"Plan SHA-256: `{digest.sha256}`\n\n{result.markdown}"
+    )
+    if mode == "plan":
+        body = render_plan_comment(digest, label=label, commit=_commit(event), run_url=_run_url())
+        comment_file.write_text(body, "utf-8")
+        runner.set_output("comment-file", str(comment_file))
+    click.echo(f"plan SHA-256: {digest.sha256}")
+    click.echo(digest.status_line().replace("**", ""))
+    if digest.refused or result.exit_code == 1:
+        raise UserError(
+            f"{digest.refused} change(s) refused by the lifecycle rules: see the plan; "
+            "refused changes are never applied"
+        )
+    if mode == "drift" and digest.has_changes:
+        click.echo(
+            command("error", "live campaigns differ from git: see the job summary", title="drift")
+        )
+        raise UserError("drift: live campaigns differ from the specs in git; see the job summary")
+
+
+def failure_comment(label: str, event: Event, headline: str, problems: Sequence[Problem]) -> str:
+    lines = [plan_marker(label), f"### FOTA plan `{label}`", "", headline, ""]
+    lines += [f"- `{workspace_path(p.path)}:{p.line}:{p.col}`: {p.message}" for p in problems]
+    run_url = _run_url()
+    suffix = f" · [run log]({run_url})" if run_url else ""
+    lines += ["", "---", f"<sub>No plan for commit `{_commit(event)[:12]}`{suffix}.</sub>", ""]
+    return "\n".join(lines)
+
+
+# --- comment ---------------------------------------------------------------------------------
+
+
+@github.command(hidden=True)
+def comment() -> None:
+    """Create or update the one plan comment of this label on the pull request."""
+    env = os.environ
+    runner = Runner()
+    number = env.get("FOTA_ACTION_PR", "").strip()
+    body_file = env.get("FOTA_ACTION_BODY_FILE", "").strip()
+    if not number or not body_file:
+        click.echo("no pull request or no comment body: nothing to post")
+        return
+    label = check_label(env.get("FOTA_ACTION_LABEL", "default"))
+    body = Path(body_file).read_text("utf-8")
+    event = read_event()
+    with _github_api() as api:
+        result = api.upsert_comment(
+            event.repository, int(number), plan_marker(label), body, _authors()
+        )
+    runner.set_output("comment-url", result.url)
+    click.echo(f"{'created' if result.created else 'updated'} the plan comment: {result.url}")
+
+
+# --- apply -----------------------------------------------------------------------------------
+
+
+@github.command(name="apply", hidden=True)
+def apply_step() -> None:
+    """Re-plan, compare with the plan the PR showed, apply it, report on the merged PR."""
+    env = os.environ
+    runner = Runner()
+    label = check_label(env.get("FOTA_ACTION_LABEL", "default"))
+    paths = _paths()
+    plan_file = Path(env.get("FOTA_ACTION_PLAN_FILE") or Path(_temp_dir()) / "fota-plan.json")
+    event = read_event()
+    if event.is_pull_request:
+        raise UserError(
+            "command apply runs on push to the default branch (or workflow_dispatch), not on "
+            "pull requests: use command plan there"
+        )
+    expected = env.get("FOTA_ACTION_EXPECTED_SHA256", "").strip().lower()
+    wants_comment = env.get("FOTA_ACTION_COMMENT", "true").strip().lower() == "true"
+    pr_number: int | None = None
+    with _github_api() as api:
+        if not expected:
+            pr_number = merged_pr(api, event)
+            found = api.find_marked_comment(
+                event.repository, pr_number, plan_marker(label), _authors()
+            )
+            recorded = extract_plan_sha256(str(found.get("body", ""))) if found else None
+            if recorded is None:
+                runner.set_outputs({"exitcode": 1, "refused": 0, "has-changes": False})
+                raise UserError(
+                    f"pull request #{pr_number} has no plan comment for label {label!r}: the "
+                    "plan workflow must run on the PR before merge; nothing applied"
+                )
+            expected = recorded
+        outcome, details, exit_code = _apply_if_unchanged(runner, paths, plan_file, expected, label)
+        if pr_number is not None and wants_comment:
+            body = render_apply_comment(
+                label=label,
+                commit=_commit(event),
+                outcome=outcome,
+                details=details,
+                run_url=_run_url(),
+            )
+            posted = api.upsert_comment(
+                event.repository, pr_number, apply_marker(label), body, _authors()
+            )
+            runner.set_output("comment-url", posted.url)
+            click.echo(f"reported on pull request #{pr_number}: {posted.url}")
+    runner.set_output("exitcode", exit_code)
+    click.echo(outcome.replace("**", ""))
+    if exit_code != 0:
+        raise UserError(outcome.replace("**", "").lstrip("❌ ").strip())
+
+
+def merged_pr(api: GitHubAPI, event: Event) -> int:
+    """The pull request whose merge produced ``event.sha`` (GitHub's commit -> PRs index)."""
+    pulls = api.pulls_for_commit(event.repository, event.sha)
+    merged = [p for p in pulls if p.get("merged_at")]
+    exact = [p for p in merged if p.get("merge_commit_sha") == event.sha]
+    candidates = exact or merged
+    chosen = candidates[0] if candidates else None
+    if chosen is None or not isinstance(chosen.get("number"), int):
+        raise UserError(
+            f"commit {event.sha[:12]} is not the merge of a pull request, so there is no "
+            "reviewed plan to compare with; nothing applied. Merge through a PR, or run the "
+            "workflow with input expected-plan-sha256 set to a reviewed plan's SHA-256"
+        )
+    number: int = chosen["number"]
+    return number
+
+
+def _apply_if_unchanged(
+    runner: Runner, paths: Sequence[str], plan_file: Path, expected: str, label: str
+) -> tuple[str, str, int]:
+    """(outcome line, Markdown details, exit code); applies only the plan the PR showed."""
+    problems = annotate_problems(paths)
+    if problems:
+        runner.set_outputs({"refused": 0, "has-changes": False})
+        runner.summary(validation_summary(paths, problems))
+        return "❌ **not applied: the specs are invalid**", validation_summary(paths, problems), 1
+    result = run_plan(paths, plan_file)
+    if result.plan_json is None:
+        runner.set_outputs({"refused": 0, "has-changes": False})
+        reason = result.error or f"fota plan exited with {result.exit_code}"
+        runner.summary(f"### fota apply `{label}`\n\n❌ **re-plan failed**: {reason}\n")
+        return f"❌ **not applied: re-plan failed**: {reason}", "", 1
+    digest = digest_plan(result.plan_json, result.markdown)
+    runner.set_outputs(
+        {
+            "has-changes": digest.has_changes,
+            "refused": digest.refused,
+            **{kind: digest.counts.get(kind, 0) for kind in COUNTED_OUTCOMES},
+            "plan-file": str(plan_file.absolute()),
+            "plan-sha256": digest.sha256,
+        }
+    )
+    fresh = (
+        f"Fresh plan SHA-256 `{digest.sha256}`; reviewed plan SHA-256 `{expected}`.\n\n"
+        f"<details><summary>Fresh plan</summary>\n\n{result.markdown}\n</details>\n"
+    )
+    if digest.sha256 != expected:
+        outcome = (
+            "❌ **not applied: the plan changed since review** (live state or specs differ from "
+            "what the pull request showed). Review the fresh plan in the job summary, then open "
+            "a new PR or re-run with input expected-plan-sha256 set to its SHA-256"
+        )
+        runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
+        return outcome, fresh, 1
+    if not digest.has_changes:
+        outcome = "✅ **nothing to apply**: live campaigns already match git"
+        runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
+        return outcome, fresh, 1 if digest.refused else 0
+    applied = run_cli(["apply", str(plan_file), "--auto-approve"])
+    log = (applied.stdout + applied.stderr).strip()
+    details = f"{fresh}\n```text\n{_fence_safe(log)}\n```\n"
+    if applied.exit_code == 0:
+        outcome = f"✅ **applied** — {digest.status_line().split(' — ', 1)[-1]}"
+    else:
+        outcome = f"❌ **apply finished with failures or refusals** (exit {applied.exit_code})"
+    runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{details}")
+    return outcome, details, applied.exit_code
+
+
+def _fence_safe(text: str) -> str:
+    return text.replace("```", "`\u200b``")
+
+
+# --- find-pr ---------------------------------------------------------------------------------
+
+
+@github.command(name="find-pr", hidden=True)
+@click.argument("sha", required=False)
+def find_pr(sha: str | None) -> None:
+    """Print the number of the merged pull request of a commit (default GITHUB_SHA)."""
+    event = read_event()
+    if sha:
+        event = Event(**{**event.__dict__, "sha": sha})
+    with _github_api() as api:
+        number = merged_pr(api, event)
+    Runner().set_output("pr-number", str(number))
+    click.echo(str(number))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _paths() -> list[str]:
+    raw = os.environ.get("FOTA_ACTION_PATHS", "").split()
+    if not raw:
+        raise UserError("action input path is empty: name the spec files or directories")
+    return raw
+
+
+def _temp_dir() -> str:
+    return os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+
+
+def _github_api() -> GitHubAPI:
+    token = os.environ.get("FOTA_GITHUB_TOKEN", "")
+    return GitHubAPI(token, api_url=os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+
+
+def _authors() -> frozenset[str] | None:
+    author = os.environ.get("FOTA_ACTION_COMMENT_AUTHOR", "").strip()
+    return frozenset({author}) if author else None
+
+
+def _commit(event: Event) -> str:
+    return event.head_sha or event.sha
+
+
+def _run_url() -> str | None:
+    env = os.environ
+    server, repo, run = (
+        env.get("GITHUB_SERVER_URL"),
+        env.get("GITHUB_REPOSITORY"),
+        env.get("GITHUB_RUN_ID"),
+    )
+    if server and repo and run:
+        return f"{server}/{repo}/actions/runs/{run}"
+    return None

@@ -1,0 +1,163 @@
+"""The pull-request comment: one per (repository, PR, label), found again by a hidden marker.
+
+The first line of the body is the marker ``<!-- fota-reconciler:plan:LABEL -->`` so the action
+updates its own comment in place on every push instead of adding a new one; the second line
+records the plan's SHA-256, which the apply job on the default branch compares with a fresh
+plan before it writes anything (see docs/github-action.md, "Why apply re-plans").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from reconciler.errors import UserError
+
+COMMENT_LIMIT = 65_536
+"""GitHub rejects issue comments longer than this many characters."""
+
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_SHA_LINE = re.compile(r"^<!-- fota-reconciler:plan-sha256:([0-9a-f]{64}) -->$", re.MULTILINE)
+VOLATILE_PLAN_KEYS = frozenset({"now"})
+"""Top-level plan.json keys left out of the plan SHA-256: they change on every run."""
+
+
+def check_label(label: str) -> str:
+    """The label becomes part of an HTML comment; keep it to a safe, readable alphabet."""
+    label = label.strip() or "default"
+    if not _LABEL.match(label):
+        raise UserError(
+            f"action input comment-label {label!r} is not a valid label: use letters, digits "
+            "and . _ / - (at most 64), e.g. `prod` or `eu/staging`"
+        )
+    return label
+
+
+def plan_marker(label: str) -> str:
+    return f"<!-- fota-reconciler:plan:{check_label(label)} -->"
+
+
+def apply_marker(label: str) -> str:
+    return f"<!-- fota-reconciler:apply:{check_label(label)} -->"
+
+
+def plan_sha256(plan_json: str) -> str:
+    """SHA-256 of the plan's canonical JSON without ``now``: equal iff the plans do the same.
+
+    Two plans made at different instants against the same specs and the same live state have
+    the same hash; any difference in actions, request bodies, refusals or live fingerprints
+    changes it.
+    """
+    try:
+        data = json.loads(plan_json)
+    except ValueError as exc:
+        raise UserError(f"the plan file is not JSON ({exc}); re-run `fota plan --out`") from None
+    if isinstance(data, dict):
+        data = {key: value for key, value in data.items() if key not in VOLATILE_PLAN_KEYS}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def extract_plan_sha256(body: str) -> str | None:
+    match = _SHA_LINE.search(body)
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class PlanDigest:
+    """What a PR reviewer needs at a glance; the complete plan is in the job summary."""
+
+    counts: Mapping[str, int]  # action kind -> number, e.g. {"create": 2, "change": 1}
+    refusals: Sequence[str] = ()  # one line each, naming the rule
+    has_changes: bool = False
+    markdown: str = ""  # the planner's Markdown rendering (summary table + <details>)
+    sha256: str = ""
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def refused(self) -> int:
+        return len(self.refusals)
+
+    def status_line(self) -> str:
+        if self.refusals:
+            icon, verdict = "❌", f"{self.refused} change(s) refused: this check fails"
+        elif self.has_changes:
+            icon, verdict = "📝", "changes to apply on merge"
+        else:
+            icon, verdict = "✅", "no changes: live campaigns match git"
+        parts = [f"{n} to {kind}" for kind, n in self.counts.items() if n]
+        counted = ", ".join(parts) if parts else "nothing to do"
+        return f"{icon} **{verdict}** — {counted}, {self.refused} refused"
+
+
+def render_plan_comment(
+    digest: PlanDigest, *, label: str, commit: str, run_url: str | None = None
+) -> str:
+    """The PR comment: marker, recorded SHA-256, status line, refusals, the plan, footer."""
+    head = [
+        plan_marker(label),
+        f"<!-- fota-reconciler:plan-sha256:{digest.sha256} -->",
+        f"### FOTA plan `{check_label(label)}`",
+        "",
+        digest.status_line(),
+        "",
+    ]
+    for note in digest.notes:
+        head += [f"> {note}", ""]
+    if digest.refusals:
+        head += ["**Refused** (never applied; fix the spec or follow the hint):", ""]
+        head += [f"- {line}" for line in digest.refusals] + [""]
+    where = f"commit `{commit[:12]}`" if commit else "this commit"
+    run = f" · [run log and full plan]({run_url})" if run_url else ""
+    foot = [
+        "",
+        "---",
+        f"<sub>Plan SHA-256 `{digest.sha256}` for {where}{run}. On merge, apply re-plans "
+        "against live state and applies only a plan with this same SHA-256.</sub>",
+        "",
+    ]
+    return _fit("\n".join(head), digest.markdown, "\n".join(foot))
+
+
+def render_apply_comment(
+    *, label: str, commit: str, outcome: str, details: str, run_url: str | None = None
+) -> str:
+    """The result of the apply job, posted back to the merged PR."""
+    head = "\n".join(
+        [
+            apply_marker(label),
+            f"### FOTA apply `{check_label(label)}`",
+            "",
+            outcome,
+            "",
+        ]
+    )
+    run = f" · [run log]({run_url})" if run_url else ""
+    foot = f"\n\n---\n<sub>Applied from commit `{commit[:12]}`{run}.</sub>\n"
+    return _fit(head, details, foot)
+
+
+def _fit(head: str, middle: str, foot: str) -> str:
+    """Keep the comment under GitHub's limit by cutting the middle, with a visible note."""
+    text = head + middle + foot
+    if len(text) <= COMMENT_LIMIT:
+        return text
+    note = (
+        "\n\n> **Truncated** to fit GitHub's comment limit: "
+        "the complete plan is in the job summary.\n"
+    )
+    room = COMMENT_LIMIT - len(head) - len(foot) - len(note)
+    cut = middle[: max(room, 0)]
+    if "\n" in cut:
+        cut = cut[: cut.rindex("\n")]
+    # An unclosed <details> would swallow the footer.
+    opened = cut.count("<details>") - cut.count("</details>")
+    closing = "\n</details>" * max(opened, 0)
+    if len(head) + len(cut) + len(closing) + len(note) + len(foot) > COMMENT_LIMIT:
+        cut = cut[: max(room - len(closing), 0)]
+        if "\n" in cut:
+            cut = cut[: cut.rindex("\n")]
+    return head + cut + closing + note + foot

@@ -1,0 +1,71 @@
+"""A plan.json, read as plain JSON, boiled down to what the action reports.
+
+Reads the documented JSON format (``reconciler/schemas/plan.schema.json``) rather than the
+planner's classes so the action keeps working on any plan file it is handed, and degrades to
+"unknown" instead of crashing on a field it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.errors import UserError
+from reconciler.github.comment import PlanDigest, plan_sha256
+
+COUNTED_OUTCOMES = ("create", "change", "replace", "cancel", "abort")
+"""Outcomes that are changes, in the order the status line and the outputs list them."""
+
+
+def digest_plan(plan_json: str, markdown: str = "", notes: tuple[str, ...] = ()) -> PlanDigest:
+    """Counts per outcome, one line per refusal, and the plan's SHA-256."""
+    try:
+        data = json.loads(plan_json)
+    except ValueError as exc:
+        raise UserError(f"the plan file is not JSON ({exc}); re-run `fota plan --out`") from None
+    if not isinstance(data, Mapping):
+        raise UserError("the plan file is not a JSON object; re-run `fota plan --out`")
+    counts = dict.fromkeys(COUNTED_OUTCOMES, 0)
+    refusals: list[str] = []
+    has_changes = False
+    campaigns = data.get("campaigns")
+    for campaign in campaigns if isinstance(campaigns, list) else []:
+        if not isinstance(campaign, Mapping):
+            continue
+        outcome = str(campaign.get("outcome", ""))
+        if outcome in counts:
+            counts[outcome] += 1
+        if campaign.get("actions"):
+            has_changes = True
+        for refusal in campaign.get("refusals") or ():
+            if isinstance(refusal, Mapping):
+                refusals.append(refusal_line(campaign, refusal))
+    return PlanDigest(
+        counts=counts,
+        refusals=tuple(refusals),
+        has_changes=has_changes,
+        markdown=markdown,
+        sha256=plan_sha256(plan_json),
+        notes=notes,
+    )
+
+
+def refusal_line(campaign: Mapping[str, Any], refusal: Mapping[str, Any]) -> str:
+    """``acc/name`` field: **RULE** reason — instead: hint (source)."""
+    where = f"`{campaign.get('account', '?')}/{campaign.get('name', '?')}`"
+    field = refusal.get("field")
+    rule = refusal.get("rule", "?")
+    reason = str(refusal.get("reason", "")).strip()
+    instead = str(refusal.get("instead", "")).strip()
+    source = campaign.get("source")
+    text = f"{where} {field}: **{rule}** {reason}" if field else f"{where}: **{rule}** {reason}"
+    if instead:
+        text += f" — instead: {instead}"
+    if source:
+        text += f" ({source})"
+    return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
