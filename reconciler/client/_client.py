@@ -404,27 +404,30 @@ class ThingSpaceClient:
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             log.debug("%s %s: not sent (%s)", method, path, type(exc).__name__)
             return _Failed(exc, sent=False)
-        except httpx.UnsupportedProtocol as exc:
-            raise TransportError(
-                f"cannot talk to ThingSpace at {self.base_url}: {exc}; --api-url needs "
-                "http:// or https://",
-                method=method,
-                path=path,
-            ) from None
+        except httpx.UnsupportedProtocol:
+            pass  # a configuration error, reported below
         except httpx.TransportError as exc:
             log.debug("%s %s: failed after sending (%s)", method, path, type(exc).__name__)
             return _Failed(exc, sent=True)
-        log.debug("%s %s -> %s", method, path, response.status_code)
-        date = self._date_of(response)
-        if date is not None:
-            self._last_date = date
-        return response
+        else:
+            log.debug("%s %s -> %s", method, path, response.status_code)
+            date = self._date_of(response)
+            if date is not None:
+                self._last_date = date
+            return response
+        # Raised outside the except block, so no httpx exception (whose request holds the
+        # tokens) hangs on as __context__.
+        raise TransportError(
+            f"cannot talk to ThingSpace at {self.base_url}: --api-url needs http:// or https://",
+            method=method,
+            path=path,
+        )
 
     def _wait(self, attempt: int, retry_after: float | None, why: str) -> bool:
         delay = self.retry.delay(attempt, retry_after)
         if delay is None:
             return False
-        log.debug("retrying %s in %.2fs", why, delay)
+        log.debug("retrying %s in %.2fs", self._redact(why), delay)
         self.retry.sleep(delay)
         return True
 
