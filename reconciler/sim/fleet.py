@@ -1,0 +1,226 @@
+"""The synthetic fleet and firmware catalog the emulator serves.
+
+A generated fleet is stored as its recipe (count + seed), not as a million records, so a state
+file stays small and a restart regenerates the same IMEIs. Devices enrolled on the fly (lenient
+mode) or loaded from a file are kept explicitly. Firmware a device *currently* reports is not
+stored here: it is derived from campaign outcomes (see ``progress``), so it changes only when
+an upgrade succeeds in simulated time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+DEFAULT_ACCOUNT = "0000123456-00001"
+
+
+class FleetError(ValueError):
+    """A fleet file the emulator cannot read (message names the file and the fix)."""
+
+
+@dataclass(frozen=True)
+class Device:
+    imei: str
+    account: str
+    make: str
+    model: str
+    firmware: str  # the firmware the device had when it joined the fleet
+    protocol: str = "LWM2M"
+    mdn: str = ""
+    licensed: bool = True
+
+
+@dataclass(frozen=True)
+class FirmwarePackage:
+    firmwareName: str
+    firmwareFrom: str
+    firmwareTo: str
+    make: str
+    model: str
+    protocol: str = "LWM2M"
+    launchDate: str = "2026-01-05T00:00:00.000Z"
+    releaseNote: str = ""
+
+    def to_api(self) -> dict[str, str]:
+        return asdict(self)
+
+
+DEFAULT_CATALOG: tuple[FirmwarePackage, ...] = (
+    FirmwarePackage(
+        "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657",
+        "SR1.2.0.0-10512",
+        "SR1.2.0.0-10657",
+        "SEQUANS Communications",
+        "GM01Q",
+        releaseNote="Security fixes and power-saving improvements",
+    ),
+    FirmwarePackage(
+        "SEQUANSCommunications_GM01Q_SR1.2.0.0-10657_SR1.2.1.0-11020",
+        "SR1.2.0.0-10657",
+        "SR1.2.1.0-11020",
+        "SEQUANS Communications",
+        "GM01Q",
+        releaseNote="LTE-M band support",
+    ),
+    FirmwarePackage(
+        "Telit_ME910C1_M0B.020004_M0B.020008",
+        "M0B.020004",
+        "M0B.020008",
+        "Telit",
+        "ME910C1",
+        releaseNote="Stability fixes",
+    ),
+    FirmwarePackage(
+        "Quectel_BG96_BG96MAR02A07M1G_BG96MAR02A08M1G",
+        "BG96MAR02A07M1G",
+        "BG96MAR02A08M1G",
+        "Quectel",
+        "BG96",
+        protocol="OMD-DM",
+        releaseNote="Modem firmware maintenance release",
+    ),
+)
+
+
+def luhn_digit(body: str) -> str:
+    """The Luhn check digit that makes ``body + digit`` valid (IMEIs use it)."""
+    total = 0
+    for index, char in enumerate(reversed(body)):
+        digit = int(char)
+        if index % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return number.isdigit() and len(number) > 1 and luhn_digit(number[:-1]) == number[-1]
+
+
+def _generated(count: int, seed: int, account: str) -> Iterator[Device]:
+    rng = random.Random(f"fleet:{seed}")
+    seen: set[str] = set()
+    models = [p for p in DEFAULT_CATALOG]
+    while len(seen) < count:
+        package = models[rng.randrange(len(models))]
+        body = "35" + "".join(str(rng.randrange(10)) for _ in range(12))
+        imei = body + luhn_digit(body)
+        if imei in seen:
+            continue
+        seen.add(imei)
+        mdn = "1" + "".join(str(rng.randrange(10)) for _ in range(9))
+        yield Device(
+            imei=imei,
+            account=account,
+            make=package.make,
+            model=package.model,
+            firmware=package.firmwareFrom,
+            protocol=package.protocol,
+            mdn=mdn,
+        )
+
+
+@dataclass
+class Fleet:
+    """Devices by IMEI; ``recipe`` regenerates the generated part on load."""
+
+    devices: dict[str, Device]
+    generated_count: int = 0
+    generated_seed: int = 0
+    generated_account: str = DEFAULT_ACCOUNT
+    explicit: set[str] | None = None  # IMEIs that are not from the recipe
+
+    @classmethod
+    def generate(cls, count: int, seed: int, account: str = DEFAULT_ACCOUNT) -> Fleet:
+        devices = {d.imei: d for d in _generated(count, seed, account)}
+        return cls(devices, count, seed, account, set())
+
+    def add(self, device: Device) -> None:
+        self.devices[device.imei] = device
+        if self.explicit is None:
+            self.explicit = set()
+        self.explicit.add(device.imei)
+
+    def get(self, imei: str) -> Device | None:
+        return self.devices.get(imei)
+
+    def to_json(self) -> dict[str, object]:
+        explicit = sorted(self.explicit or ())
+        return {
+            "generated": {
+                "count": self.generated_count,
+                "seed": self.generated_seed,
+                "account": self.generated_account,
+            },
+            "devices": [asdict(self.devices[i]) for i in explicit],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Fleet:
+        gen = data.get("generated") or {}
+        assert isinstance(gen, dict)
+        fleet = cls.generate(
+            int(gen.get("count", 0)),
+            int(gen.get("seed", 0)),
+            str(gen.get("account", DEFAULT_ACCOUNT)),
+        )
+        raw = data.get("devices") or []
+        assert isinstance(raw, list)
+        for item in raw:
+            fleet.add(Device(**item))
+        return fleet
+
+
+_FIELDS = ("imei", "account", "make", "model", "firmware", "protocol", "mdn", "licensed")
+
+
+def _device_from_row(row: dict[str, object], where: str) -> Device:
+    imei = str(row.get("imei") or row.get("deviceId") or "").strip()
+    if len(imei) != 15 or not imei.isdigit():
+        raise FleetError(f"{where}: device id {imei!r} is not a 15-digit IMEI; fix the fleet file")
+    firmware = str(row.get("firmware") or "").strip()
+    if not firmware:
+        raise FleetError(f"{where}: device {imei} has no firmware; add a firmware column/field")
+    licensed = row.get("licensed", True)
+    if isinstance(licensed, str):
+        licensed = licensed.strip().lower() not in ("false", "0", "no", "")
+    return Device(
+        imei=imei,
+        account=str(row.get("account") or DEFAULT_ACCOUNT),
+        make=str(row.get("make") or "Generic"),
+        model=str(row.get("model") or "Generic-1"),
+        firmware=firmware,
+        protocol=str(row.get("protocol") or "LWM2M"),
+        mdn=str(row.get("mdn") or ""),
+        licensed=bool(licensed),
+    )
+
+
+def load_fleet_file(path: Path) -> list[Device]:
+    """Devices from JSON (a list of objects, or ``{"devices": [...]}``) or CSV with a header
+    row using the field names ``imei,account,make,model,firmware,protocol,mdn,licensed``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FleetError(f"{path}: cannot read the fleet file ({exc.strerror})") from exc
+    rows: list[dict[str, object]]
+    if path.suffix.lower() == ".csv":
+        rows = [dict(r) for r in csv.DictReader(text.splitlines())]
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FleetError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from exc
+        if isinstance(data, dict):
+            data = data.get("devices")
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise FleetError(f"{path}: expected a list of device objects (or {{'devices': [...]}})")
+        rows = data
+    return [_device_from_row(row, f"{path}:{n}") for n, row in enumerate(rows, start=1)]

@@ -1,0 +1,148 @@
+"""Device upgrade progress as a pure function of (campaign timeline, device, seed, now).
+
+No background thread moves devices: a report computes each listed device's state on demand,
+so paging a 100,000-device campaign costs only the page it returns and every answer is
+reproducible from the state file and the seed.
+
+Model: a device attempts its upgrade once per open window occurrence (UTC hours; no windows =
+one occurrence per day), at a fixed, seed-derived fraction into the window. A fraction
+``failure_rate`` of devices (chosen by hash) fail every attempt and give up after
+``MAX_ATTEMPTS``; the others succeed on their first attempt. Attempts happen only while the
+device is in a running campaign: from ``max(start 00:00Z, joined, settled)`` until the first of
+the end, an abort or the device's removal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from reconciler.sim.lifecycle import Window, midnight
+
+MAX_ATTEMPTS = 3
+PENDING = "UpgradePending"
+SUCCESS = "UpgradeSuccess"
+FAILURE = "upgradeFailure"
+_FAILURE_REASONS = ("DownloadFailed", "InstallFailed", "DeviceNotResponding")
+_INSTALL_TIME = timedelta(minutes=7)
+ALL_DAY: tuple[Window, ...] = ((0, 24),)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """Windows in force from ``since`` until the next regime (windows added after the start
+    apply from the moment they were added, never retroactively)."""
+
+    since: datetime
+    windows: tuple[Window, ...]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What progress needs to know about a campaign."""
+
+    campaign_id: str
+    active_from: datetime  # start 00:00Z, or settle time if later
+    active_until: datetime  # end+1d 00:00Z, or abort time
+    regimes: Sequence[Regime]
+    failure_rate: float
+    runnable: bool  # False for cancelled / failed campaigns: nothing ever happens
+    closed_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    reason: str
+    updated: datetime
+    recent_attempt: datetime | None
+    next_attempt: datetime | None
+    success_at: datetime | None
+
+
+def unit(seed: int, *parts: str) -> float:
+    """A deterministic number in [0, 1) from the seed and the parts."""
+    digest = hashlib.blake2b("\x1f".join((str(seed), *parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64
+
+
+def _regime_at(regimes: Sequence[Regime], instant: datetime) -> Regime:
+    index = bisect_right([r.since for r in regimes], instant) - 1
+    return regimes[max(index, 0)]
+
+
+def attempts(
+    regimes: Sequence[Regime], begin: datetime, until: datetime, fraction: float, limit: int
+) -> list[datetime]:
+    """The first ``limit`` attempt instants in ``[begin, until)``."""
+    if begin >= until or not regimes:
+        return []
+    candidates = sorted({w for r in regimes for w in (r.windows or ALL_DAY)})
+    out: list[datetime] = []
+    day = midnight(begin.date())
+    while day < until and len(out) < limit:
+        for start, end in candidates:
+            instant = day + timedelta(hours=start + fraction * (end - start))
+            if instant < begin or instant >= until:
+                continue
+            regime = _regime_at(regimes, instant)
+            if (start, end) in (regime.windows or ALL_DAY):
+                out.append(instant)
+                if len(out) == limit:
+                    break
+        day += timedelta(days=1)
+    return out
+
+
+def _estimate(instant: datetime) -> str:
+    return instant.strftime("%d %b %y %H:%M UTC")
+
+
+def progress(
+    timeline: Timeline,
+    imei: str,
+    joined: datetime,
+    left: datetime | None,
+    seed: int,
+    now: datetime,
+) -> Progress:
+    """Where one device stands at ``now``."""
+    if not timeline.runnable:
+        return Progress(FAILURE, timeline.closed_reason, joined, None, None, None)
+    begin = max(timeline.active_from, joined)
+    until = timeline.active_until if left is None else min(timeline.active_until, left)
+    fails = unit(seed, timeline.campaign_id, imei, "fail") < timeline.failure_rate
+    fraction = unit(seed, timeline.campaign_id, imei, "slot")
+    planned = attempts(timeline.regimes, begin, until, fraction, MAX_ATTEMPTS if fails else 1)
+    done = [a for a in planned if a <= now]
+    ahead = [a for a in planned if a > now]
+    if not done:
+        if now >= until:
+            reason = timeline.closed_reason or "Campaign ended before the device was upgraded"
+            return Progress(FAILURE, reason, until, None, None, None)
+        if ahead:
+            reason = (
+                "Upgrade pending, the device upgrade is estimated to be scheduled for "
+                f"{_estimate(ahead[0])}"
+            )
+        else:
+            reason = "Upgrade pending, no upgrade window before the campaign end"
+        return Progress(PENDING, reason, joined, None, ahead[0] if ahead else None, None)
+    last = done[-1]
+    if not fails:
+        finished = last + _INSTALL_TIME
+        return Progress(SUCCESS, "DownloadInstallSucceeded", finished, last, None, last)
+    code = _FAILURE_REASONS[int(unit(seed, timeline.campaign_id, imei, "why") * 3)]
+    if len(done) >= MAX_ATTEMPTS or (not ahead and now >= until):
+        return Progress(FAILURE, code, last, last, None, None)
+    if ahead:
+        reason = (
+            f"Upgrade attempt {len(done)} failed ({code}); the device upgrade is estimated to be "
+            f"retried at {_estimate(ahead[0])}"
+        )
+        return Progress(PENDING, reason, last, last, ahead[0], None)
+    reason = f"Upgrade attempt {len(done)} failed ({code}); no upgrade window before the end"
+    return Progress(PENDING, reason, last, last, None, None)

@@ -1,0 +1,282 @@
+"""The emulator's state: campaigns, fleet, tokens, clock, and its JSON persistence.
+
+One ``State`` per emulator, guarded by the emulator's single lock (handlers run under it), so
+the store itself has no locking. Per-campaign member IMEIs are kept sorted: a report page is a
+bisect and a slice. Persistence writes the whole state to a temporary file in the same
+directory and renames it over the old one, so a crash never leaves a half-written file.
+Token values are never stored, only their SHA-256 digests, so a state file holds no secret.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reconciler.sim import lifecycle, progress
+from reconciler.sim.clock import SimClock, parse_instant, rfc3339
+from reconciler.sim.fleet import Fleet
+from reconciler.sim.lifecycle import Window
+
+STATE_VERSION = 1
+FIRMWARE = "firmware"
+SOFTWARE = "software"
+
+
+class StateError(ValueError):
+    """A state file the emulator cannot load (message names the file and the fix)."""
+
+
+@dataclass
+class Member:
+    joined: datetime
+    left: datetime | None = None
+
+
+@dataclass
+class Campaign:
+    id: str
+    seq: int
+    account: str
+    kind: str  # FIRMWARE (v3) | SOFTWARE (v2)
+    name: str | None
+    package: str
+    from_version: str
+    to_version: str
+    protocol: str
+    make: str
+    model: str
+    start: date
+    end: date
+    created: datetime
+    failure_rate: float
+    windows: tuple[Window, ...] = ()  # v3 campaignTimeWindowList / v2 downloadTimeWindowList
+    install_windows: tuple[Window, ...] = ()  # v2 only
+    download_after: date | None = None
+    install_after: date | None = None
+    auto_assign: bool = False
+    auto_add: bool = False
+    reads: int = 0
+    failure: str | None = None
+    closed: str | None = None
+    closed_at: datetime | None = None
+    regimes: list[progress.Regime] = field(default_factory=list)
+    members: dict[str, Member] = field(default_factory=dict)
+    imeis: list[str] = field(default_factory=list)  # sorted current members
+
+    def add_member(self, imei: str, now: datetime) -> None:
+        self.members[imei] = Member(now)
+        index = bisect.bisect_left(self.imeis, imei)
+        if index == len(self.imeis) or self.imeis[index] != imei:
+            self.imeis.insert(index, imei)
+
+    def remove_member(self, imei: str, now: datetime) -> None:
+        self.members[imei].left = now
+        index = bisect.bisect_left(self.imeis, imei)
+        if index < len(self.imeis) and self.imeis[index] == imei:
+            del self.imeis[index]
+
+    def is_member(self, imei: str) -> bool:
+        member = self.members.get(imei)
+        return member is not None and member.left is None
+
+    def status(self, now: datetime, settle: timedelta) -> str:
+        return lifecycle.status(
+            closed=self.closed,
+            failure=self.failure,
+            reads=self.reads,
+            created=self.created,
+            end=self.end,
+            now=now,
+            settle=settle,
+        )
+
+    def timeline(self, settle: timedelta) -> progress.Timeline:
+        runnable = self.failure is None and self.closed != lifecycle.CANCELLED
+        until = lifecycle.end_instant(self.end)
+        reason = ""
+        if self.closed == lifecycle.ABORTED and self.closed_at is not None:
+            until = min(until, self.closed_at)
+            reason = "Campaign aborted before the device was upgraded"
+        elif self.closed == lifecycle.CANCELLED:
+            reason = "Campaign cancelled before its start"
+        elif self.failure is not None:
+            reason = f"Campaign request failed: {self.failure}"
+        return progress.Timeline(
+            campaign_id=self.id,
+            active_from=max(lifecycle.start_instant(self.start), self.created + settle),
+            active_until=until,
+            regimes=self.regimes,
+            failure_rate=self.failure_rate,
+            runnable=runnable,
+            closed_reason=reason,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "account": self.account,
+            "kind": self.kind,
+            "name": self.name,
+            "package": self.package,
+            "from": self.from_version,
+            "to": self.to_version,
+            "protocol": self.protocol,
+            "make": self.make,
+            "model": self.model,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "created": rfc3339(self.created),
+            "failureRate": self.failure_rate,
+            "windows": [list(w) for w in self.windows],
+            "installWindows": [list(w) for w in self.install_windows],
+            "downloadAfter": self.download_after.isoformat() if self.download_after else None,
+            "installAfter": self.install_after.isoformat() if self.install_after else None,
+            "autoAssign": self.auto_assign,
+            "autoAdd": self.auto_add,
+            "reads": self.reads,
+            "failure": self.failure,
+            "closed": self.closed,
+            "closedAt": rfc3339(self.closed_at) if self.closed_at else None,
+            "regimes": [[rfc3339(r.since), [list(w) for w in r.windows]] for r in self.regimes],
+            "members": {
+                imei: [rfc3339(m.joined), rfc3339(m.left) if m.left else None]
+                for imei, m in self.members.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Campaign:
+        def opt_date(v: str | None) -> date | None:
+            return date.fromisoformat(v) if v else None
+
+        members = {
+            imei: Member(parse_instant(j), parse_instant(left) if left else None)
+            for imei, (j, left) in d["members"].items()
+        }
+        return cls(
+            id=d["id"],
+            seq=d["seq"],
+            account=d["account"],
+            kind=d["kind"],
+            name=d["name"],
+            package=d["package"],
+            from_version=d["from"],
+            to_version=d["to"],
+            protocol=d["protocol"],
+            make=d["make"],
+            model=d["model"],
+            start=date.fromisoformat(d["start"]),
+            end=date.fromisoformat(d["end"]),
+            created=parse_instant(d["created"]),
+            failure_rate=d["failureRate"],
+            windows=tuple((s, e) for s, e in d["windows"]),
+            install_windows=tuple((s, e) for s, e in d["installWindows"]),
+            download_after=opt_date(d["downloadAfter"]),
+            install_after=opt_date(d["installAfter"]),
+            auto_assign=d["autoAssign"],
+            auto_add=d["autoAdd"],
+            reads=d["reads"],
+            failure=d["failure"],
+            closed=d["closed"],
+            closed_at=parse_instant(d["closedAt"]) if d["closedAt"] else None,
+            regimes=[
+                progress.Regime(parse_instant(since), tuple((s, e) for s, e in ws))
+                for since, ws in d["regimes"]
+            ],
+            members=members,
+            imeis=sorted(i for i, m in members.items() if m.left is None),
+        )
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class State:
+    clock: SimClock
+    fleet: Fleet
+    seed: int
+    failure_rate: float
+    strict: bool = False
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # campaign ids in creation order
+    next_seq: int = 1
+    access_tokens: dict[str, datetime] = field(default_factory=dict)  # digest -> expiry
+    session_tokens: dict[str, datetime] = field(default_factory=dict)
+    by_device: dict[str, list[str]] = field(default_factory=dict)  # imei -> campaign ids
+
+    def index_member(self, imei: str, campaign_id: str) -> None:
+        ids = self.by_device.setdefault(imei, [])
+        if campaign_id not in ids:
+            ids.append(campaign_id)
+
+    def add_campaign(self, campaign: Campaign) -> None:
+        self.campaigns[campaign.id] = campaign
+        self.order.append(campaign.id)
+        for imei in campaign.members:
+            self.index_member(imei, campaign.id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "clock": self.clock.to_json(),
+            "seed": self.seed,
+            "failureRate": self.failure_rate,
+            "strict": self.strict,
+            "nextSeq": self.next_seq,
+            "fleet": self.fleet.to_json(),
+            "campaigns": [self.campaigns[i].to_json() for i in self.order],
+            "accessTokens": {k: rfc3339(v) for k, v in self.access_tokens.items()},
+            "sessionTokens": {k: rfc3339(v) for k, v in self.session_tokens.items()},
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> State:
+        if d.get("version") != STATE_VERSION:
+            raise StateError(f"unsupported state version {d.get('version')!r}")
+        state = cls(
+            clock=SimClock.from_json(d["clock"]),
+            fleet=Fleet.from_json(d["fleet"]),
+            seed=d["seed"],
+            failure_rate=d["failureRate"],
+            strict=d.get("strict", False),
+            next_seq=d["nextSeq"],
+            access_tokens={k: parse_instant(v) for k, v in d["accessTokens"].items()},
+            session_tokens={k: parse_instant(v) for k, v in d["sessionTokens"].items()},
+        )
+        for raw in d["campaigns"]:
+            state.add_campaign(Campaign.from_json(raw))
+        return state
+
+
+def save_state(state: State, path: Path) -> None:
+    """Atomic write: temporary file in the same directory, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(state.to_json(), separators=(",", ":"))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_state(path: Path) -> State:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return State.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StateError(
+            f"{path}: cannot load the emulator state ({exc}); delete the file to start afresh"
+        ) from exc
