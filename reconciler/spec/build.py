@@ -73,6 +73,11 @@ class _Checker:
         self.problems = [Problem(path, p.mark.line, p.mark.col, p.message) for p in schema_problems]
         self.blocked = [p.path for p in schema_problems if p.blocking]
 
+    def intact(self, section: Path) -> bool:
+        """True when no blocking schema problem lies at ``section`` or above it (the value
+        exists and has the right shape, though something inside it may be wrong)."""
+        return not any(bad == section[: len(bad)] for bad in self.blocked)
+
     def usable(self, section: Path) -> bool:
         """True when no blocking schema problem lies inside, at or above ``section``."""
         for bad in self.blocked:
@@ -156,7 +161,7 @@ def _date(checker: _Checker, key: str) -> date | None:
 
 
 def _schedule(checker: _Checker, kind: Kind | None) -> Schedule | None:
-    if not checker.usable(("schedule",)) or not isinstance(checker.get("schedule"), dict):
+    if not checker.intact(("schedule",)) or not isinstance(checker.get("schedule"), dict):
         return None
     before = len(checker.problems)
     start, end = _date(checker, "start"), _date(checker, "end")
@@ -200,7 +205,7 @@ def _schedule(checker: _Checker, kind: Kind | None) -> Schedule | None:
 
 def _windows(checker: _Checker, key: str, kind: Kind | None) -> tuple[TimeWindow, ...]:
     items = checker.get("schedule", key)
-    if not isinstance(items, list) or not checker.usable(("schedule", key)):
+    if not isinstance(items, list) or not checker.intact(("schedule", key)):
         return ()
     out = []
     for index, item in enumerate(items):
@@ -235,13 +240,15 @@ def _devices(checker: _Checker) -> tuple[frozenset[str] | None, dict[str, tuple[
     before = len(checker.problems)
     seen: dict[str, tuple[str, int, int]] = {}
     sources: list[tuple[str, Iterable[tuple[str, int, int]]]] = []
-    if has_inline and checker.usable(("devices",)):
-        inline = data["devices"]
-        marks = [checker.doc.mark(("devices", i)) for i in range(len(inline))]
-        sources.append(
-            (checker.path, ((imei, m.line, m.col) for imei, m in zip(inline, marks, strict=True)))
-        )
-    if has_file and checker.usable(("devicesFile",)):
+    if has_inline and checker.intact(("devices",)):
+        mark = checker.doc.mark
+        inline = [
+            (imei, mark(("devices", i)))
+            for i, imei in enumerate(data["devices"])
+            if checker.usable(("devices", i))
+        ]
+        sources.append((checker.path, ((imei, m.line, m.col) for imei, m in inline)))
+    if has_file and checker.intact(("devicesFile",)) and checker.usable(("devicesFile", "path")):
         loaded = _devices_file(checker)
         if loaded is not None:
             shown, result = loaded

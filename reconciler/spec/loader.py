@@ -122,7 +122,7 @@ class _Collector:
         if version != SPEC_API_VERSION:
             mark = doc.mark(("apiVersion",)) if "apiVersion" in doc.data else doc.start
             problem = (
-                f"unknown apiVersion {schema_mod.describe(version)}"
+                f"unknown apiVersion {version!r}"
                 if "apiVersion" in doc.data
                 else "missing apiVersion"
             )

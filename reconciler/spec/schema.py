@@ -70,6 +70,9 @@ _TYPE_WORDS = {
 }
 
 
+_YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
 def describe(value: Any) -> str:
     """What a value is, in YAML words."""
     if value is None:
@@ -127,12 +130,11 @@ def _translate(error: Any, doc: Document) -> Iterator[SchemaProblem]:
             )
         return
     if keyword == "not":  # the kind-specific "forbidden here" properties
-        kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+        kind = str(doc.data.get("kind")) if isinstance(doc.data, dict) else "spec"
+        hint = str(sub.get("description", "")).split(kind, 1)[-1].strip(" .:()")
+        hint = hint if hint.startswith("use ") else f"{hint}; remove it" if hint else "remove it"
         yield SchemaProblem(
-            doc.key_mark(path),
-            f"{place} is not allowed in a {kind}: {sub.get('description', 'remove it')}",
-            path,
-            False,
+            doc.key_mark(path), f"{place} is not allowed in a {kind}; {hint}", path, False
         )
         return
     yield SchemaProblem(doc.mark(path), _sentence(keyword, value, sub, path, doc), path, True)
@@ -154,11 +156,13 @@ def _sentence(keyword: Any, value: Any, sub: dict[str, Any], path: Path, doc: Do
         message = f"{place} must be {words}, not {describe(value)}"
         raw = doc.raw.get(path)
         if wanted == "string" and raw is not None and value is not None:
-            kind = type(value).__name__
+            kind = "boolean" if isinstance(value, bool) else "number"
             message += f'; quote it: "{raw}" (YAML reads unquoted {raw} as a {kind}'
             message += ", dropping leading zeros)" if raw[:1] == "0" else ")"
         elif wanted == "integer" and isinstance(value, str) and value.strip().isdigit():
             message += f"; remove the quotes: {value.strip()}"
+        elif wanted == "boolean" and isinstance(value, str) and value.lower() in _YAML11_BOOLS:
+            message += " (YAML 1.2 reads yes/no/on/off as strings); write true or false"
         return message
     if keyword == "enum":
         options = [str(o) for o in sub.get("enum", ())]
@@ -180,7 +184,7 @@ def _sentence(keyword: Any, value: Any, sub: dict[str, Any], path: Path, doc: Do
         return f"{place} must be {sub.get('const')!r}, not {describe(value)}"
     if keyword == "pattern":
         reason = sub.get("patternErrorMessage", f"does not match {sub.get('pattern')}")
-        return f"{place} {describe(value)} {reason}"
+        return f"{place}: {value!r} {reason}"
     if keyword in ("minimum", "maximum"):
         low, high = sub.get("minimum"), sub.get("maximum")
         return f"{place} must be between {low} and {high}, not {value}"
