@@ -533,7 +533,7 @@ def _refusal(
         rule=violation.rule.id,
         field=name,
         live=field_value(live, name),
-        desired=field_value(spec, name) if name != "status" else None,
+        desired=field_value(spec, name) if name != "status" else "replaced",
         reason=violation.rule.sentence,
         instead=violation.instead,
         drift=drift(name) if drift is not None else False,
