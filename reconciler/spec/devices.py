@@ -122,7 +122,8 @@ def _csv(text: str, shown: str, column: str) -> DevicesFile:
             return DevicesFile(error=f"devices file {shown} is empty; expected a CSV header")
         names = [name.strip() for name in header]
         if column not in names:
-            close = difflib.get_close_matches(column, names, n=1)
+            folded = [name for name in names if name.lower() == column.lower()]
+            close = folded or difflib.get_close_matches(column, names, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "columns are " + ", ".join(names)
             return DevicesFile(error=f"devices file {shown} has no column {column!r}; {hint}")
         index = names.index(column)
