@@ -1,0 +1,170 @@
+"""The executor against the emulator over loopback: outcomes, idempotence, no duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from reconciler.applier import ExecOptions, Outcome, StepKind
+from reconciler.client import ThingSpaceClient
+from reconciler.planner import Outcome as PlanOutcome
+from reconciler.sim.faults import FaultRule
+from reconciler.sim.testing import RunningSim, running_sim
+from tests.applier.support import (
+    FW_OTHER,
+    apply_once,
+    campaigns_named,
+    client_for,
+    imeis,
+    make_plan,
+    no_sleep,
+    spec,
+    writes,
+)
+
+CREATE_KEY = "POST /api/fota/v3/campaigns/firmware/<acc>"
+FOTA = "/api/fota/*"
+
+
+@pytest.fixture
+def sim() -> Iterator[RunningSim]:
+    with running_sim() as running:
+        yield running
+
+
+@pytest.fixture
+def client(sim: RunningSim) -> Iterator[ThingSpaceClient]:
+    with client_for(sim) as c:
+        yield c
+
+
+def test_create_then_second_apply_does_nothing(sim: RunningSim, client: ThingSpaceClient) -> None:
+    specs = [spec("alpha"), spec("beta")]
+    plan, results = apply_once(client, specs)
+    assert [c.outcome for c in plan.campaigns] == [PlanOutcome.CREATE, PlanOutcome.CREATE]
+    assert all(r.ok for r in results)
+    ids = [r.results[0].campaign_id for r in results]
+    assert all(ids) and len(set(ids)) == 2
+    assert writes(sim) == {CREATE_KEY: 2}
+    plan2, results2 = apply_once(client, specs)
+    assert not plan2.has_changes and results2 == []
+    assert writes(sim) == {CREATE_KEY: 2}
+
+
+def test_ambiguous_create_is_adopted_after_lookup_not_resent(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    sim.emulator.add_fault(FaultRule("drop", phase="after", method="POST", path=FOTA, times=1))
+    _, results = apply_once(client, [spec("gamma")])
+    (step,) = results[0].results
+    assert step.outcome is Outcome.OK
+    assert "found after an unanswered create" in step.detail
+    assert writes(sim) == {CREATE_KEY: 1}
+    assert [c["id"] for c in campaigns_named(client, "gamma")] == [step.campaign_id]
+
+
+def test_create_lost_before_processing_is_sent_again_once(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    sim.emulator.add_fault(FaultRule("503", phase="before", method="POST", path=FOTA, times=1))
+    _, results = apply_once(client, [spec("delta")])
+    assert results[0].results[0].outcome is Outcome.OK
+    assert writes(sim) == {CREATE_KEY: 1}
+    assert len(campaigns_named(client, "delta")) == 1
+
+
+def test_create_rejected_by_the_api_fails_that_campaign_only(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    bad = spec("bad", start=date(2026, 3, 20), end=date(2026, 3, 10))  # the API says 400
+    _, results = apply_once(client, [bad, spec("good")])
+    by_name = {r.work.name: r for r in results}
+    assert by_name["good"].ok
+    failed = by_name["bad"].results[0]
+    assert failed.outcome is Outcome.FAILED and "400" in failed.detail
+
+
+def test_wait_polls_with_backoff_until_scheduled(sim: RunningSim, client: ThingSpaceClient) -> None:
+    slept: list[float] = []
+    options = ExecOptions(wait=True, sleep=slept.append, wait_base=2.0, wait_cap=5.0)
+    _, results = apply_once(client, [spec("waited")], options)
+    step = results[0].results[0]
+    assert step.outcome is Outcome.OK, step.detail
+    assert step.status == "CampaignScheduled"
+    assert slept and slept[0] == 2.0 and all(s <= 5.0 for s in slept)
+
+
+def test_wait_reports_a_request_failure(sim: RunningSim, client: ThingSpaceClient) -> None:
+    devices = imeis(2, seed=5)
+    apply_once(client, [spec("first", devices=devices)])  # enrols them on SR1.2.0.0-10512
+    wrong_from = FW_OTHER.__class__(FW_OTHER.name, "SR0.9", FW_OTHER.to_version, "LWM2M")
+    doomed = spec("doomed", devices=devices, package=wrong_from)
+    _, results = apply_once(client, [doomed], ExecOptions(wait=True, sleep=no_sleep))
+    step = results[0].results[0]
+    assert step.outcome is Outcome.FAILED
+    assert step.campaign_id is not None
+    assert "CampaignRequestFailed" in step.detail and step.campaign_id in step.detail
+
+
+def test_abort_is_refused_without_allow_abort_and_replacement_create_skipped(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    apply_once(client, [spec("running")])
+    sim.emulator.set_time(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))  # started
+    changed = spec(
+        "running",
+        package=FW_OTHER,
+        start=date(2026, 3, 12),
+        replace_on_change=True,
+        allow_abort=True,
+    )
+    plan, results = apply_once(client, [changed])
+    assert plan.campaigns[0].outcome is PlanOutcome.REPLACE
+    abort, create = results[0].results
+    assert abort.step.kind is StepKind.ABORT and abort.outcome is Outcome.REFUSED
+    assert "--allow-abort" in abort.detail
+    assert create.outcome is Outcome.SKIPPED
+    assert len(campaigns_named(client, "running")) == 1
+    _, results = apply_once(client, [changed], ExecOptions(allow_abort=True, sleep=no_sleep))
+    assert [r.outcome for r in results[0].results] == [Outcome.OK, Outcome.OK]
+    statuses = sorted(c["status"] for c in campaigns_named(client, "running"))
+    assert statuses == ["CampaignAborted", "CampaignRequestPending"]
+    assert not make_plan(client, [changed]).has_changes
+
+
+def test_cancel_close_to_the_start_is_refused(sim: RunningSim, client: ThingSpaceClient) -> None:
+    apply_once(client, [spec("soon")])
+    changed = spec("soon", package=FW_OTHER, replace_on_change=True)
+    plan = make_plan(client, [changed])
+    assert plan.campaigns[0].outcome is PlanOutcome.REPLACE
+    sim.emulator.set_time(datetime(2026, 3, 10, tzinfo=UTC) - timedelta(minutes=5))
+    from reconciler.applier import execute, works_from_plan
+
+    (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
+    cancel, create = result.results
+    assert cancel.outcome is Outcome.REFUSED and "could abort it" in cancel.detail
+    assert create.outcome is Outcome.SKIPPED
+    assert [c["status"] for c in campaigns_named(client, "soon")] != ["CampaignCancelled"]
+
+
+def test_device_changes_report_per_device_failures(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    base = imeis(4, seed=7)
+    apply_once(client, [spec("devs", devices=base)])
+    extra = imeis(3, seed=8)
+    plan = make_plan(client, [spec("devs", devices=base | extra)])
+    # Someone else adds one of them first: the API answers AddDeviceFailed for that one.
+    one = sorted(extra)[0]
+    cid = plan.campaigns[0].campaign_id
+    assert cid is not None
+    client.change_devices(plan.campaigns[0].account, plan.campaigns[0].kind, cid, "append", [one])
+    from reconciler.applier import execute, works_from_plan
+
+    (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
+    (step,) = result.results
+    assert step.outcome is Outcome.PARTIAL
+    assert step.failed_device_count == 1 and step.failed_devices[0][0] == one
+    assert "already in the campaign" in step.detail
