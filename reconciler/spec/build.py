@@ -105,6 +105,7 @@ def build(
 ) -> Built:
     """Check one document beyond its schema and, when all is well, build its spec."""
     checker = _Checker(doc, path, schema_problems, read)
+    _one_line(checker)
     kind = _KINDS.get(checker.get("kind")) if checker.usable(("kind",)) else None
     schedule = _schedule(checker, kind)
     devices, lines = _devices(checker)
@@ -144,6 +145,26 @@ def build(
         device_lines=lines,
     )
     return Built(spec, places, [])
+
+
+_ONE_LINE: tuple[Path, ...] = (
+    ("account",),
+    ("name",),
+    ("campaignId",),
+    *((package, key) for package in ("firmware", "software") for key in ("name", "from", "to")),
+    ("devicesFile", "path"),
+    ("devicesFile", "column"),
+)
+
+
+def _one_line(checker: _Checker) -> None:
+    """Refuse a trailing line break the schema's ``$`` lets through (Python's ``re`` matches
+    ``$`` before a final newline): ``"0402196254-00001\n"`` is not an account name."""
+    for path in _ONE_LINE:
+        value = checker.get(*path)
+        if isinstance(value, str) and value.endswith("\n") and checker.usable(path):
+            checker.report(path, f"{where(path)} must be one line; remove the line break")
+            checker.blocked.append(path)
 
 
 def _date(checker: _Checker, key: str) -> date | None:
