@@ -149,15 +149,12 @@ def _fit(head: str, middle: str, foot: str) -> str:
         "\n\n> **Truncated** to fit GitHub's comment limit: "
         "the complete plan is in the job summary.\n"
     )
-    room = COMMENT_LIMIT - len(head) - len(foot) - len(note)
+    closing_room = 2_000  # for the </details> tags the cut may leave open
+    room = COMMENT_LIMIT - len(head) - len(foot) - len(note) - closing_room
     cut = middle[: max(room, 0)]
     if "\n" in cut:
         cut = cut[: cut.rindex("\n")]
     # An unclosed <details> would swallow the footer.
-    opened = cut.count("<details>") - cut.count("</details>")
-    closing = "\n</details>" * max(opened, 0)
-    if len(head) + len(cut) + len(closing) + len(note) + len(foot) > COMMENT_LIMIT:
-        cut = cut[: max(room - len(closing), 0)]
-        if "\n" in cut:
-            cut = cut[: cut.rindex("\n")]
+    opened = max(cut.count("<details>") - cut.count("</details>"), 0)
+    closing = "\n</details>" * min(opened, closing_room // len("\n</details>"))
     return head + cut + closing + note + foot
