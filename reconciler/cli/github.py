@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.errors import Problem, ProblemsFound, UserError
+from reconciler.errors import Problem, UserError
 from reconciler.github.api import DEFAULT_API_URL, GitHubAPI
 from reconciler.github.comment import (
     apply_marker,
@@ -127,15 +127,10 @@ def validate() -> None:
 
 def annotate_problems(paths: Sequence[str]) -> list[Problem]:
     """Load the specs; print one ``::error file=,line=,col=::`` line per problem found."""
-    from reconciler.spec import load_specs
+    from reconciler.spec import collect
 
-    try:
-        load_specs([Path(p) for p in paths])
-    except ProblemsFound as exc:
-        problems = list(exc.problems)
-    except UserError as exc:
-        problems = [Problem(paths[0] if paths else ".", 1, 1, exc.message)]
-    else:
+    problems = sorted(collect(list(paths)).problems)
+    if not problems:
         return []
     for problem in problems:
         click.echo(
