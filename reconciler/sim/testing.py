@@ -39,7 +39,9 @@ def running_sim(**options: Any) -> Iterator[RunningSim]:
     options.setdefault("frozen", True)
     emulator = Emulator(SimOptions(**options))
     server = make_sim_server(emulator, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, name="fota-sim", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fota-sim", daemon=True
+    )
     thread.start()
     try:
         yield RunningSim(f"http://127.0.0.1:{server.server_port}", emulator)
