@@ -1,0 +1,238 @@
+"""``fota plan``: what apply would do, and what the lifecycle rules refuse, without writing.
+
+Thin: load specs (and, with ``--baseline-ref``, the specs at a git revision), read the live
+campaigns, call the pure planner with the API's clock (or ``--now``), render. The only file it
+writes is ``--out``, atomically (a reader never sees half a plan).
+
+Exit status: 1 when anything is refused (after the whole plan is printed), else 0; with
+``--detailed-exitcode``: 0 no changes, 2 changes, 1 refusals or errors.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from reconciler import planner
+from reconciler.cli.target import TargetOptions, open_target, target_options
+from reconciler.client import read_live
+from reconciler.errors import ProblemsFound, UserError
+from reconciler.model import CampaignSpec, Source
+from reconciler.render import render_json, render_markdown, render_text
+from reconciler.spec import load_specs
+
+Key = tuple[str, str]
+
+
+def parse_now(text: str) -> datetime:
+    """An ISO 8601 instant; a date or a naive time is read as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(
+            f"--now {text!r} is not an ISO 8601 date-time; e.g. --now 2026-12-01T00:00:00Z"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _git(args: Sequence[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise UserError(f"--baseline-ref needs git, which could not be run: {exc}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise UserError(
+            f"git {' '.join(args)} failed: {message[-1] if message else done.returncode}"
+        )
+    return done.stdout
+
+
+def load_baseline(ref: str, paths: Sequence[str], cwd: Path) -> dict[Key, CampaignSpec]:
+    """The specs under ``paths`` as they were at git revision ``ref``, by key.
+
+    The whole tree at ``ref`` is extracted to a temporary directory (specs may name devices
+    files anywhere in the repository); sources are mapped back to the user's paths.
+    """
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    except UserError:
+        raise UserError(
+            f"--baseline-ref {ref!r} is not a commit in {top}; fetch it first "
+            "(e.g. git fetch origin main) or name an existing branch, tag or sha"
+        ) from None
+    archive = _git(["archive", "--format=tar", ref], top)
+    with tempfile.TemporaryDirectory(prefix="fota-baseline-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        mapped: list[Path] = []
+        for raw in paths:
+            try:
+                rel = Path(raw).resolve().relative_to(top.resolve())
+            except ValueError:
+                raise UserError(
+                    f"--baseline-ref: {raw} is outside the git repository {top}; plan paths "
+                    "inside it, or drop --baseline-ref"
+                ) from None
+            if (Path(tmp) / rel).exists():
+                mapped.append(Path(tmp) / rel)
+        if not mapped:
+            return {}
+        try:
+            specset = load_specs(mapped)
+        except ProblemsFound as exc:
+            first = str(exc.problems[0]).replace(tmp + os.sep, "") if exc.problems else ""
+            raise UserError(
+                f"--baseline-ref {ref}: the specs at {ref} do not load ({first}; "
+                f"{len(exc.problems)} problem(s)); choose another base revision"
+            ) from None
+        out: dict[Key, CampaignSpec] = {}
+        for spec in specset.specs:
+            out[spec.key] = replace(spec, source=_unmap(spec.source, Path(tmp), top, cwd))
+        return out
+
+
+def _unmap(source: Source, tmp: Path, top: Path, cwd: Path) -> Source:
+    try:
+        rel = Path(source.path).resolve().relative_to(tmp.resolve())
+    except ValueError:
+        return source
+    return Source(os.path.relpath(top / rel, cwd), source.line, source.col)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"--out {path}: cannot write the plan: {exc.strerror or exc}") from None
+
+
+def _select(specs: Sequence[CampaignSpec], names: Sequence[str], where: str) -> list[CampaignSpec]:
+    if not names:
+        return list(specs)
+    known = {s.name for s in specs}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise UserError(
+            f"--campaign {', '.join(repr(n) for n in missing)}: no spec with that name in "
+            f"{where} (names are case-sensitive; fota validate lists the specs)"
+        )
+    wanted = set(names)
+    return [s for s in specs if s.name in wanted]
+
+
+@click.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the plan as JSON (plan.json, read by fota apply).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="What to print on stdout.",
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO-DATETIME",
+    default=None,
+    help="Plan as if it were this instant (what-if); default: the API's clock.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to change, 2 when there are changes, 1 on refusals.",
+)
+@click.option(
+    "--campaign",
+    "campaigns",
+    multiple=True,
+    metavar="NAME",
+    help="Plan only the spec(s) with this name (repeatable).",
+)
+@click.option(
+    "--baseline-ref",
+    metavar="REF",
+    default=None,
+    help="Git revision whose specs label drift (changes made outside git) and whose deleted "
+    "specs are taken down; usually the pull request's base.",
+)
+@target_options
+def plan(
+    paths: tuple[str, ...],
+    out: Path | None,
+    output: str,
+    now_text: str | None,
+    detailed_exitcode: bool,
+    campaigns: tuple[str, ...],
+    baseline_ref: str | None,
+    target: TargetOptions,
+) -> int:
+    """Show what apply would change to make live campaigns match the specs under PATH...
+
+    Only lifecycle-legal changes are planned; everything else is refused, naming the rule
+    (see docs/RULES.md). Nothing is written to the API.
+    """
+    override = parse_now(now_text) if now_text is not None else None
+    specset = load_specs(list(paths))
+    where = ", ".join(paths)
+    specs = _select(specset.specs, campaigns, where)
+    baseline: dict[Key, CampaignSpec] | None = None
+    if baseline_ref is not None:
+        baseline = load_baseline(baseline_ref, paths, Path.cwd())
+        if campaigns:
+            baseline = {k: s for k, s in baseline.items() if s.name in set(campaigns)}
+    desired = {s.key for s in specs}
+    deleted = [s for k, s in (baseline or {}).items() if k not in desired]
+    with open_target(target) as t:
+        live = read_live(t.client, [*specs, *deleted])
+    result = planner.plan(
+        specs,
+        live.matches,
+        override or live.now,
+        specs_digest=specset.digest,
+        baseline=baseline,
+        baseline_ref=baseline_ref,
+    )
+    if out is not None:
+        write_atomically(out, render_json(result))
+    if output == "json":
+        click.echo(render_json(result), nl=False)
+    elif output == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        click.echo(render_text(result, colour=colour), nl=False, color=colour)
+    if result.has_refusals:
+        refused = sum(len(c.refusals) for c in result.campaigns)
+        raise UserError(
+            f"{refused} change(s) refused by the lifecycle rules (see the plan above and "
+            "docs/RULES.md); fix the specs named there, or plan again later"
+        )
+    if detailed_exitcode:
+        return 2 if result.has_changes else 0
+    return 0
