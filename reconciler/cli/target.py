@@ -1,0 +1,165 @@
+"""Which API a command talks to: a real server (``--api-url``) or the embedded emulator.
+
+Shared by ``status``, ``plan`` and ``apply`` so they choose, describe and connect to their
+target identically::
+
+    @click.command()
+    @target_options
+    def status(target: TargetOptions, ...) -> None:
+        with open_target(target) as t:      # prints "target: ..." on stderr
+            t.client.get_campaign(...)
+
+Without a URL the embedded emulator (state in ``.fota/sim-state.json``) answers in process
+through ``httpx.WSGITransport``, so every command works without an account. With a URL the
+four credentials come from the environment only (never from flags: flags end up in shell
+history and CI logs).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import httpx
+
+from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient
+from reconciler.errors import UserError
+
+EMBEDDED_URL = "http://embedded.fota"
+EMBEDDED_STATE = Path(".fota") / "sim-state.json"
+CREDENTIAL_VARIABLES = ("FOTA_CLIENT_ID", "FOTA_CLIENT_SECRET", "FOTA_USERNAME", "FOTA_PASSWORD")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """What the user asked for; ``open_target`` turns it into a connected client."""
+
+    api_url: str | None = None
+    concurrency: int = 8
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Target:
+    client: ThingSpaceClient
+    description: str  # "embedded emulator (.fota/sim-state.json)" or the URL
+    embedded: bool
+
+
+def target_options(func: F) -> F:
+    """Add ``--api-url``, ``--concurrency`` and ``--timeout``; pass them as ``target=``."""
+
+    @click.option(
+        "--api-url",
+        envvar="FOTA_API_URL",
+        metavar="URL",
+        default=None,
+        help="ThingSpace server root, e.g. https://thingspace.verizon.com (env FOTA_API_URL; "
+        "credentials from FOTA_CLIENT_ID, FOTA_CLIENT_SECRET, FOTA_USERNAME, FOTA_PASSWORD). "
+        "Default: the embedded emulator in .fota/.",
+    )
+    @click.option(
+        "--concurrency",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="Campaigns read or written at the same time.",
+    )
+    @click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=30.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Timeout of each API request.",
+    )
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any, api_url: str | None, concurrency: int, timeout: float, **kw: Any
+    ) -> Any:
+        options = TargetOptions(api_url or None, concurrency, timeout)
+        return func(*args, target=options, **kw)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def credentials_from_env(env: Mapping[str, str], url: str) -> Credentials:
+    missing = [name for name in CREDENTIAL_VARIABLES if not env.get(name)]
+    if missing:
+        raise UserError(
+            f"--api-url {url} needs the credentials in the environment: set "
+            f"{', '.join(missing)} (or drop --api-url/FOTA_API_URL to use the embedded emulator)"
+        )
+    return Credentials(
+        env["FOTA_CLIENT_ID"], env["FOTA_CLIENT_SECRET"], env["FOTA_USERNAME"], env["FOTA_PASSWORD"]
+    )
+
+
+@contextmanager
+def open_target(
+    options: TargetOptions,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    announce: bool = True,
+    retry: RetryPolicy | None = None,
+) -> Iterator[Target]:
+    """Connect to the chosen target; print ``target: ...`` on stderr unless ``announce=False``."""
+    source = os.environ if env is None else env
+    if options.api_url:
+        url = options.api_url.rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise UserError(
+                f"--api-url {options.api_url!r} is not an http:// or https:// URL; give the "
+                "server root, e.g. https://thingspace.verizon.com"
+            )
+        creds = credentials_from_env(source, url)
+        target_text, transport, base, embedded = url, None, url, False
+    else:
+        transport, creds = _embedded_transport(cwd or Path.cwd(), source)
+        target_text, base, embedded = f"embedded emulator ({EMBEDDED_STATE})", EMBEDDED_URL, True
+    if announce:
+        click.echo(f"target: {target_text}", err=True)
+    client = ThingSpaceClient(
+        base,
+        creds,
+        transport=transport,
+        timeout=options.timeout,
+        concurrency=options.concurrency,
+        retry=retry,
+    )
+    with client:
+        yield Target(client, target_text, embedded)
+
+
+def _embedded_transport(
+    cwd: Path, env: Mapping[str, str]
+) -> tuple[httpx.BaseTransport, Credentials]:
+    # Imported here: only the embedded path needs the emulator (and its start-up cost).
+    from reconciler.sim.app import env_credentials
+    from reconciler.sim.embedded import open_embedded
+    from reconciler.sim.store import StateError
+
+    try:
+        emulator = open_embedded(cwd / EMBEDDED_STATE)
+    except (StateError, OSError) as exc:
+        raise UserError(
+            f"cannot open the embedded emulator state {EMBEDDED_STATE}: {exc}; fix or delete "
+            "the file (it is recreated with defaults)"
+        ) from None
+    sim_creds = env_credentials(dict(env))
+    creds = Credentials(
+        sim_creds["client_id"],
+        sim_creds["client_secret"],
+        sim_creds["username"],
+        sim_creds["password"],
+    )
+    return httpx.WSGITransport(app=emulator.wsgi_app), creds
