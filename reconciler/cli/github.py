@@ -30,7 +30,7 @@ from reconciler.github.comment import (
     render_apply_comment,
     render_plan_comment,
 )
-from reconciler.github.digest import COUNTED_OUTCOMES, digest_plan
+from reconciler.github.digest import COUNTED_OUTCOMES, digest_plan, full_markdown, strip_title
 from reconciler.github.event import Event, read_event
 from reconciler.github.workflow import Runner, command, mask
 
@@ -247,7 +247,7 @@ def plan_step() -> None:
         raise UserError(f"fota plan failed: {reason or 'see the log above'}")
 
     notes = ("Drift check: live campaigns compared with git.",) if mode == "drift" else ()
-    digest = digest_plan(result.plan_json, result.markdown, notes)
+    digest = digest_plan(result.plan_json, strip_title(result.markdown), notes)
     runner.set_outputs(
         {
             "exitcode": result.exit_code,
@@ -260,7 +260,8 @@ def plan_step() -> None:
     )
     runner.summary(
         f"### fota {mode} `{label}`\n\n{digest.status_line()}\n\n"
-        f"Plan SHA-256: `{digest.sha256}`\n\n{result.markdown}"
+        f"Plan SHA-256: `{digest.sha256}`\n\n"
+        f"{strip_title(full_markdown(result.plan_json, result.markdown))}"
     )
     if mode == "plan":
         body = render_plan_comment(digest, label=label, commit=_commit(event), run_url=_run_url())
@@ -399,7 +400,7 @@ def _apply_if_unchanged(
         reason = result.error or f"fota plan exited with {result.exit_code}"
         runner.summary(f"### fota apply `{label}`\n\n❌ **re-plan failed**: {reason}\n")
         return f"❌ **not applied: re-plan failed**: {reason}", "", 1
-    digest = digest_plan(result.plan_json, result.markdown)
+    digest = digest_plan(result.plan_json, strip_title(result.markdown))
     runner.set_outputs(
         {
             "has-changes": digest.has_changes,
@@ -411,7 +412,7 @@ def _apply_if_unchanged(
     )
     fresh = (
         f"Fresh plan SHA-256 `{digest.sha256}`; reviewed plan SHA-256 `{expected}`.\n\n"
-        f"<details><summary>Fresh plan</summary>\n\n{result.markdown}\n</details>\n"
+        f"<details><summary>Fresh plan</summary>\n\n{digest.markdown}\n</details>\n"
     )
     if digest.sha256 != expected:
         outcome = (

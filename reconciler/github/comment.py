@@ -107,7 +107,7 @@ def render_plan_comment(
     ]
     for note in digest.notes:
         head += [f"> {note}", ""]
-    if digest.refusals:
+    if digest.refusals and not digest.markdown:  # the plan's Markdown lists them otherwise
         head += ["**Refused** (never applied; fix the spec or follow the hint):", ""]
         head += [f"- {line}" for line in digest.refusals] + [""]
     where = f"commit `{commit[:12]}`" if commit else "this commit"

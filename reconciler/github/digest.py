@@ -8,11 +8,17 @@ planner's classes so the action keeps working on any plan file it is handed, and
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.github.comment import PlanDigest, plan_sha256
+from reconciler.github.workflow import SUMMARY_LIMIT
+from reconciler.render.jsonplan import load_plan
+from reconciler.render.markdown import render_markdown
+
+_LEADING_TITLE = re.compile(r"\A#+ fota plan[^\n]*\n+")
 
 COUNTED_OUTCOMES = ("create", "change", "replace", "cancel", "abort")
 """Outcomes that are changes, in the order the status line and the outputs list them."""
@@ -69,3 +75,20 @@ def refusal_line(campaign: Mapping[str, Any], refusal: Mapping[str, Any]) -> str
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def full_markdown(plan_json: str, fallback: str) -> str:
+    """The whole plan as Markdown for the job summary (1 MiB), not the 60 KB comment cut.
+
+    Falls back to the CLI's Markdown if the file cannot be read back (a newer format).
+    """
+    try:
+        plan = load_plan(plan_json)
+    except UserError:
+        return fallback
+    return render_markdown(plan, limit=SUMMARY_LIMIT - 64 * 1024)
+
+
+def strip_title(markdown: str) -> str:
+    """Drop the renderer's own ``### fota plan`` title: the comment and summary have theirs."""
+    return _LEADING_TITLE.sub("", markdown, count=1)
