@@ -181,9 +181,7 @@ def test_cancelled_campaign_cannot_change(api: Api) -> None:
         ({"startTime": 10, "endTime": 13}, "TimeWindowTooShort"),
     ],
 )
-def test_invalid_firmware_windows_are_refused(
-    api: Api, window: dict[str, Any], code: str
-) -> None:
+def test_invalid_firmware_windows_are_refused(api: Api, window: dict[str, Any], code: str) -> None:
     url = f"{V3}/campaigns/firmware/{ACC}"
     expect_error(api.post(url, json=firmware_body(campaignTimeWindowList=[window])), code)
     cid = _scheduled(api)

@@ -1,0 +1,73 @@
+"""State survives a restart (atomic JSON file), holds no secret, and the embedded default
+works in process through ``httpx.WSGITransport``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from reconciler.sim.embedded import open_embedded
+from reconciler.sim.testing import DEFAULT_NOW, running_sim
+
+from .helpers import ACC, IMEI_A, V3, Api, firmware_body
+
+
+def test_restart_loses_nothing(tmp_path: Path) -> None:
+    state = tmp_path / "sim.json"
+    with running_sim(state_path=state) as sim:
+        api = Api(sim)
+        cid = api.create()["id"]
+        api.settle(cid)
+        api.at(datetime(2026, 3, 3, 22, tzinfo=UTC))
+        before = api.devices(cid)
+        headers = api.headers
+    assert not list(tmp_path.glob("*.tmp"))
+    with running_sim(state_path=state, now=DEFAULT_NOW) as sim:
+        api = Api(sim)
+        api.headers = headers  # the tokens issued before the restart still work
+        assert sim.emulator.now() == datetime(2026, 3, 3, 22, tzinfo=UTC)  # file wins over now=
+        assert api.campaign(cid)["status"] == "CampaignScheduled"
+        assert api.devices(cid) == before
+        assert {d["status"] for d in before.values()} == {"UpgradeSuccess"}
+
+
+def test_state_file_holds_no_token_or_password(tmp_path: Path) -> None:
+    state = tmp_path / "sim.json"
+    with running_sim(state_path=state) as sim:
+        api = Api(sim)
+        api.create()
+        text = state.read_text()
+    for secret in (api.headers["Authorization"][7:], api.headers["VZ-M2M-Token"]):
+        assert secret not in text
+    assert "demo-secret" not in text and "demo-password" not in text
+    assert json.loads(text)["version"] == 1
+
+
+def test_embedded_emulator_persists_between_opens(tmp_path: Path) -> None:
+    path = tmp_path / "work" / ".fota" / "sim-state.json"
+    emulator = open_embedded(path)
+    assert path.exists()
+    transport = httpx.WSGITransport(app=emulator.wsgi_app)
+    with httpx.Client(transport=transport, base_url="http://sim") as http:
+        token = http.post(
+            "/api/ts/v1/oauth2/token",
+            auth=("demo-client", "demo-secret"),
+            data={"grant_type": "client_credentials"},
+        ).json()["access_token"]
+        session = http.post(
+            "/api/m2m/v1/session/login",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"username": "demo", "password": "demo-password"},
+        ).json()["sessionToken"]
+        headers = {"Authorization": f"Bearer {token}", "VZ-M2M-Token": session}
+        today = emulator.now().date().isoformat()
+        body = firmware_body(startDate=today, endDate=today, deviceList=[IMEI_A])
+        created = http.post(f"{V3}/campaigns/firmware/{ACC}", json=body, headers=headers)
+        assert created.status_code == 200, created.text
+        assert "Date" in created.headers
+    again = open_embedded(path)
+    assert created.json()["id"] in again.state.campaigns
+    assert not again.clock.frozen
