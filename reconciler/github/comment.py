@@ -119,7 +119,7 @@ def render_plan_comment(
         "against live state and applies only a plan with this same SHA-256.</sub>",
         "",
     ]
-    return _fit("\n".join(head), digest.markdown, "\n".join(foot))
+    return _fit("\n".join(head) + "\n", digest.markdown, "\n".join(foot))
 
 
 def render_apply_comment(
