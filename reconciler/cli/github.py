@@ -344,8 +344,9 @@ def apply_step() -> None:
             if recorded is None:
                 runner.set_outputs({"exitcode": 1, "refused": 0, "has-changes": False})
                 raise UserError(
-                    f"pull request #{pr_number} has no plan comment for label {label!r}: the "
-                    "plan workflow must run on the PR before merge; nothing applied"
+                    f"pull request #{pr_number} has no recorded plan for label {label!r} (the "
+                    "plan job never ran on it, or its last run failed); nothing applied. Run "
+                    "the workflow with input expected-plan-sha256 after reviewing a fresh plan"
                 )
             expected = recorded
         outcome, details, exit_code = _apply_if_unchanged(runner, paths, plan_file, expected, label)
@@ -423,7 +424,10 @@ def _apply_if_unchanged(
         runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
         return outcome, fresh, 1
     if not digest.has_changes:
-        outcome = "✅ **nothing to apply**: live campaigns already match git"
+        if digest.refused:
+            outcome = f"❌ **nothing applied**: {digest.refused} change(s) refused, none allowed"
+        else:
+            outcome = "✅ **nothing to apply**: live campaigns already match git"
         runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
         return outcome, fresh, 1 if digest.refused else 0
     applied = run_cli(["apply", str(plan_file), "--auto-approve"])

@@ -1,0 +1,89 @@
+"""The `fota github` step commands' user-facing refusals, in-process (no runner needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+from reconciler.github.workflow import parse_outputs
+
+
+@pytest.fixture()
+def runner_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in (
+        "FOTA_API_URL",
+        "FOTA_CLIENT_ID",
+        "FOTA_CLIENT_SECRET",
+        "FOTA_USERNAME",
+        "FOTA_PASSWORD",
+        "FOTA_GITHUB_TOKEN",
+        "FOTA_ACTION_PLAN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"repository": {"full_name": "acme/fleet"}}))
+    output = tmp_path / "output"
+    output.touch()
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/fleet")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("RUNNER_TEMP", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    return output
+
+
+def test_unknown_command_names_the_choices(
+    runner_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOTA_ACTION_COMMAND", "destroy")
+    assert main(["github", "prepare"]) == 1
+    assert "validate, plan, apply, drift" in capsys.readouterr().err
+
+
+def test_plan_without_credentials_names_the_missing_inputs(
+    runner_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOTA_ACTION_COMMAND", "plan")
+    monkeypatch.setenv("FOTA_CLIENT_ID", "id")
+    assert main(["github", "prepare"]) == 1
+    err = capsys.readouterr().err
+    assert "api-url, client-secret, username, password" in err and "client-id" not in err
+
+
+def test_prepare_masks_secrets_and_writes_outputs(
+    runner_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOTA_ACTION_COMMAND", "validate")
+    monkeypatch.setenv("FOTA_GITHUB_TOKEN", "ghs_tok")
+    monkeypatch.setenv("FOTA_PASSWORD", "pw\nsecond-line")
+    assert main(["github", "prepare"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert {"::add-mask::ghs_tok", "::add-mask::pw", "::add-mask::second-line"} <= set(out)
+    outputs = parse_outputs(runner_env.read_text())
+    assert outputs["command"] == "validate" and outputs["comment"] == "false"
+    assert outputs["plan-file"] == str(runner_env.parent / "fota-plan.json")
+
+
+def test_apply_on_a_pull_request_is_refused(
+    runner_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = runner_env.parent / "pr.json"
+    event.write_text(json.dumps({"pull_request": {"number": 3, "head": {}, "base": {}}}))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("FOTA_ACTION_PATHS", "campaigns")
+    monkeypatch.setenv("FOTA_GITHUB_TOKEN", "ghs_tok")
+    assert main(["github", "apply"]) == 1
+    assert "not on pull requests" in capsys.readouterr().err
+
+
+def test_bad_label_is_refused_before_anything_runs(
+    runner_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOTA_ACTION_LABEL", "prod -->")
+    monkeypatch.setenv("FOTA_ACTION_PATHS", "campaigns")
+    assert main(["github", "plan"]) == 1
+    assert "comment-label" in capsys.readouterr().err
