@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.errors import UserError
 
@@ -44,18 +45,22 @@ def apply_marker(label: str) -> str:
     return f"<!-- fota-reconciler:apply:{check_label(label)} -->"
 
 
-def plan_sha256(plan_json: str) -> str:
+def plan_sha256(plan_json: str | Mapping[str, Any]) -> str:
     """SHA-256 of the plan's canonical JSON without ``now``: equal iff the plans do the same.
 
     Two plans made at different instants against the same specs and the same live state have
     the same hash; any difference in actions, request bodies, refusals or live fingerprints
-    changes it.
+    changes it. Accepts the JSON text or its already-decoded object.
     """
-    try:
-        data = json.loads(plan_json)
-    except ValueError as exc:
-        raise UserError(f"the plan file is not JSON ({exc}); re-run `fota plan --out`") from None
-    if isinstance(data, dict):
+    data: Any = plan_json
+    if isinstance(plan_json, str):
+        try:
+            data = json.loads(plan_json)
+        except ValueError as exc:
+            raise UserError(
+                f"the plan file is not JSON ({exc}); re-run `fota plan --out`"
+            ) from None
+    if isinstance(data, Mapping):
         data = {key: value for key, value in data.items() if key not in VOLATILE_PLAN_KEYS}
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -52,7 +52,7 @@ def digest_plan(plan_json: str, markdown: str = "", notes: tuple[str, ...] = ())
         refusals=tuple(refusals),
         has_changes=has_changes,
         markdown=markdown,
-        sha256=plan_sha256(plan_json),
+        sha256=plan_sha256(data),
         notes=notes,
     )
 
