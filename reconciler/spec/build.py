@@ -233,7 +233,7 @@ def _windows(checker: _Checker, key: str, kind: Kind | None) -> tuple[TimeWindow
         path: Path = ("schedule", key, index)
         if not checker.usable(path):
             continue
-        start, end = item["start"], item["end"]
+        start, end = int(item["start"]), int(item["end"])  # JSON Schema: 18.0 is an integer
         if end <= start:
             checker.report(
                 path,

@@ -187,7 +187,12 @@ def spec_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list
 
 
 def collect(paths: Sequence[str | os.PathLike[str]]) -> Report:
-    """Load everything and report; never raises for anything a user can cause."""
+    """Load everything and report; never raises for anything a user can cause.
+
+    Sequential on purpose: worker processes would need an importable ``__main__`` (spawn) or
+    a thread-free parent (fork); a library called from plan/apply and tests can promise
+    neither, and a crashed worker prints a traceback.
+    """
     collector = _Collector()
     files, problems = spec_files(paths)
     collector.report.problems.extend(problems)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
+from reconciler.spec.fastschema import Unsupported, compile_schema
 from reconciler.spec.yamlcore import Document, Mark, Path
 
 SCHEMA_FILE = "campaign-spec.schema.json"
@@ -36,6 +37,16 @@ def schema() -> dict[str, Any]:
 def _validator() -> Any:
     cls = jsonschema.validators.validator_for(schema())
     return cls(schema())
+
+
+@functools.cache
+def fast_check() -> Callable[[Any], bool]:
+    """A quick "is it valid?" (see ``fastschema``), or jsonschema's own if unsupported."""
+    try:
+        return compile_schema(schema())
+    except Unsupported:  # pragma: no cover - only if the schema grows a new keyword
+        validator = _validator()
+        return lambda value: bool(validator.is_valid(value))
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,8 @@ def describe(value: Any) -> str:
 
 def check(doc: Document) -> list[SchemaProblem]:
     """Every schema problem of one document, deduplicated, in document order."""
+    if fast_check()(doc.data):
+        return []
     found: dict[tuple[Mark, str], SchemaProblem] = {}
     for error in _validator().iter_errors(doc.data):
         for problem in _translate(error, doc):

@@ -65,6 +65,13 @@ _FLOAT_RE = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
 
+# The same rules, as a lookup first: most scalars are words that cannot be numbers.
+_WORDS = {
+    **dict.fromkeys(("~", "null", "Null", "NULL", ""), _NULL),
+    **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL),
+}
+_NUMERIC_START = frozenset("-+.0123456789")
+
 
 class _CoreResolver(BaseResolver):
     """Implicit tags per the YAML 1.2 core schema, nothing else."""
@@ -72,14 +79,14 @@ class _CoreResolver(BaseResolver):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
             if implicit[0]:
-                if _NULL_RE.match(value):
-                    return _NULL
-                if _BOOL_RE.match(value):
-                    return _BOOL
-                if _INT_RE.match(value):
-                    return _INT
-                if _FLOAT_RE.match(value):
-                    return _FLOAT
+                word = _WORDS.get(value)
+                if word is not None:
+                    return word
+                if value[:1] in _NUMERIC_START:
+                    if _INT_RE.match(value):
+                        return _INT
+                    if _FLOAT_RE.match(value):
+                        return _FLOAT
             return _STR
         if kind is SequenceNode:
             return _SEQ
@@ -117,26 +124,32 @@ class Mark:
 
 @dataclass
 class Document:
-    """One YAML document of a file, converted to plain values, with marks by path."""
+    """One YAML document of a file, converted to plain values, with marks by path.
+
+    ``marks`` and ``key_marks`` hold PyYAML's own (0-based) mark objects, converted only when
+    asked for: building a ``Mark`` per node would cost more than parsing.
+    """
 
     data: Any
     start: Mark
-    marks: dict[Path, Mark] = field(default_factory=dict)
-    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    marks: dict[Path, Any] = field(default_factory=dict)
+    key_marks: dict[Path, Any] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)  # source text of non-string scalars
 
     def mark(self, path: Path) -> Mark:
         """The mark of the node at ``path``, or of its nearest ancestor that has one."""
-        while path:
+        while True:
             found = self.marks.get(path)
             if found is not None:
-                return found
+                return Mark(found.line + 1, found.column + 1)
+            if not path:
+                return self.start
             path = path[:-1]
-        return self.marks.get((), self.start)
 
     def key_mark(self, path: Path) -> Mark:
         """The mark of the key that holds ``path`` (falls back to the value's mark)."""
-        return self.key_marks.get(path) or self.mark(path)
+        found = self.key_marks.get(path)
+        return Mark(found.line + 1, found.column + 1) if found else self.mark(path)
 
 
 class YamlProblem(Exception):
@@ -266,7 +279,7 @@ def _convert(root: Node, doc: Document) -> Any:
     marks, key_marks = doc.marks, doc.key_marks
     while work:
         node, path, container, slot = work.pop()
-        marks[path] = _mark(node)
+        marks[path] = node.start_mark
         if isinstance(node, ScalarNode):
             container[slot] = _scalar(node)
             if node.tag != _STR:
@@ -293,13 +306,13 @@ def _convert(root: Node, doc: Document) -> Any:
                     )
                 key = key_node.value
                 if key in mapping:
-                    first = key_marks[(*path, key)]
+                    first = key_marks[(*path, key)].line + 1
                     raise YamlProblem(
                         _mark(key_node),
-                        f"duplicate key {key!r} (first at line {first.line}); keep only one",
+                        f"duplicate key {key!r} (first at line {first}); keep only one",
                     )
                 mapping[key] = None
-                key_marks[(*path, key)] = _mark(key_node)
+                key_marks[(*path, key)] = key_node.start_mark
                 pending.append((value_node, (*path, key), mapping, key))
             work.extend(reversed(pending))
         else:  # pragma: no cover - the composer makes only these three kinds
@@ -314,6 +327,7 @@ def load_documents(text: str) -> Iterator[Document | YamlProblem]:
     before it is reported and everything after it is not read. Completely empty documents
     (a trailing ``---``) are skipped.
     """
+    aliases = "*" in text  # no "*" anywhere: no alias, nothing to expand or to loop
     loader = _Loader(text)
     try:
         while True:
@@ -341,7 +355,8 @@ def load_documents(text: str) -> Iterator[Document | YamlProblem]:
                 continue
             doc = Document(data=None, start=_mark(node))
             try:
-                _count(node)
+                if aliases:
+                    _count(node)
                 doc.data = _convert(node, doc)
             except YamlProblem as problem:
                 yield problem

@@ -31,7 +31,7 @@ from reconciler.model import (
 )
 from reconciler.spec import digest, dump_spec, load_specs, parse_spec_text
 from reconciler.spec.devices import luhn_complete
-from reconciler.spec.schema import schema
+from reconciler.spec.schema import _validator, fast_check, schema
 
 _TEXT_RE = re.compile(schema()["$defs"]["firmware"]["properties"]["name"]["pattern"])
 
@@ -98,7 +98,7 @@ def _unsourced(spec: CampaignSpec) -> CampaignSpec:
     return dataclasses.replace(spec, source=Source("<memory>", 1, 1))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(specs())
 def test_dump_then_load_round_trips(spec: CampaignSpec) -> None:
     text = dump_spec(spec)
@@ -159,7 +159,7 @@ def _no_traceback(text: str) -> None:
             assert "\n" not in problem.message
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_give_problems_not_tracebacks(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,7 +171,7 @@ def test_random_bytes_give_problems_not_tracebacks(data: bytes) -> None:
             assert found.problems
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=string.printable + "&*!|>-:{}[]'\"\u00e9\u2028", max_size=200))
 def test_random_text_gives_problems_not_tracebacks(text: str) -> None:
     _no_traceback(text)
@@ -195,14 +195,44 @@ values = st.recursive(
 KEYS = list(schema()["properties"])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from([*KEYS, "schedule", "extra"]), values, max_size=12))
 def test_random_structures_with_real_keys_give_problems(data: dict[str, Any]) -> None:
     data.setdefault("apiVersion", "fota.reconciler/v1")
     _no_traceback(yaml.safe_dump(data))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from([*KEYS, "extra"]), values, max_size=12))
+def test_fast_schema_check_agrees_with_jsonschema(data: dict[str, Any]) -> None:
+    assert fast_check()(data) == _validator().is_valid(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([VALID_FIRMWARE, VALID_SOFTWARE]), st.randoms(use_true_random=False))
+def test_fast_schema_check_agrees_on_near_valid_documents(base: str, rnd: random.Random) -> None:
+    data = yaml.safe_load(base)
+    data["schedule"]["start"] = "2027-03-01"  # safe_load makes dates; the spec reader does not
+    data["schedule"]["end"] = "2027-03-14"
+    for key in ("downloadAfter", "installAfter"):
+        if key in data["schedule"]:
+            data["schedule"][key] = "2027-04-11"
+    assert fast_check()(data) and _validator().is_valid(data)
+    target = data
+    for _ in range(rnd.randrange(1, 3)):
+        if isinstance(target, dict) and target:
+            key = rnd.choice(sorted(target))
+            if isinstance(target[key], dict | list) and rnd.random() < 0.6:
+                target = target[key]
+                continue
+            target[key] = rnd.choice([None, 1, 18.0, "x", True, [], {}, "HTTP", "LWM2M", 25])
+        elif isinstance(target, list) and target:
+            index = rnd.randrange(len(target))
+            target[index] = rnd.choice([None, 1, "x", {"start": 1}, "354658090353977"])
+    assert fast_check()(data) == _validator().is_valid(data)
+
+
+@settings(max_examples=120, deadline=None)
 @given(st.sampled_from([VALID_FIRMWARE, VALID_SOFTWARE]), st.randoms(use_true_random=False), values)
 def test_mutated_valid_specs_give_problems(base: str, rnd: random.Random, junk: Any) -> None:
     lines = base.splitlines()
