@@ -59,7 +59,9 @@ def http_date(instant: datetime) -> str:
 
 def rfc3339(instant: datetime) -> str:
     """``2022-10-05T21:05:01.190Z``: the API's timestamp form for report fields."""
-    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
+    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def legacy_timestamp(instant: datetime) -> str:

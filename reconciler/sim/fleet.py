@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 DEFAULT_ACCOUNT = "0000123456-00001"
+_TEMPLATE_FIELDS = ("account", "make", "model", "firmware", "protocol", "mdn", "licensed")
 
 
 class FleetError(ValueError):
@@ -152,14 +153,23 @@ class Fleet:
         return self.devices.get(imei)
 
     def to_json(self) -> dict[str, object]:
-        explicit = sorted(self.explicit or ())
+        """Explicit devices are grouped by everything but the IMEI: devices enrolled on the fly
+        share one record, so 100,000 of them cost 100,000 IMEIs, not 100,000 objects."""
+        groups: dict[tuple[str, str, str, str, str, str, bool], list[str]] = {}
+        for imei in sorted(self.explicit or ()):
+            d = self.devices[imei]
+            key = (d.account, d.make, d.model, d.firmware, d.protocol, d.mdn, d.licensed)
+            groups.setdefault(key, []).append(imei)
         return {
             "generated": {
                 "count": self.generated_count,
                 "seed": self.generated_seed,
                 "account": self.generated_account,
             },
-            "devices": [asdict(self.devices[i]) for i in explicit],
+            "deviceGroups": [
+                {"device": dict(zip(_TEMPLATE_FIELDS, key, strict=True)), "imeis": imeis}
+                for key, imeis in groups.items()
+            ],
         }
 
     @classmethod
@@ -171,14 +181,15 @@ class Fleet:
             int(gen.get("seed", 0)),
             str(gen.get("account", DEFAULT_ACCOUNT)),
         )
-        raw = data.get("devices") or []
-        assert isinstance(raw, list)
-        for item in raw:
-            fleet.add(Device(**item))
+        groups = data.get("deviceGroups") or []
+        assert isinstance(groups, list)
+        for group in groups:
+            template = group["device"]
+            for imei in group["imeis"]:
+                fleet.add(Device(imei=imei, **template))
         return fleet
 
 
-_FIELDS = ("imei", "account", "make", "model", "firmware", "protocol", "mdn", "licensed")
 
 
 def _device_from_row(row: dict[str, object], where: str) -> Device:

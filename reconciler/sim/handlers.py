@@ -340,7 +340,8 @@ def v2_create(ctx: Ctx, acc: str, body: object) -> JsonObj:
 
 def _read_step(ctx: Ctx, campaign: Campaign) -> str:
     """A GET of one campaign moves a not-yet-settled campaign one step (see ``lifecycle``)."""
-    if campaign.reads < 2 and campaign.closed is None:
+    settled_by_time = ctx.now >= campaign.created + ctx.settle
+    if campaign.reads < 2 and campaign.closed is None and not settled_by_time:
         campaign.reads += 1
         ctx.dirty = True
     return campaign.status(ctx.now, ctx.settle)

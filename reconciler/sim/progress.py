@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from reconciler.sim.lifecycle import Window, midnight
@@ -51,6 +51,14 @@ class Timeline:
     failure_rate: float
     runnable: bool  # False for cancelled / failed campaigns: nothing ever happens
     closed_reason: str = ""
+    # Derived once per timeline (a report page reuses one timeline for 1,000 devices).
+    candidates: tuple[Window, ...] = field(init=False, repr=False, compare=False)
+    sinces: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        windows = sorted({w for r in self.regimes for w in (r.windows or ALL_DAY)})
+        object.__setattr__(self, "candidates", tuple(windows))
+        object.__setattr__(self, "sinces", tuple(r.since for r in self.regimes))
 
 
 @dataclass(frozen=True)
@@ -63,37 +71,47 @@ class Progress:
     success_at: datetime | None
 
 
-def unit(seed: int, *parts: str) -> float:
-    """A deterministic number in [0, 1) from the seed and the parts."""
-    digest = hashlib.blake2b("\x1f".join((str(seed), *parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2.0**64
-
-
-def _regime_at(regimes: Sequence[Regime], instant: datetime) -> Regime:
-    index = bisect_right([r.since for r in regimes], instant) - 1
-    return regimes[max(index, 0)]
+def draws(seed: int, campaign_id: str, imei: str) -> tuple[float, float, float]:
+    """Three independent deterministic numbers in [0, 1) for one device in one campaign:
+    (fails?, slot within a window, failure reason) — one hash per device."""
+    key = f"{seed}\x1f{campaign_id}\x1f{imei}".encode()
+    digest = hashlib.blake2b(key, digest_size=24).digest()
+    scale = 2.0**64
+    return (
+        int.from_bytes(digest[0:8], "big") / scale,
+        int.from_bytes(digest[8:16], "big") / scale,
+        int.from_bytes(digest[16:24], "big") / scale,
+    )
 
 
 def attempts(
-    regimes: Sequence[Regime], begin: datetime, until: datetime, fraction: float, limit: int
+    timeline: Timeline, begin: datetime, until: datetime, fraction: float, limit: int
 ) -> list[datetime]:
     """The first ``limit`` attempt instants in ``[begin, until)``."""
+    regimes = timeline.regimes
     if begin >= until or not regimes:
         return []
-    candidates = sorted({w for r in regimes for w in (r.windows or ALL_DAY)})
+    single = len(regimes) == 1
+    offsets = [
+        (window, timedelta(hours=window[0] + fraction * (window[1] - window[0])))
+        for window in timeline.candidates
+    ]
     out: list[datetime] = []
     day = midnight(begin.date())
-    while day < until and len(out) < limit:
-        for start, end in candidates:
-            instant = day + timedelta(hours=start + fraction * (end - start))
+    one_day = timedelta(days=1)
+    while day < until:
+        for window, offset in offsets:
+            instant = day + offset
             if instant < begin or instant >= until:
                 continue
-            regime = _regime_at(regimes, instant)
-            if (start, end) in (regime.windows or ALL_DAY):
-                out.append(instant)
-                if len(out) == limit:
-                    break
-        day += timedelta(days=1)
+            if not single:
+                index = max(bisect_right(timeline.sinces, instant) - 1, 0)
+                if window not in (regimes[index].windows or ALL_DAY):
+                    continue
+            out.append(instant)
+            if len(out) == limit:
+                return out
+        day += one_day
     return out
 
 
@@ -114,9 +132,9 @@ def progress(
         return Progress(FAILURE, timeline.closed_reason, joined, None, None, None)
     begin = max(timeline.active_from, joined)
     until = timeline.active_until if left is None else min(timeline.active_until, left)
-    fails = unit(seed, timeline.campaign_id, imei, "fail") < timeline.failure_rate
-    fraction = unit(seed, timeline.campaign_id, imei, "slot")
-    planned = attempts(timeline.regimes, begin, until, fraction, MAX_ATTEMPTS if fails else 1)
+    fail_draw, fraction, why = draws(seed, timeline.campaign_id, imei)
+    fails = fail_draw < timeline.failure_rate
+    planned = attempts(timeline, begin, until, fraction, MAX_ATTEMPTS if fails else 1)
     done = [a for a in planned if a <= now]
     ahead = [a for a in planned if a > now]
     if not done:
@@ -135,7 +153,7 @@ def progress(
     if not fails:
         finished = last + _INSTALL_TIME
         return Progress(SUCCESS, "DownloadInstallSucceeded", finished, last, None, last)
-    code = _FAILURE_REASONS[int(unit(seed, timeline.campaign_id, imei, "why") * 3)]
+    code = _FAILURE_REASONS[int(why * len(_FAILURE_REASONS))]
     if len(done) >= MAX_ATTEMPTS or (not ahead and now >= until):
         return Progress(FAILURE, code, last, last, None, None)
     if ahead:

@@ -146,10 +146,9 @@ class Campaign:
             "closed": self.closed,
             "closedAt": rfc3339(self.closed_at) if self.closed_at else None,
             "regimes": [[rfc3339(r.since), [list(w) for w in r.windows]] for r in self.regimes],
-            "members": {
-                imei: [rfc3339(m.joined), rfc3339(m.left) if m.left else None]
-                for imei, m in self.members.items()
-            },
+            # Grouped by join instant: a 100,000-device create writes one timestamp, not 100,000.
+            "members": _group_members(self.members),
+            "left": {i: rfc3339(m.left) for i, m in self.members.items() if m.left is not None},
         }
 
     @classmethod
@@ -157,10 +156,13 @@ class Campaign:
         def opt_date(v: str | None) -> date | None:
             return date.fromisoformat(v) if v else None
 
-        members = {
-            imei: Member(parse_instant(j), parse_instant(left) if left else None)
-            for imei, (j, left) in d["members"].items()
-        }
+        members: dict[str, Member] = {}
+        for joined_text, imeis in d["members"].items():
+            joined = parse_instant(joined_text)
+            for imei in imeis:
+                members[imei] = Member(joined)
+        for imei, left in d["left"].items():
+            members[imei].left = parse_instant(left)
         return cls(
             id=d["id"],
             seq=d["seq"],
@@ -194,6 +196,13 @@ class Campaign:
             members=members,
             imeis=sorted(i for i, m in members.items() if m.left is None),
         )
+
+
+def _group_members(members: dict[str, Member]) -> dict[str, list[str]]:
+    groups: dict[datetime, list[str]] = {}
+    for imei, member in members.items():
+        groups.setdefault(member.joined, []).append(imei)
+    return {rfc3339(joined): imeis for joined, imeis in groups.items()}
 
 
 def token_digest(token: str) -> str:

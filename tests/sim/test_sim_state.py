@@ -17,7 +17,7 @@ from .helpers import ACC, IMEI_A, V3, Api, firmware_body
 
 def test_restart_loses_nothing(tmp_path: Path) -> None:
     state = tmp_path / "sim.json"
-    with running_sim(state_path=state) as sim:
+    with running_sim(state_path=state, failure_rate=0.0) as sim:
         api = Api(sim)
         cid = api.create()["id"]
         api.settle(cid)
