@@ -128,8 +128,26 @@ def find_campaigns(
         )
 
     listings = _list_groups(client, {(spec.account, spec.kind) for spec in by_name})
+    pinned_by = {(s.account, s.kind, s.campaign_id): s for s in pinned}
     for spec in by_name:
         candidates = listings[(spec.account, spec.kind)].get(spec.name, [])
+        claimed = [
+            pinned_by[k]
+            for c in candidates
+            if (k := (spec.account, spec.kind, c["id"])) in pinned_by
+        ]
+        if claimed:
+            # Two specs must never steer one live campaign.
+            other = claimed[0]
+            problems.append(
+                _problem(
+                    spec,
+                    f"the live campaign named {spec.name!r} ({other.campaign_id}) is pinned by "
+                    f"spec {other.name!r} at {other.source}; rename this spec or pin it to "
+                    "another campaignId",
+                )
+            )
+            continue
         ref, problem = _choose(spec, candidates)
         if problem is not None:
             problems.append(problem)

@@ -167,3 +167,16 @@ def test_an_unreadable_campaign_is_a_user_error(
     fake.add("c-1", "spring", "CampaignScheduled", startDate="soon")
     with pytest.raises(Exception, match=r"unreadable campaign c-1 .*startDate"):
         read_live(client, [replace(spec("spring"), campaign_id="c-1")])
+
+
+def test_a_campaign_pinned_by_one_spec_is_not_matched_by_name_for_another(
+    client: ThingSpaceClient, fake: FakeThingSpace
+) -> None:
+    fake.add("c-1", "summer", "CampaignScheduled")
+    specs = [spec("spring", campaign_id="c-1", line=2), spec("summer", line=8)]
+    with pytest.raises(ProblemsFound) as caught:
+        read_live(client, specs)
+    assert [str(p) for p in caught.value.problems] == [
+        "campaigns/a.yaml:8:3: the live campaign named 'summer' (c-1) is pinned by spec 'spring' "
+        "at campaigns/a.yaml:2:3; rename this spec or pin it to another campaignId"
+    ]
