@@ -5,6 +5,7 @@ complete, writes are never duplicated: counted by the emulator itself)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,8 +18,10 @@ from reconciler.client import (
     NotFoundError,
     RetryPolicy,
     ThingSpaceClient,
+    list_account_campaigns,
     read_live,
 )
+from reconciler.errors import ProblemsFound
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, Source, TimeWindow
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
@@ -244,6 +247,25 @@ def test_an_ambiguous_delete_is_not_resent(sim: RunningSim, client: ThingSpaceCl
 
 
 def _all(client: ThingSpaceClient) -> list[Any]:
-    from reconciler.client import list_account_campaigns
-
     return list_account_campaigns(client, ACC, Kind.FIRMWARE)
+
+
+def test_read_live_identity_against_the_sim(client: ThingSpaceClient) -> None:
+    dup, done = spec("dup", imeis(1, "3591")), spec("done", imeis(1, "3592"))
+    create(client, dup)
+    create(client, dup)
+    done_id = str(create(client, done)["id"])
+    client.delete_campaign(ACC, Kind.FIRMWARE, done_id)
+    with pytest.raises(ProblemsFound, match="1 problem"):
+        read_live(client, [dup])
+    state = read_live(client, [done])
+    finished = state.matches[done.key]
+    assert finished is not None
+    assert (finished.id, finished.status, dict(finished.devices)) == (
+        done_id,
+        "CampaignCancelled",
+        {},
+    )
+    pinned = replace(dup, campaign_id=str(create(client, spec("x", imeis(1, "3593")))["id"]))
+    live = read_live(client, [pinned]).matches[pinned.key]
+    assert live is not None and live.name == "x"  # the pin wins; the planner sees the rename
