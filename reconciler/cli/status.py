@@ -232,7 +232,7 @@ def _read(
     for page in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
         devices = page.get("deviceList") or []
         total = str(page.get("totalDevice")) if first else ""
-        progress.page(len(devices), int(total) if total.isdigit() else 0)
+        progress.page(len(devices), int(total) if total.isascii() and total.isdigit() else 0)
         first = False
         for item in devices:
             if isinstance(item, dict):
