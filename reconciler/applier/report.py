@@ -48,11 +48,13 @@ def report_lines(report: ApplyReport) -> list[str]:
     for campaign in report.results:
         for result in campaign.results:
             step = result.step
-            symbol = _SYMBOL[step.kind] if result.outcome is Outcome.OK else "!"
-            lines.append(
-                f"{symbol} {campaign.work.label}: {step.kind.value}: "
-                f"{result.outcome.value}: {result.detail}"
-            )
+            if result.outcome is Outcome.OK:
+                lines.append(f"{_SYMBOL[step.kind]} {campaign.work.label}: {result.detail}")
+            else:
+                lines.append(
+                    f"! {campaign.work.label}: {step.kind.value} {result.outcome.value}: "
+                    f"{result.detail}"
+                )
     for entry in report.refused:
         for refusal in entry.refusals:
             lines.append(

@@ -1,0 +1,225 @@
+"""``fota apply PLAN.json | PATH...``: execute a saved plan exactly, or plan-confirm-execute.
+
+Thin: parsing options, confirmation and printing live here; every safety property (staleness,
+locks, journal, no duplicates) is in :mod:`reconciler.applier` so it is tested without a CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from reconciler import planner
+from reconciler.applier import (
+    DEFAULT_JOURNAL,
+    DEFAULT_LOCK_DIR,
+    ExecOptions,
+    Journal,
+    LockSettings,
+    account_locks,
+    check_fresh,
+    execute,
+    works_from_plan,
+)
+from reconciler.applier.fresh import replan, spec_paths
+from reconciler.applier.report import ApplyReport, make_report, report_lines
+from reconciler.cli.plan import load_baseline
+from reconciler.cli.target import TargetOptions, open_target, target_options
+from reconciler.client import ThingSpaceClient, read_live
+from reconciler.errors import UserError
+from reconciler.planner import Plan
+from reconciler.render import load_plan, render_text
+from reconciler.spec import load_specs
+
+CONFIRM_WORD = "yes"
+
+
+def _is_saved_plan(paths: tuple[str, ...]) -> bool:
+    return len(paths) == 1 and paths[0].endswith(".json") and Path(paths[0]).is_file()
+
+
+def _read_plan(path: str) -> Plan:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read the plan file {path}: {exc}") from exc
+    return load_plan(text, source=path)
+
+
+def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
+    if auto_approve:
+        return True
+    if not is_tty():
+        raise UserError(
+            "refusing to apply without confirmation: stdin is not a terminal. Review the plan "
+            "and pass --auto-approve (CI), or save it with `fota plan --out plan.json` and run "
+            "`fota apply plan.json`"
+        )
+    answer = click.prompt(
+        f"Apply these changes? Only '{CONFIRM_WORD}' is accepted", default="", show_default=False
+    )
+    return bool(answer.strip() == CONFIRM_WORD)
+
+
+def _execute(
+    plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
+) -> ApplyReport:
+    works = works_from_plan(plan)
+    with Journal(run.journal_path, run_id=run.run_id) as journal:
+        journal.record("start", **context, campaigns=len(works))
+        results = execute(works, client, run.options(client), journal)
+        report = make_report(results, plan.campaigns)
+        journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
+    return report
+
+
+@click.command("apply")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--auto-approve", is_flag=True, help="Do not ask for confirmation (CI). Plan mode only."
+)
+@click.option(
+    "--allow-abort",
+    is_flag=True,
+    help="Allow aborting RUNNING campaigns (devices may already be upgrading).",
+)
+@click.option(
+    "--wait", "wait_", is_flag=True, help="Poll each created campaign until it leaves pending."
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_JOURNAL,
+    show_default=True,
+    help="Append-only audit journal (JSON lines).",
+)
+@click.option(
+    "--lock-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_LOCK_DIR,
+    show_default=True,
+    help="Directory of the per-account lock files.",
+)
+@click.option(
+    "--force-unlock",
+    is_flag=True,
+    help="Remove the accounts' locks first, whoever holds them (only if that apply is gone).",
+)
+@click.option(
+    "--prune",
+    multiple=True,
+    metavar="ACCOUNT:PREFIX",
+    help="Also take down campaigns named PREFIX* on ACCOUNT that no spec describes.",
+)
+@target_options
+def apply(
+    paths: tuple[str, ...],
+    auto_approve: bool,
+    allow_abort: bool,
+    wait_: bool,
+    journal_path: Path,
+    lock_dir: Path,
+    force_unlock: bool,
+    prune: tuple[str, ...],
+    target: TargetOptions,
+) -> int:
+    """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
+
+    A saved plan is re-checked against the specs, the live state and the API's clock first and
+    refused as a whole if anything changed. Refused changes are never executed. Exit status 1
+    when anything was refused or failed.
+    """
+    saved = _is_saved_plan(paths)
+    if saved and prune:
+        raise UserError(
+            "--prune applies when planning (`fota apply PATH --prune ...` or `fota plan "
+            "--prune`); a saved plan already carries its prune actions"
+        )
+    if prune:
+        raise UserError("--prune is not supported by this planner yet")
+    run = _Run(
+        run_id=uuid.uuid4().hex[:12],
+        locks=LockSettings(lock_dir=lock_dir),
+        force_unlock=force_unlock,
+        allow_abort=allow_abort,
+        wait=wait_,
+        journal_path=journal_path,
+        target=target,
+    )
+    if saved:
+        report = _apply_saved(paths[0], run)
+    else:
+        maybe = _apply_paths(paths, run, auto_approve)
+        if maybe is None:
+            click.echo("Apply cancelled; nothing was changed.")
+            return 1
+        report = maybe
+    for line in report_lines(report):
+        click.echo(line)
+    return report.exit_code
+
+
+@dataclass(frozen=True)
+class _Run:
+    run_id: str
+    locks: LockSettings
+    force_unlock: bool
+    allow_abort: bool
+    wait: bool
+    journal_path: Path
+    target: TargetOptions
+
+    def options(self, client: ThingSpaceClient) -> ExecOptions:
+        return ExecOptions(
+            allow_abort=self.allow_abort, wait=self.wait, concurrency=client.concurrency
+        )
+
+
+def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
+    """Re-check the saved plan against now (all or nothing), then execute exactly it."""
+    plan = _read_plan(plan_file)
+    accounts = sorted({c.account for c in plan.campaigns if c.actions})
+    if not accounts:
+        click.echo(f"{plan_file} has nothing to apply.")
+        return make_report([], plan.campaigns)
+    baseline = (
+        load_baseline(plan.baseline_ref, spec_paths(plan), Path.cwd())
+        if plan.baseline_ref
+        else None
+    )
+    with (
+        open_target(run.target) as tgt,
+        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
+    ):
+        fresh = replan(plan, tgt.client, plan_file=plan_file, baseline=baseline)
+        check_fresh(plan, fresh, plan_file=plan_file)
+        context = {"mode": "saved plan", "plan": plan_file, "target": tgt.description}
+        return _execute(plan, tgt.client, run, context)
+
+
+def _apply_paths(paths: tuple[str, ...], run: _Run, auto_approve: bool) -> ApplyReport | None:
+    """Plan now under the lock, show the plan, confirm, execute; None when not confirmed."""
+    specset = load_specs(list(paths))
+    accounts = sorted({s.account for s in specset.specs})
+    with (
+        open_target(run.target) as tgt,
+        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
+    ):
+        live = read_live(tgt.client, specset.specs)
+        plan = planner.plan(specset.specs, live.matches, live.now, specs_digest=specset.digest)
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        click.echo(render_text(plan, colour=colour), nl=False, color=colour)
+        if not plan.has_changes:
+            click.echo("Nothing to apply.")
+            return make_report([], plan.campaigns)
+        if not _confirm(auto_approve, sys.stdin.isatty):
+            return None
+        context = {"mode": "plan and apply", "paths": ", ".join(paths), "target": tgt.description}
+        return _execute(plan, tgt.client, run, context)
