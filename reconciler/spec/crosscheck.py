@@ -63,42 +63,48 @@ def _overlap(a: CampaignSpec, b: CampaignSpec) -> bool:
 def _overlapping_devices(
     items: Sequence[tuple[CampaignSpec, Places]], indexes: list[int]
 ) -> list[Problem]:
+    """Specs (of one account) sharing a device while their dates overlap.
+
+    ``first_owner`` maps each device to the first spec that listed it; ``sharers[j]`` holds
+    the later specs that shared a device with spec ``j``. A spec that holds device ``d`` is
+    either ``first_owner[d]`` or among that owner's sharers, so the candidates for a new spec
+    are found from its shared devices in C (``map``), then checked by set intersection.
+    """
     problems: list[Problem] = []
-    seen: set[str] = set()
     first_owner: dict[str, int] = {}
-    more_owners: dict[str, list[int]] = {}
+    seen: set[str] = set()  # == first_owner's keys, as a set: set & set is the fast path
+    sharers: dict[int, set[int]] = defaultdict(set)
     for i in indexes:
         spec, places = items[i]
         devices = spec.devices
         shared = devices & seen
         if shared:
             owners = set(map(first_owner.__getitem__, shared))
-            if more_owners:
-                for imei in shared:
-                    owners.update(more_owners.get(imei, ()))
-            for j in sorted(owners):
+            candidates = owners.union(*(sharers[j] for j in owners))
+            for j in sorted(candidates):
                 other, other_places = items[j]
                 if not _overlap(spec, other):
                     continue
                 common = devices & other.devices
+                if not common:
+                    continue
                 example = min(common)
-                where = places.device_lines.get(example, (places.path, places.devices.line, 1))
+                path, line, col = places.locate(example)
+                more = f" and {len(common) - 1:,} more" if len(common) > 1 else ""
                 problems.append(
                     Problem(
-                        where[0],
-                        where[1],
-                        where[2],
-                        f"device {example}"
-                        + (f" and {len(common) - 1:,} more" if len(common) > 1 else "")
-                        + f" also in campaign {other.name!r} ({other_places.path}:"
-                        f"{other.source.line}) of account {spec.account}, whose dates overlap "
-                        f"({other.schedule.start}..{other.schedule.end} and "
+                        path,
+                        line,
+                        col,
+                        f"device {example}{more} also in campaign {other.name!r} "
+                        f"({other_places.path}:{other.source.line}) of account {spec.account}, "
+                        f"whose dates overlap ({other.schedule.start}..{other.schedule.end} and "
                         f"{spec.schedule.start}..{spec.schedule.end}); a device may be in one "
                         "campaign at a time: remove it from one spec or separate the dates",
                     )
                 )
-            for imei in shared:
-                more_owners.setdefault(imei, []).append(i)
+            for j in owners:
+                sharers[j].add(i)
             fresh = devices - shared
         else:
             fresh = devices

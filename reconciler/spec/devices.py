@@ -11,6 +11,7 @@ import csv
 import difflib
 import io
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.errors import Problem
@@ -40,6 +41,29 @@ def imei_problem(value: str) -> str | None:
             f"{expected}; check for a typo"
         )
     return None
+
+
+def invalid_indexes(imeis: Sequence[str]) -> list[int]:
+    """Indexes of the values in ``imeis`` that are not valid IMEIs.
+
+    The common case (all valid) runs as a few passes in C: one join and ``isdigit`` for the
+    shape, then the Luhn digits of all IMEIs are laid out in one buffer (15 strided slice
+    copies) and summed 15 bytes at a time. Only when something is wrong are values looked
+    at one by one.
+    """
+    if not imeis:
+        return []
+    blob = "".join(imeis)
+    if set(map(len, imeis)) != {15} or not blob.isascii() or not blob.isdigit():
+        return [k for k, value in enumerate(imeis) if imei_problem(value) is not None]
+    raw = blob.encode("ascii")
+    plain, doubled = raw.translate(_PLAIN), raw.translate(_DOUBLED)
+    mixed = bytearray(len(raw))
+    for offset in range(15):
+        mixed[offset::15] = (doubled if offset % 2 else plain)[offset::15]
+    view = bytes(mixed)
+    sums = map(sum, (view[i : i + 15] for i in range(0, len(view), 15)))
+    return [k for k, total in enumerate(sums) if total % 10]
 
 
 def luhn_complete(first14: str) -> str:
@@ -100,14 +124,11 @@ def read_devices_file(path: str, shown: str, column: str | None) -> DevicesFile:
 
 
 def _plain(text: str) -> DevicesFile:
-    imeis: list[str] = []
-    lines: list[int] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        value = raw.strip()
-        if value and value[0] != "#":
-            imeis.append(value)
-            lines.append(number)
-    return DevicesFile(tuple(imeis), tuple(lines))
+    stripped = list(map(str.strip, text.splitlines()))
+    keep = [k for k, value in enumerate(stripped) if value and value[0] != "#"]
+    if len(keep) == len(stripped):  # no blank or comment line: line numbers are positions
+        return DevicesFile(tuple(stripped), tuple(range(1, len(stripped) + 1)))
+    return DevicesFile(tuple(stripped[k] for k in keep), tuple(k + 1 for k in keep))
 
 
 def _csv(text: str, shown: str, column: str) -> DevicesFile:
@@ -146,6 +167,7 @@ __all__ = [
     "MAX_DEVICES_FILE_BYTES",
     "DevicesFile",
     "imei_problem",
+    "invalid_indexes",
     "luhn_complete",
     "read_devices_file",
 ]

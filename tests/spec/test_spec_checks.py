@@ -13,7 +13,7 @@ from spec_helpers import VALID_FIRMWARE, VALID_SOFTWARE, problems_of, replace, w
 from reconciler.errors import Problem
 from reconciler.model import Kind, Lifecycle, OnImmutableChange, TimeWindow
 from reconciler.spec import load_specs
-from reconciler.spec.devices import imei_problem, luhn_complete
+from reconciler.spec.devices import imei_problem, invalid_indexes, luhn_complete
 
 INLINE = 'devices:\n  - "354658090353977"\n'
 
@@ -189,6 +189,19 @@ def test_luhn_completed_imeis_are_valid(first14: str) -> None:
     assert imei_problem(imei) is None
     wrong = imei[:14] + str((int(imei[14]) + 1) % 10)
     assert "invalid check digit" in str(imei_problem(wrong))
+
+
+@given(
+    st.lists(
+        st.text("0123456789", min_size=14, max_size=14).map(luhn_complete)
+        | st.text("0123456789", min_size=13, max_size=16)
+        | st.text(max_size=16),
+        max_size=30,
+    )
+)
+def test_batch_imei_check_agrees_with_the_single_one(values: list[str]) -> None:
+    expected = [k for k, value in enumerate(values) if imei_problem(value) is not None]
+    assert invalid_indexes(values) == expected
 
 
 @given(st.text(max_size=20))
