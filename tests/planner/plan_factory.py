@@ -41,9 +41,7 @@ def fw_spec(name: str, **kw: object) -> CampaignSpec:
         name=name,
         kind=Kind.FIRMWARE,
         package=PKG,
-        schedule=Schedule(
-            date(2026, 12, 1), date(2026, 12, 10), windows=(TimeWindow(18, 22),)
-        ),
+        schedule=Schedule(date(2026, 12, 1), date(2026, 12, 10), windows=(TimeWindow(18, 22),)),
         devices=DEVICES,
         source=Source(f"campaigns/{name}.yaml", 1, 1),
     )
@@ -154,7 +152,9 @@ def scenarios() -> list[tuple[CampaignSpec | None, LiveCampaign | None, Campaign
     s = fw_spec("d05-ended", schedule=replace(STARTED, end=date(2026, 11, 22)))
     add(s, live_of(s, schedule=replace(STARTED, end=date(2026, 11, 22)), devices={}))
     s = fw_spec("d06-pending-change")
-    add(s, live_of(s, "CampaignRequestPending", schedule=replace(s.schedule, end=date(2026, 12, 9))))
+    add(
+        s, live_of(s, "CampaignRequestPending", schedule=replace(s.schedule, end=date(2026, 12, 9)))
+    )
     s = fw_spec("d07-unknown-status")
     add(s, live_of(s, "CampaignMystery", devices={}))
     add(fw_spec("d08-create-in-past", schedule=STARTED), None)
@@ -182,7 +182,9 @@ def scenarios() -> list[tuple[CampaignSpec | None, LiveCampaign | None, Campaign
     )
     add(fw_spec("d13-pinned-missing", campaign_id="9f1c-missing"), None)
     # replacement
-    s = fw_spec("e01-replace-before-start", package=replace(PKG, to_version="SR3.0"), lifecycle=REPLACE)
+    s = fw_spec(
+        "e01-replace-before-start", package=replace(PKG, to_version="SR3.0"), lifecycle=REPLACE
+    )
     add(s, live_of(s, package=PKG))
     s = fw_spec(
         "e02-replace-running-abort",

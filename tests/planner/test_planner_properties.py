@@ -236,7 +236,7 @@ def converges(entry: CampaignPlan, spec: CampaignSpec, live: LiveCampaign) -> bo
     return devices == spec.devices
 
 
-@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_every_planned_action_is_permitted(
     case: tuple[CampaignSpec, LiveCampaign | None, datetime],
@@ -261,7 +261,7 @@ def test_every_planned_action_is_permitted(
         assert live is not None and converges(entry, spec, live)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(cases(), min_size=1, max_size=4))
 def test_plans_are_deterministic_valid_and_round_trip(
     items: list[tuple[CampaignSpec, LiveCampaign | None, datetime]],

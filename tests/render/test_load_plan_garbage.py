@@ -1,0 +1,82 @@
+"""load_plan is a parser of files users (and CI artifacts) hand us: any input either yields a
+plan or one UserError line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from plan_factory import scenario_plan
+
+from reconciler.errors import UserError
+from reconciler.planner import Plan
+from reconciler.render import load_plan, render_json
+
+KEEP = {
+    "a02-create-software",
+    "b03-add-devices",
+    "c03-software-add-install-window",
+    "d01-start-locked",
+    "e02-replace-running-abort",
+    "g01-finished-cancelled",
+    "h01-deleted-cancel",
+}
+_FULL = scenario_plan()
+VALID = json.loads(
+    render_json(replace(_FULL, campaigns=tuple(c for c in _FULL.campaigns if c.name in KEEP)))
+)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=10,
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+PATHS = _paths(VALID)
+
+
+def _accepts_or_explains(text: str) -> None:
+    try:
+        result = load_plan(text)
+    except UserError as exc:
+        assert exc.message and "\n" not in exc.message
+    else:
+        assert isinstance(result, Plan)
+
+
+@settings(deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_text(text: str) -> None:
+    _accepts_or_explains(text)
+
+
+@settings(deadline=None)
+@given(json_values)
+def test_arbitrary_json(value: Any) -> None:
+    _accepts_or_explains(json.dumps(value))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(PATHS), json_values)
+def test_one_field_of_a_valid_plan_replaced_by_anything(path: tuple[Any, ...], value: Any) -> None:
+    data = json.loads(json.dumps(VALID))
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    _accepts_or_explains(json.dumps(data))
