@@ -350,7 +350,21 @@ def _duplicates(checker: _Checker, sources: list[DeviceSource], invalid: set[str
 def _devices_file(checker: _Checker) -> tuple[str, DevicesFile] | None:
     spec = checker.data["devicesFile"]
     relative: str = spec["path"]
-    shown = os.path.normpath(os.path.join(os.path.dirname(checker.path), relative))
+    here = os.path.dirname(checker.path)
+    shown = os.path.normpath(os.path.join(here, relative))
+    # Specs come from pull requests and problems echo file content into CI logs: a devices
+    # file must live in the spec's own directory tree, never be /etc/... or ../../secrets.
+    base = os.path.realpath(here or os.curdir)
+    if (
+        os.path.isabs(relative)
+        or os.path.commonpath([base, os.path.realpath(os.path.join(base, relative))]) != base
+    ):
+        checker.report(
+            ("devicesFile", "path"),
+            f"devicesFile.path {relative!r} must be a relative path inside the spec's "
+            "directory; move the devices file next to the spec (or below it)",
+        )
+        return None
     result = checker.read(shown, shown, spec.get("column"))
     if result.error is not None:
         checker.report(("devicesFile", "path"), result.error)

@@ -31,7 +31,8 @@ def imei_problem(value: str) -> str | None:
     a second, which is what 10 specs of 100,000 devices need.
     """
     if len(value) != 15 or not value.isascii() or not value.isdigit():
-        return f"{value!r} is not an IMEI: an IMEI is exactly 15 digits"
+        shown = value if len(value) <= 24 else value[:21] + "..."
+        return f"{shown!r} is not an IMEI: an IMEI is exactly 15 digits"
     raw = value.encode("ascii")
     total = sum(raw[0::2].translate(_PLAIN)) + sum(raw[1::2].translate(_DOUBLED))
     if total % 10:

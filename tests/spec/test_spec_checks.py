@@ -345,3 +345,21 @@ def test_shared_devices_file_is_read_once_and_checked_across(tmp_path: Path) -> 
             replace(text, f'devices:\n  - "{C}"\n', "devicesFile: {path: devices/f.txt}\n"),
         )
     assert load_specs([str(tmp_path)]).devices == 4
+
+
+def test_devices_file_must_stay_inside_the_spec_directory(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    for index, ref in enumerate(["../secret.txt", str(tmp_path / "secret.txt"), "link.txt"]):
+        text = replace(VALID_FIRMWARE, INLINE, f"devicesFile: {{path: '{ref}'}}\n")
+        (problem,) = problems_of(write(tmp_path, f"specs/{index}.yaml", text))
+        assert problem.line == 15
+        assert "must be a relative path inside the spec's directory" in problem.message
+        assert "/bin/bash" not in problem.message
+
+
+def test_long_garbage_is_not_echoed_in_full(tmp_path: Path) -> None:
+    path = _with_file(tmp_path, "f.txt", "x" * 500 + "\n")
+    (problem,) = problems_of(path)
+    assert len(problem.message) < 100
