@@ -88,13 +88,18 @@ class ExecOptions:
     allow_abort: bool = False
     wait: bool = False
     concurrency: int = 8
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None  # None: the module's ``_sleep`` (real time)
     wait_polls: int = 20
     wait_base: float = 1.0
     wait_cap: float = 30.0
     create_attempts: int = 3
     delete_attempts: int = 3
     shown_device_failures: int = 10
+
+
+def _sleep(seconds: float) -> None:
+    """Real-time wait between --wait polls (looked up at call time so tests can replace it)."""
+    time.sleep(seconds)
 
 
 def _ambiguous_error() -> type[Exception]:
@@ -267,7 +272,7 @@ class _Runner:
         for _ in range(self.options.wait_polls):
             if status not in PENDING_STATUSES:
                 break
-            self.options.sleep(delay)
+            (self.options.sleep or _sleep)(delay)
             delay = min(self.options.wait_cap, delay * 2)
             payload = self.writer.get_campaign(step.account, step.campaign_kind, campaign_id)
             status = _str(payload, "status") or "?"

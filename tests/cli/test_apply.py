@@ -1,0 +1,361 @@
+"""``fota apply`` end to end: the CLI (``reconciler.cli.main``) against the emulator on a
+loopback port, with the demo credentials in the environment and the emulator's clock driven
+by the test (never slept on)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.applier import read_journal
+from reconciler.cli import main
+from reconciler.client import Credentials, ThingSpaceClient
+from reconciler.model import LISTING_STATUSES, Kind
+from reconciler.sim.faults import FaultRule
+from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
+from reconciler.sim.fleet import luhn_digit
+from reconciler.sim.testing import RunningSim, running_sim
+
+FW_NAME = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
+DEVICES = [f"3577{i:010d}" + luhn_digit(f"3577{i:010d}") for i in range(6)]
+CREATE = "POST /api/fota/v3/campaigns/firmware/<acc>"
+DATES = "PUT /api/fota/v3/campaigns/firmware/<acc>/<cid>/dates"
+DELETE = "DELETE /api/fota/v3/campaigns/<acc>/<cid>"
+
+
+def spec_yaml(
+    name: str,
+    *,
+    start: str = "2026-03-10",
+    end: str = "2026-03-20",
+    windows: tuple[tuple[int, int], ...] = ((18, 22),),
+    devices: list[str] | None = None,
+    to: str = "SR1.2.0.0-10657",
+    on_immutable_change: str = "refuse",
+    allow_abort: bool = False,
+) -> str:
+    wins = "\n".join(f"    - {{start: {a}, end: {b}}}" for a, b in windows) or "    []"
+    devs = "\n".join(f'  - "{d}"' for d in (devices or DEVICES[:3]))
+    return f"""apiVersion: fota.reconciler/v1
+kind: FirmwareCampaign
+account: "{ACC}"
+name: {name}
+firmware:
+  name: {FW_NAME}
+  from: SR1.2.0.0-10512
+  to: {to}
+  protocol: LWM2M
+schedule:
+  start: {start}
+  end: {end}
+  windows:
+{wins}
+lifecycle:
+  onImmutableChange: {on_immutable_change}
+  allowAbort: {"true" if allow_abort else "false"}
+devices:
+{devs}
+"""
+
+
+@pytest.fixture
+def sim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    with running_sim() as running:
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("FOTA_API_URL", running.url)
+        monkeypatch.setenv("FOTA_CLIENT_ID", "demo-client")
+        monkeypatch.setenv("FOTA_CLIENT_SECRET", "demo-secret")
+        monkeypatch.setenv("FOTA_USERNAME", "demo")
+        monkeypatch.setenv("FOTA_PASSWORD", "demo-password")
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        (tmp_path / "specs").mkdir()
+        yield running
+
+
+def write_spec(name: str, text: str) -> Path:
+    path = Path("specs") / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def writes(sim: RunningSim) -> dict[str, int]:
+    return {
+        k: v
+        for k, v in sim.emulator.processed_counts().items()
+        if k.split(" ")[0] in ("POST", "PUT", "DELETE") and "/api/fota/" in k and v
+    }
+
+
+def campaigns(sim: RunningSim, name: str) -> list[dict[str, Any]]:
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
+        found: list[dict[str, Any]] = []
+        for status in LISTING_STATUSES:
+            found += [
+                c
+                for c in client.list_campaigns(ACC, Kind.FIRMWARE, status)
+                if c.get("campaignName") == name
+            ]
+        return found
+
+
+def settle(sim: RunningSim, *names: str) -> None:
+    """Read each campaign until the emulator has moved it from pending to scheduled.
+
+    (The planner's fingerprint includes the raw status, so a plan made while a campaign is
+    CampaignRequestQueued goes stale when it becomes CampaignScheduled.)
+    """
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
+        for name in names:
+            for c in campaigns(sim, name):
+                for _ in range(3):
+                    client.get_campaign(ACC, Kind.FIRMWARE, c["id"])
+
+
+def test_saved_plan_creates_then_the_second_apply_does_nothing(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("wave-a"))
+    write_spec("b", spec_yaml("wave-b", devices=DEVICES[3:]))
+    code, _, _ = run(capsys, "plan", "specs", "--out", "plan.json")
+    assert code == 0
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 0, err
+    assert f"+ {ACC}/wave-a: created: id " in out
+    assert "apply: 2 ok, 0 partial, 0 refused, 0 failed, 0 skipped" in out
+    assert writes(sim) == {CREATE: 2}
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0 and "Nothing to apply." in out
+    assert writes(sim) == {CREATE: 2}
+    # Applying the same saved plan again is refused: the campaigns exist now.
+    code, _, err = run(capsys, "apply", "plan.json")
+    assert code == 1 and "plan.json is stale" in err and f"{ACC}/wave-a" in err
+    assert writes(sim) == {CREATE: 2}
+
+
+def test_stale_plan_is_refused_after_an_out_of_band_change(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("drifty"))
+    write_spec("b", spec_yaml("steady", devices=DEVICES[3:]))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    settle(sim, "drifty", "steady")
+    write_spec("a", spec_yaml("drifty", end="2026-03-25"))
+    write_spec("b", spec_yaml("steady", devices=DEVICES[3:], end="2026-03-26"))
+    assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
+    (cid,) = [c["id"] for c in campaigns(sim, "drifty")]
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:  # someone in the portal
+        body = {"startDate": "2026-03-10", "endDate": "2026-03-22", "campaignTimeWindowList": []}
+        client.update_schedule(ACC, Kind.FIRMWARE, cid, body)
+    before = writes(sim)
+    code, _out, err = run(capsys, "apply", "plan.json")
+    assert code == 1
+    assert f"the plan for {ACC}/drifty is no longer" in err and "nothing was applied" in err
+    assert "steady" not in err.split("is no longer")[0].split("the plan for")[1]
+    assert writes(sim) == before  # not even the unaffected campaign was touched
+
+
+def test_edited_spec_makes_the_saved_plan_stale(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("edited"))
+    assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
+    write_spec("a", spec_yaml("edited", end="2026-03-21"))
+    code, _, err = run(capsys, "apply", "plan.json")
+    assert code == 1 and "the specs changed since it was planned" in err
+    assert writes(sim) == {}
+
+
+def test_after_start_a_window_add_is_applied_and_a_removal_refused(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("windows", windows=((18, 22),)))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    settle(sim, "windows")
+    sim.emulator.set_time(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))  # running
+    write_spec("a", spec_yaml("windows", windows=((18, 22), (2, 6))))
+    assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 0, err
+    assert f"~ {ACC}/windows: schedule updated" in out
+    assert writes(sim)[DATES] == 1
+    write_spec("a", spec_yaml("windows", windows=((2, 6),)))
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 1
+    assert "R-WINDOW-REMOVE" in out or "R-WINDOW" in out
+    assert "refused by" in out and "not executed" in out
+    assert writes(sim)[DATES] == 1
+
+
+def test_end_date_inside_24h_is_refused_and_a_later_one_applied(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("ending"))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    sim.emulator.set_time(datetime(2026, 3, 12, 6, 0, tzinfo=UTC))
+    write_spec("a", spec_yaml("ending", end="2026-03-13"))  # 00:00Z 13th < now + 24h
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 1 and "R-END" in out
+    assert DATES not in writes(sim)
+    write_spec("a", spec_yaml("ending", end="2026-03-14"))
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0, out + err
+    assert writes(sim)[DATES] == 1
+
+
+def test_saved_plan_that_time_made_illegal_is_refused(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("clocked"))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    settle(sim, "clocked")
+    sim.emulator.set_time(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+    write_spec("a", spec_yaml("clocked", end="2026-03-13"))  # fine now: 13th >= now + 24h
+    assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
+    sim.emulator.advance(timedelta(hours=16))  # 12th 01:00: now + 24h passes the 13th
+    code, _, err = run(capsys, "apply", "plan.json")
+    assert code == 1 and "stale" in err and f"{ACC}/clocked" in err
+    assert DATES not in writes(sim)
+
+
+def test_replacement_needs_the_opt_in_and_abort_needs_the_flag(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("fw"))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    write_spec("a", spec_yaml("fw", to="SR1.2.0.0-10700"))  # immutable change, no opt-in
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 1 and "R-IMMUTABLE" in out
+    assert writes(sim) == {CREATE: 1}
+    write_spec("a", spec_yaml("fw", to="SR1.2.0.0-10700", on_immutable_change="replace"))
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0, out + err
+    assert f"- {ACC}/fw: cancelled (CampaignCancelled)" in out
+    assert writes(sim) == {CREATE: 2, DELETE: 1}
+    statuses = sorted(c["status"] for c in campaigns(sim, "fw"))
+    assert statuses == ["CampaignCancelled", "CampaignRequestPending"]
+    # After the start, replacing means aborting: the spec allows it, the command line must too.
+    sim.emulator.set_time(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+    write_spec(
+        "a",
+        spec_yaml(
+            "fw",
+            start="2026-03-12",
+            to="SR1.2.0.0-10800",
+            on_immutable_change="replace",
+            allow_abort=True,
+        ),
+    )
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 1
+    assert f"! {ACC}/fw: abort refused: abort needs --allow-abort" in out
+    assert f"! {ACC}/fw: create skipped" in out
+    assert writes(sim) == {CREATE: 2, DELETE: 1}
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve", "--allow-abort")
+    assert code == 0, out + err
+    assert writes(sim) == {CREATE: 3, DELETE: 2}
+    statuses = sorted(c["status"] for c in campaigns(sim, "fw"))
+    assert statuses == ["CampaignAborted", "CampaignCancelled", "CampaignRequestPending"]
+
+
+def test_without_a_terminal_or_auto_approve_nothing_is_applied(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("unconfirmed"))
+    code, out, err = run(capsys, "apply", "specs")
+    assert code == 1 and "--auto-approve" in err and "not a terminal" in err
+    assert "1 to create" in out  # the plan was shown
+    assert writes(sim) == {}
+
+
+def test_wait_reports_the_scheduled_state(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reconciler.applier.executor as executor
+
+    slept: list[float] = []
+    monkeypatch.setattr(executor, "_sleep", slept.append)
+    write_spec("a", spec_yaml("waiting"))
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve", "--wait")
+    assert code == 0, err
+    assert "(CampaignScheduled)" in out
+    assert slept == [1.0, 2.0]  # backoff between polls, on the injected clock
+
+
+def test_journal_records_requests_and_responses_without_secrets(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("journaled"))
+    code, _, _ = run(capsys, "apply", "specs", "--auto-approve", "--journal", "audit/j.jsonl")
+    assert code == 0
+    text = Path("audit/j.jsonl").read_text()
+    for secret in ("demo-secret", "demo-password", "Bearer", "VZ-M2M-Token"):
+        assert secret not in text
+    events = read_journal(Path("audit/j.jsonl"))
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    request = next(e for e in events if e["event"] == "request")
+    assert request["method"] == "POST"
+    assert request["path"] == f"/api/fota/v3/campaigns/firmware/{ACC}"
+    assert request["body"]["campaignName"] == "journaled"
+    response = next(e for e in events if e["event"] == "response")
+    assert response["response"]["status"] == "CampaignRequestPending"
+    assert all(e["ts"].endswith("+00:00") for e in events)
+
+
+def test_two_racing_applies_the_second_is_refused_naming_the_holder(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("raced"))
+    # Hold the first apply inside its create for a moment (emulator latency, not a sleep here).
+    sim.emulator.add_fault(
+        FaultRule("latency", latency_ms=1500, method="POST", path="/api/fota/*", times=1)
+    )
+    first: dict[str, int] = {}
+    thread = threading.Thread(
+        target=lambda: first.setdefault("code", main(["apply", "specs", "--auto-approve"]))
+    )
+    thread.start()
+    lock = Path(".fota/locks") / f"{ACC}.lock"
+    for _ in range(2000):
+        if lock.exists() and sim.emulator.request_counts().get(CREATE):
+            break
+        threading.Event().wait(0.005)
+    code = main(["apply", "specs", "--auto-approve"])
+    _, err = capsys.readouterr()
+    thread.join()
+    assert code == 1
+    holder = json.loads(lock.read_text()) if lock.exists() else None
+    assert holder is None  # released by the first apply when it finished
+    assert f"account {ACC} is locked by another apply (pid " in err
+    assert "--force-unlock" in err
+    assert first["code"] == 0
+    assert writes(sim) == {CREATE: 1}
+
+
+def test_force_unlock_clears_a_leftover_lock(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("unlocked"))
+    lock = Path(".fota/locks") / f"{ACC}.lock"
+    lock.parent.mkdir(parents=True)
+    started = datetime.now(UTC).isoformat()
+    lock.write_text(
+        json.dumps({"account": ACC, "pid": 1, "host": "elsewhere", "started": started, "run": "x"})
+    )
+    code, _, err = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 1 and "pid 1 on elsewhere" in err
+    code, _, err = run(capsys, "apply", "specs", "--auto-approve", "--force-unlock")
+    assert code == 0, err
+    assert not lock.exists()
