@@ -14,8 +14,10 @@ import json
 import os
 import secrets
 import socket
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,8 +46,9 @@ DEMO_PASSWORD = "demo-password"
 
 
 class ConnectionDropped(ConnectionError):
-    """Raised to drop a connection (fault ``drop``); over a real socket the socket is shut
-    down first, in process (WSGITransport) the exception reaches the caller."""
+    """Raised after shutting the socket down (fault ``drop`` over a real server); werkzeug
+    treats it as a dropped connection and sends nothing. In process, ``httpx.RemoteProtocolError``
+    is raised instead."""
 
 
 @dataclass
@@ -252,7 +255,20 @@ class Emulator:
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        response = self._dispatch(request, environ)
+        try:
+            response = self._dispatch(request, environ)
+        except ConnectionDropped:
+            if isinstance(environ.get("werkzeug.socket"), socket.socket):
+                raise
+            # In process (httpx.WSGITransport) there is no socket: raise what httpx raises when
+            # a server closes the connection without answering, so clients see the same error.
+            import httpx
+
+            raise httpx.RemoteProtocolError("fault injection: connection dropped") from None
+        except Exception:  # an emulator bug: still answer in the API's shape, with a Date
+            traceback.print_exc(file=sys.stderr)
+            body = {"errorCode": "InternalError", "errorMessage": "emulator error (see its log)"}
+            response = _json_response(500, body)
         response.headers["Date"] = http_date(self.now())
         return response(environ, start_response)
 
@@ -273,7 +289,7 @@ class Emulator:
             with self._lock:
                 try:
                     return self._admin(name, request)
-                except (ApiError, ClockError, FaultError, ValueError) as exc:
+                except (ApiError, ClockError, FaultError, ValueError, TypeError) as exc:
                     message = exc.message if isinstance(exc, ApiError) else str(exc)
                     return _json_response(
                         400, {"errorCode": "InvalidRequest", "errorMessage": message}
