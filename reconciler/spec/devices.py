@@ -24,6 +24,10 @@ _PLAIN = bytes.maketrans(b"0123456789", bytes(range(10)))
 _DOUBLED = bytes.maketrans(b"0123456789", bytes((2 * d) // 10 + (2 * d) % 10 for d in range(10)))
 
 
+_FIFTEEN_ONES = int.from_bytes(b"\x01" * 15, "little")
+_NOT_MULTIPLE_OF_10 = bytes(0 if value % 10 == 0 else 1 for value in range(256))
+
+
 def imei_problem(value: str) -> str | None:
     """Why ``value`` is not a valid IMEI (15 digits, Luhn check digit), or None if it is.
 
@@ -49,8 +53,8 @@ def invalid_indexes(imeis: Sequence[str]) -> list[int]:
 
     The common case (all valid) runs as a few passes in C: one join and ``isdigit`` for the
     shape, then the Luhn digits of all IMEIs are laid out in one buffer (15 strided slice
-    copies) and summed 15 bytes at a time. Only when something is wrong are values looked
-    at one by one.
+    copies) and summed per IMEI by one big-integer multiplication. Only when something is
+    wrong are values looked at one by one.
     """
     if not imeis:
         return []
@@ -62,9 +66,14 @@ def invalid_indexes(imeis: Sequence[str]) -> list[int]:
     mixed = bytearray(len(raw))
     for offset in range(15):
         mixed[offset::15] = (doubled if offset % 2 else plain)[offset::15]
-    view = bytes(mixed)
-    sums = map(sum, (view[i : i + 15] for i in range(0, len(view), 15)))
-    return [k for k, total in enumerate(sums) if total % 10]
+    # Per-IMEI sums in one multiplication: byte p of mixed * 0x0101...01 (15 ones) is the sum
+    # of bytes p-14..p (at most 15 * 9 = 135, so no carries), and byte 15k+14 is IMEI k's sum.
+    product = int.from_bytes(mixed, "little") * _FIFTEEN_ONES
+    sums = product.to_bytes(len(mixed) + 16, "little")[14::15][: len(imeis)]
+    flags = sums.translate(_NOT_MULTIPLE_OF_10)
+    if flags.count(0) == len(imeis):
+        return []
+    return [k for k, flag in enumerate(flags) if flag]
 
 
 def luhn_complete(first14: str) -> str:
