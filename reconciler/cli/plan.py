@@ -76,8 +76,14 @@ def load_baseline(ref: str, paths: Sequence[str], cwd: Path) -> dict[Key, Campai
         ) from None
     archive = _git(["archive", "--format=tar", ref], top)
     with tempfile.TemporaryDirectory(prefix="fota-baseline-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise UserError(
+                f"--baseline-ref {ref}: cannot unpack the tree at {ref} ({exc}); plan without "
+                "--baseline-ref"
+            ) from None
         mapped: list[Path] = []
         for raw in paths:
             try:
