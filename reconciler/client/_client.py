@@ -414,6 +414,10 @@ class ThingSpaceClient:
             date = self._date_of(response)
             if date is not None:
                 self._last_date = date
+            # httpx binds the response to its (already read and closed) stream and the stream to
+            # the response: a cycle only the garbage collector frees. Breaking it frees each page
+            # (~250 KB for 1,000 devices) as soon as it is decoded, keeping paging memory flat.
+            response.stream = httpx.ByteStream(b"")
             return response
         # Raised outside the except block, so no httpx exception (whose request holds the
         # tokens) hangs on as __context__.
