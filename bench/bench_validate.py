@@ -13,6 +13,7 @@ Prints wall-clock figures; it asserts nothing (see tests for behaviour).
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from datetime import date, timedelta
@@ -55,12 +56,13 @@ devicesFile: {{path: devices.txt}}
 
 
 def _time(label: str, paths: list[str]) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     loaded = load_specs(paths)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
-        f"{label}: {elapsed:.2f} s for {loaded.files:,} files, {len(loaded.specs):,} campaigns, "
-        f"{loaded.devices:,} devices ({loaded.files / elapsed:,.0f} files/s)"
+        f"{label}: {elapsed:.2f} s wall, {cpu:.2f} s CPU for {loaded.files:,} files, "
+        f"{len(loaded.specs):,} campaigns, {loaded.devices:,} devices "
+        f"({loaded.files / elapsed:,.0f} files/s; load average {os.getloadavg()[0]:.1f})"
     )
 
 
