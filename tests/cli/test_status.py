@@ -125,6 +125,32 @@ def test_status_by_id_json(sim: RunningSim, capsys: pytest.CaptureFixture[str]) 
     _golden("status_by_id.json", out)
 
 
+def test_status_of_a_software_campaign_text(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    creds = Credentials("demo-client", SECRET, "demo", PASSWORD)
+    software = CampaignSpec(
+        account=ACC,
+        name="app 2",
+        kind=Kind.SOFTWARE,
+        package=Package("App_2", "1.0", "2.0", "HTTP"),
+        schedule=Schedule(
+            date(2026, 3, 12),
+            date(2026, 3, 30),
+            download_after=date(2026, 3, 13),
+            download_windows=(TimeWindow(1, 3),),
+            install_windows=(TimeWindow(4, 6), TimeWindow(20, 22)),
+        ),
+        devices=frozenset(OTHER_DEVICES),
+    )
+    with ThingSpaceClient(sim.url, creds) as c:
+        cid = c.create_campaign(ACC, Kind.SOFTWARE, encode_create(software))["id"]
+    code, out, _ = _run(["status", cid, "--account", ACC, "--kind", "software"], capsys)
+    assert code == 0
+    assert "  download  01-03 UTC, after 2026-03-13\n" in out
+    _golden("status_software.txt", out)
+
+
 def test_status_by_specs(
     sim: RunningSim, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -221,3 +221,33 @@ def test_server_now_without_any_date_header_is_a_clear_error(fake: FakeThingSpac
         pytest.raises(TransportError, match=r"sends no Date header.*--now"),
     ):
         c.server_now()
+
+
+def _heap_peak_while_streaming(client: ThingSpaceClient, fake: FakeThingSpace, pages: int) -> int:
+    import gc
+    import tracemalloc
+
+    cid = f"c-{pages}"
+    fake.add(cid, f"n{pages}", "CampaignScheduled")
+    fake.devices[cid] = {f"35{i:013d}": "UpgradePending" for i in range(pages * 1000)}
+    list(client.iter_campaign_device_pages(ACC, Kind.FIRMWARE, "c-1"))  # warm up the client
+    gc.collect()
+    gc.disable()  # only reference counting: what is not freed at once would pile up
+    try:
+        tracemalloc.start()
+        seen = sum(1 for _ in client.iter_campaign_devices(ACC, Kind.FIRMWARE, cid))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    finally:
+        gc.enable()
+    assert seen == pages * 1000
+    return peak
+
+
+def test_streaming_memory_does_not_grow_with_the_number_of_pages(
+    client: ThingSpaceClient, fake: FakeThingSpace
+) -> None:
+    fake.add("c-1", "warm", "CampaignScheduled")
+    small = _heap_peak_while_streaming(client, fake, 2)
+    large = _heap_peak_while_streaming(client, fake, 20)
+    assert large < small * 1.5, (small, large)
