@@ -540,7 +540,11 @@ class ThingSpaceClient:
         if not isinstance(access, str) or not access:
             raise self._unreadable("POST", TOKEN_PATH, "no access_token")
         expires_in = token_body.get("expires_in")
-        lifetime = float(expires_in) if isinstance(expires_in, (int, float)) else None
+        lifetime: float | None = None
+        if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+            lifetime = float(expires_in)
+        elif isinstance(expires_in, str) and expires_in.isascii() and expires_in.isdigit():
+            lifetime = float(expires_in)  # some gateways send numbers as strings
         login_body = self._auth_call(
             LOGIN_PATH,
             headers={"Authorization": f"Bearer {access}"},

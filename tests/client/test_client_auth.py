@@ -175,3 +175,18 @@ def test_short_token_lifetimes_are_still_reused() -> None:
     assert auth.current() is first
     clock.now += 0.2
     assert auth.current() is not first
+
+
+@pytest.mark.parametrize(("lifetime", "renewed"), [("600", True), (None, False)])
+def test_expires_in_as_a_string_or_absent(
+    client: ThingSpaceClient,
+    fake: FakeThingSpace,
+    clock: Clock,
+    lifetime: str | None,
+    renewed: bool,
+) -> None:
+    fake.token_lifetime = lifetime  # type: ignore[assignment]
+    client.get_campaign(ACC, Kind.FIRMWARE, "c-1")
+    clock.now += 3600  # past a 600 s lifetime; an unknown lifetime lasts until a 401
+    client.get_campaign(ACC, Kind.FIRMWARE, "c-1")
+    assert client.logins == (2 if renewed else 1)
