@@ -3,6 +3,8 @@
 ``serve`` runs it on a loopback port; ``clock show|set|advance`` talk to a served emulator
 (``--url``) or, without one, to the embedded emulator persisted in ``.fota/sim-state.json``
 under the working directory (the one other commands use when no API URL is given).
+``faults add|clear|list`` and ``requests`` need ``--url``: faults and counters live in a served
+emulator's memory.
 """
 
 from __future__ import annotations
@@ -245,3 +247,93 @@ def clock_advance(duration: str, url: str | None) -> None:
     except ClockError as exc:
         raise UserError(str(exc)) from exc
     _print_clock(_remote(url, {"advance": duration}) if url else _embedded("advance", duration))
+
+
+# --- faults and request counters (served emulators only: they live in the server's memory) ---
+
+
+def _admin(url: str, method: str, path: str, payload: object | None = None) -> Any:
+    base = url.rstrip("/")
+    click.echo(f"target: {base}", err=True)
+    try:
+        with httpx.Client(base_url=base, timeout=10.0) as client:
+            response = client.request(method, path, json=payload)
+    except httpx.HTTPError as exc:
+        raise UserError(
+            f"cannot reach the emulator at {base} ({exc}); is fota sim serve running?"
+        ) from exc
+    if response.status_code == 400:
+        raise UserError(f"{base}{path}: {response.json().get('errorMessage', response.text)}")
+    if response.status_code != 200:
+        raise UserError(f"{base}{path} answered HTTP {response.status_code}: not a fota sim?")
+    return response.json()
+
+
+_URL_REQUIRED = click.option(
+    "--url", "--api-url", "url", required=True, metavar="URL", help="A served emulator."
+)
+
+
+@sim.group("faults")
+def faults() -> None:
+    """Inject faults into a served emulator (429/500/503/drop/latency, per endpoint)."""
+
+
+@faults.command("add")
+@click.argument("rule")
+@click.option("--times", type=int, help="Fire at most this many times.")
+@click.option("--retry-after", type=int, default=1, show_default=True, help="For 429.")
+@_URL_REQUIRED
+def faults_add(rule: str, times: int | None, retry_after: int, url: str) -> None:
+    """Add RULE: KIND:RATE[:PHASE][@[METHOD ]PATTERN] or latency:MS[@[METHOD ]PATTERN]."""
+    try:
+        parsed = (
+            parse_latency(rule.split(":", 1)[1])
+            if rule.startswith("latency:")
+            else parse_fault(rule)
+        )
+    except FaultError as exc:
+        raise UserError(str(exc)) from exc
+    payload = parsed.to_json()
+    del payload["fired"]
+    payload.update({"times": times, "retry_after": retry_after})
+    body = _admin(url, "POST", "/_sim/faults", payload)
+    click.echo(f"{len(body['faults'])} fault rule(s) active")
+
+
+@faults.command("clear")
+@_URL_REQUIRED
+def faults_clear(url: str) -> None:
+    """Remove every fault rule."""
+    _admin(url, "DELETE", "/_sim/faults")
+    click.echo("0 fault rule(s) active")
+
+
+@faults.command("list")
+@_URL_REQUIRED
+def faults_list(url: str) -> None:
+    """Show the active fault rules."""
+    for rule in _admin(url, "GET", "/_sim/faults")["faults"]:
+        target = f"{rule['method']} {rule['path']}"
+        what = (
+            f"latency {rule['latency_ms']}ms"
+            if rule["kind"] == "latency"
+            else f"{rule['kind']} rate {rule['rate']} {rule['phase']}"
+        )
+        limit = f", fired {rule['fired']}/{rule['times']}" if rule["times"] else ""
+        click.echo(f"{target}: {what}{limit}")
+
+
+@sim.command("requests")
+@click.option("--reset", is_flag=True, help="Zero the counters after printing them.")
+@_URL_REQUIRED
+def requests(reset: bool, url: str) -> None:
+    """Requests per endpoint: received, processed (reached the handler) and faulted."""
+    body = _admin(url, "GET", "/_sim/requests")
+    received: dict[str, int] = body["received"]
+    for key in sorted(received):
+        processed = body["processed"].get(key, 0)
+        injected = body["injected"].get(key, 0)
+        click.echo(f"{received[key]:6d} {processed:6d} {injected:6d}  {key}")
+    if reset:
+        _admin(url, "DELETE", "/_sim/requests")

@@ -451,7 +451,7 @@ class Emulator:
         self._save()
         body: dict[str, object] = {
             "access_token": token,
-            "token_type": "bearer",
+            "token_type": "Bearer",
             "expires_in": ttl,
         }
         scope = request.form.get("scope")

@@ -5,7 +5,21 @@ JSON body, raising ``ApiError`` for every rule a request breaks.
 Wire shapes follow the API facts, quirks included: v3 GET/DELETE drop ``/firmware``; device
 changes use ``Type`` and answer ``Reason``; statuses are strings. Choices where the facts are
 silent: device-report ``lastSeenDeviceId`` is ``"0"`` when there is no more data (seed 004);
-``totalDevice`` is an int (SDK); optional timestamps are omitted when unknown.
+``totalDevice`` is an int (SDK); optional timestamps are omitted when unknown; the campaign
+listing's ``lastSeenCampaignId`` is the last listed id (null on an empty page).
+
+Error codes (HTTP 400 unless noted), stable for grepping: InvalidRequest, InvalidDate,
+InvalidTimeWindow, TimeWindowTooShort, InvalidProtocol, InvalidDeviceId,
+InvalidDeviceChangeType, InvalidCampaignStatus, InvalidLastSeenCampaignId,
+EndDateBeforeStartDate, StartDateInPast, CampaignAlreadyStarted, TimeWindowRemovalNotAllowed,
+EndDateTooSoon, CampaignEnded, CampaignNotModifiable, FirmwareNotFound (strict mode),
+InvalidCredentials (session login); UnAuthorized (401), NotFound (404), MethodNotAllowed
+(405); faults answer Http429/Http500/Http503.
+
+Per-device results (v3 PUT): AddDeviceSucceed/AddDeviceFailed, RemoveDeviceSucceed/
+RemoveDeviceFailed; appending a device already in the campaign is AddDeviceFailed ("Device is
+already in the campaign"). A create drops ineligible devices silently and fails
+asynchronously (CampaignRequestFailed) only when none is eligible.
 """
 
 from __future__ import annotations
@@ -13,7 +27,7 @@ from __future__ import annotations
 import random
 import uuid
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -149,7 +163,9 @@ def _eligibility(ctx: Ctx, campaign: Campaign, imei: str) -> str | None:
 
     Lenient mode enrols unknown devices on the fly with the campaign's from-version; strict
     mode refuses them. Firmware campaigns need the device's current firmware to equal
-    ``firmwareFrom``; software campaigns check membership of the account only (strict).
+    ``firmwareFrom``; software campaigns check membership of the account only (strict). A
+    device without a FOTA license is refused unless the campaign auto-assigns licenses (it
+    then gets one). Make, model and protocol are not checked (the catalog is lenient too).
     """
     state = ctx.state
     if not _valid_imei(imei):
@@ -172,6 +188,14 @@ def _eligibility(ctx: Ctx, campaign: Campaign, imei: str) -> str | None:
         return None
     if state.strict and device.account != campaign.account:
         return f"Device {imei} not found in account {campaign.account}"
+    if not device.licensed:
+        if not campaign.auto_assign:
+            return (
+                f"Device {imei} has no FOTA license: assign one first "
+                "(or create the campaign with autoAssignLicenseFlag true)"
+            )
+        state.fleet.add(replace(device, licensed=True))
+        ctx.dirty = True
     if campaign.kind == FIRMWARE:
         current = firmware_at(state, imei, ctx.now, ctx.settle)
         if current != campaign.from_version:

@@ -156,3 +156,29 @@ def test_served_campaign_runs_to_its_end_as_the_clock_advances(served: str) -> N
     for imei, status in end_statuses.items():
         expected = body["firmwareTo"] if status == "UpgradeSuccess" else body["firmwareFrom"]
         assert firmware[imei] == expected
+
+
+def test_faults_and_requests_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    create = f"{V3}/campaigns/firmware/{ACC}"
+    with running_sim() as sim:
+        rule = f"503:1@POST {create}"
+        assert main(["sim", "faults", "add", rule, "--times", "1", "--url", sim.url]) == 0
+        assert main(["sim", "faults", "add", "latency:5", "--url", sim.url]) == 0
+        assert main(["sim", "faults", "list", "--url", sim.url]) == 0
+        headers = sim.auth_headers()
+        with httpx.Client(base_url=sim.url) as http:
+            codes = [
+                http.post(create, json=firmware_body(), headers=headers).status_code
+                for _ in range(2)
+            ]
+        assert codes == [503, 200]
+        assert main(["sim", "requests", "--reset", "--url", sim.url]) == 0
+        assert sim.emulator.request_counts() == {}
+        assert main(["sim", "faults", "clear", "--url", sim.url]) == 0
+        assert sim.emulator.faults.rules == []
+        assert main(["sim", "faults", "add", "503:x", "--url", sim.url]) == 1
+    out, err = capsys.readouterr()
+    assert f"POST {create}: 503 rate 1.0 before, fired 0/1" in out
+    assert "* *: latency 5ms" in out
+    assert "     2      1      1  POST /api/fota/v3/campaigns/firmware/<acc>" in out
+    assert "error: invalid fault rate in '503:x'" in err

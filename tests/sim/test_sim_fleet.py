@@ -12,7 +12,7 @@ import pytest
 from reconciler.cli import main
 from reconciler.sim.app import Emulator, SimOptions
 from reconciler.sim.faults import FaultRule
-from reconciler.sim.fleet import FleetError, load_fleet_file
+from reconciler.sim.fleet import Device, FleetError, load_fleet_file
 from reconciler.sim.testing import DEFAULT_NOW, running_sim
 
 from .helpers import ACC, IMEI_A, IMEI_B, PKG, V3, Api, expect_error, firmware_body
@@ -119,3 +119,23 @@ def test_corrupt_state_file_is_a_one_line_error(
     assert main(["sim", "serve", "--port", "0", "--state", str(state)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(state) in err[0] and "delete the file" in err[0]
+
+
+def test_unlicensed_devices_need_auto_assign() -> None:
+    with running_sim(devices=0) as sim:
+        api = Api(sim)
+        for imei in (IMEI_A, IMEI_B):
+            sim.emulator.add_device(
+                Device(imei, ACC, PKG.make, PKG.model, PKG.firmwareFrom, licensed=False)
+            )
+        cid = api.create(deviceList=[IMEI_A])["id"]
+        assert api.settle(cid) == "CampaignRequestFailed"
+        cid = api.create(deviceList=[IMEI_A], autoAssignLicenseFlag=True)["id"]
+        assert api.settle(cid) == "CampaignScheduled"
+        assert sim.emulator.state.fleet.devices[IMEI_A].licensed
+        no_auto = api.create(deviceList=[IMEI_A])["id"]
+        (item,) = api.put(
+            f"{V3}/campaigns/firmware/{ACC}/{no_auto}",
+            json={"Type": "append", "deviceList": [IMEI_B]},
+        ).json()["deviceList"]
+        assert item["status"] == "AddDeviceFailed" and "license" in item["Reason"]
