@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
+from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -39,6 +40,10 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from reconciler.errors import Problem
+
+MAX_DEPTH = 100
+"""Deepest nesting read (a spec needs 4 levels); deeper input is refused before composing."""
+_SCAN_ABOVE = 1000
 
 MAX_EXPANDED_NODES = 10_000
 """How many nodes aliases may add to a document beyond the nodes written out in the file.
@@ -320,6 +325,39 @@ def _convert(root: Node, doc: Document) -> Any:
     return result["root"]
 
 
+def _too_deep(text: str) -> YamlProblem | None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` before composing.
+
+    PyYAML's composers recurse once per nesting level (libyaml's on the C stack: 200,000
+    ``[`` crash the interpreter). The event parser is iterative, so depth is measured on
+    events first. Only texts that could be deep are scanned: every level beyond what block
+    indentation allows in 1 MiB (~1,450) needs a ``[``, ``{``, ``-`` or ``?``.
+    """
+    if sum(map(text.count, "[{-?")) < _SCAN_ABOVE:
+        return None
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, SequenceStartEvent | MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    start = event.start_mark
+                    return YamlProblem(
+                        Mark(start.line + 1, start.column + 1) if start else Mark(1, 1),
+                        f"YAML nested more than {MAX_DEPTH} levels deep; a spec is at most 4 "
+                        "levels deep: flatten it",
+                    )
+            elif isinstance(event, SequenceEndEvent | MappingEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the real parse reports the syntax error at its place
+    finally:
+        loader.dispose()
+    return None
+
+
 def load_documents(text: str) -> Iterator[Document | YamlProblem]:
     """Yield each document of ``text`` (or the problem that stopped it).
 
@@ -327,6 +365,10 @@ def load_documents(text: str) -> Iterator[Document | YamlProblem]:
     before it is reported and everything after it is not read. Completely empty documents
     (a trailing ``---``) are skipped.
     """
+    deep = _too_deep(text)
+    if deep is not None:
+        yield deep
+        return
     aliases = "*" in text  # no "*" anywhere: no alias, nothing to expand or to loop
     loader = _Loader(text)
     try:

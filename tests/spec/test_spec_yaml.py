@@ -6,6 +6,7 @@ import os
 import tracemalloc
 from pathlib import Path
 
+import pytest
 from spec_helpers import VALID_FIRMWARE, problems_of, replace, write
 
 from reconciler.spec import MAX_DEVICES_FILE_BYTES, MAX_SPEC_FILE_BYTES, load_specs
@@ -171,10 +172,27 @@ def test_recursive_alias_is_refused(tmp_path: Path) -> None:
     assert "recursive alias" in problem.message
 
 
-def test_deep_nesting_does_not_overflow(tmp_path: Path) -> None:
-    path = write(tmp_path, "deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n")
-    problems = problems_of(path)
-    assert problems and all(p.path == str(path) for p in problems)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 200_000 + "]" * 200_000 + "\n",  # crashed libyaml's composer (C stack)
+        "a: " + "[" * 200_000 + "\n",  # and unclosed
+        "a: " + "{a: " * 100_000 + "\n",
+        "- " * 200_000 + "x\n",
+        "".join(" " * i + "-\n" for i in range(1200)),  # block nesting, 720 kB
+    ],
+    ids=["flow", "unclosed", "mappings", "compact", "block"],
+)
+def test_deep_nesting_is_refused_before_composing(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, "deep.yaml", text)
+    (problem,) = problems_of(path)
+    assert "nested more than 100 levels deep" in problem.message
+
+
+def test_moderate_nesting_is_an_ordinary_problem(tmp_path: Path) -> None:
+    path = write(tmp_path, "deep.yaml", "a: " + "[" * 90 + "]" * 90 + "\n" + "- x\n" * 1000)
+    (problem,) = problems_of(path)
+    assert problem.message.startswith("invalid YAML")
 
 
 def test_spec_file_size_limit(tmp_path: Path) -> None:
