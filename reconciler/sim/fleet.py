@@ -190,8 +190,6 @@ class Fleet:
         return fleet
 
 
-
-
 def _device_from_row(row: dict[str, object], where: str) -> Device:
     imei = str(row.get("imei") or row.get("deviceId") or "").strip()
     if len(imei) != 15 or not imei.isdigit():

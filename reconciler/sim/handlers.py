@@ -341,12 +341,27 @@ def _create(ctx: Ctx, acc: str, body: JsonObj, kind: str) -> Campaign:
     for imei in sorted(set(devices)):
         if _eligibility(ctx, campaign, imei) is None:
             campaign.add_member(imei, ctx.now)
+    if campaign.kind == FIRMWARE and campaign.auto_add:
+        _auto_add(ctx, campaign)
     campaign.failure = lifecycle.async_failure_for_dates(start, ctx.now)
     if campaign.failure is None and not campaign.members:
         campaign.failure = "no device in deviceList is eligible for this campaign"
     state.add_campaign(campaign)
     ctx.dirty = True
     return campaign
+
+
+def _auto_add(ctx: Ctx, campaign: Campaign) -> None:
+    """``autoAddDevicesFlag``: fleet devices of the account with the campaign's make and model
+    whose current firmware is ``firmwareFrom`` join too. The emulator's reading: they join when
+    the campaign is created (devices enrolled in the fleet later do not join)."""
+    for imei, device in ctx.state.fleet.devices.items():
+        if campaign.is_member(imei) or device.account != campaign.account:
+            continue
+        if (device.make, device.model) != (campaign.make, campaign.model):
+            continue
+        if _eligibility(ctx, campaign, imei) is None:
+            campaign.add_member(imei, ctx.now)
 
 
 def v3_create(ctx: Ctx, acc: str, body: object) -> JsonObj:

@@ -263,3 +263,19 @@ def test_v1_upgrade_shows_seed_001_shape(api: Api) -> None:
     assert body["status"] == "Queued"
     assert {d["deviceId"] for d in body["deviceList"]} == {IMEI_A, IMEI_B}
     assert {d["status"] for d in body["deviceList"]} == {"Device Accepted"}
+
+
+def test_auto_add_devices_brings_matching_fleet_devices() -> None:
+    with running_sim(devices=40, seed=5) as sim:
+        api = Api(sim)
+        fleet = sim.emulator.state.fleet.devices.values()
+        matching = {
+            d.imei
+            for d in fleet
+            if (d.make, d.model, d.firmware) == (PKG.make, PKG.model, PKG.firmwareFrom)
+        }
+        assert matching
+        cid = api.create(deviceList=[IMEI_A], autoAddDevicesFlag=True)["id"]
+        assert set(api.devices(cid)) == matching | {IMEI_A}
+        plain = api.create(deviceList=[IMEI_A])["id"]
+        assert set(api.devices(plain)) == {IMEI_A}
