@@ -206,7 +206,11 @@ class ThingSpaceClient:
     def iter_campaign_device_pages(
         self, account: str, kind: Kind, campaign_id: str
     ) -> Iterator[JsonObject]:
-        """The device-status report page by page (each page keeps ``totalDevice`` etc.)."""
+        """The device-status report page by page (each page keeps ``totalDevice`` etc.).
+
+        The first request carries no ``lastSeenDeviceId``: the API facts make it optional,
+        whereas a seed page says to send ``0``; omitting it is the wire format the SDK uses.
+        """
         path = _Paths.device_report(account, kind, campaign_id)
 
         def fetch(cursor: str | None) -> JsonObject:
