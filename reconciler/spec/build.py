@@ -28,7 +28,7 @@ from reconciler.model import (
 )
 from reconciler.spec.devices import DevicesFile, imei_problem, invalid_indexes
 from reconciler.spec.schema import SchemaProblem, where
-from reconciler.spec.yamlcore import Document, Mark, Path
+from reconciler.spec.yamlcore import Document, Mark, Path, clip
 
 MIN_FIRMWARE_WINDOW_HOURS = 4
 """Seed 002: a firmware campaign window's endTime must be at least 4 hours after startTime.
@@ -197,7 +197,7 @@ def _date(checker: _Checker, key: str) -> date | None:
     except ValueError:
         checker.report(
             ("schedule", key),
-            f"schedule.{key} {value!r} is not a real calendar date; fix the day or month",
+            f"schedule.{key} {clip(value)} is not a real calendar date; fix the day or month",
         )
         return None
 
@@ -361,7 +361,7 @@ def _devices_file(checker: _Checker) -> tuple[str, DevicesFile] | None:
     ):
         checker.report(
             ("devicesFile", "path"),
-            f"devicesFile.path {relative!r} must be a relative path inside the spec's "
+            f"devicesFile.path {clip(relative)} must be a relative path inside the spec's "
             "directory; move the devices file next to the spec (or below it)",
         )
         return None

@@ -155,7 +155,9 @@ def _csv(text: str, shown: str, column: str) -> DevicesFile:
         if column not in names:
             folded = [name for name in names if name.lower() == column.lower()]
             close = folded or difflib.get_close_matches(column, names, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "columns are " + ", ".join(names)
+            listed = ", ".join(names)
+            listed = listed if len(listed) <= 80 else listed[:80] + "..."
+            hint = f"did you mean {close[0]!r}?" if close else f"columns are {listed}"
             return DevicesFile(error=f"devices file {shown} has no column {column!r}; {hint}")
         index = names.index(column)
         line = reader.line_num + 1

@@ -18,7 +18,7 @@ from reconciler.spec.build import Places, build
 from reconciler.spec.crosscheck import cross_check
 from reconciler.spec.devices import DevicesFile, read_devices_file
 from reconciler.spec.dump import digest
-from reconciler.spec.yamlcore import Document, YamlProblem, decode, load_documents
+from reconciler.spec.yamlcore import Document, YamlProblem, clip, decode, load_documents
 
 MAX_SPEC_FILE_BYTES = 1024 * 1024
 """Spec files larger than 1 MiB are refused: a spec is a page of YAML; big device lists belong
@@ -122,7 +122,7 @@ class _Collector:
         if version != SPEC_API_VERSION:
             mark = doc.mark(("apiVersion",)) if "apiVersion" in doc.data else doc.start
             problem = (
-                f"unknown apiVersion {version!r}"
+                f"unknown apiVersion {clip(version)}"
                 if "apiVersion" in doc.data
                 else "missing apiVersion"
             )

@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler.spec.fastschema import Unsupported, compile_schema
-from reconciler.spec.yamlcore import Document, Mark, Path
+from reconciler.spec.yamlcore import Document, Mark, Path, clip
 
 SCHEMA_FILE = "campaign-spec.schema.json"
 
@@ -93,7 +93,7 @@ def describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {clip(value)}"
     if isinstance(value, list):
         return "a list"
     return "a mapping"
@@ -137,7 +137,7 @@ def _translate(error: Any, doc: Document) -> Iterator[SchemaProblem]:
             inside = f" in {place}" if path else ""
             yield SchemaProblem(
                 doc.key_mark((*path, key)),
-                f"unknown key {key!r}{inside}; {hint}",
+                f"unknown key {clip(key)}{inside}; {hint}",
                 (*path, key),
                 False,
             )
@@ -197,7 +197,7 @@ def _sentence(keyword: Any, value: Any, sub: dict[str, Any], path: Path, doc: Do
         return f"{place} must be {sub.get('const')!r}, not {describe(value)}"
     if keyword == "pattern":
         reason = sub.get("patternErrorMessage", f"does not match {sub.get('pattern')}")
-        return f"{place}: {value!r} {reason}"
+        return f"{place}: {clip(value)} {reason}"
     if keyword in ("minimum", "maximum"):
         low, high = sub.get("minimum"), sub.get("maximum")
         return f"{place} must be between {low} and {high}, not {value}"

@@ -157,6 +157,14 @@ class Document:
         return Mark(found.line + 1, found.column + 1) if found else self.mark(path)
 
 
+def clip(value: object, limit: int = 60) -> str:
+    """``repr(value)``, shortened: messages are one line and must not echo a whole file."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + "..."
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "..."
+
+
 class YamlProblem(Exception):
     """A problem that stops the reading of one document (or the whole file)."""
 
@@ -264,12 +272,13 @@ def _scalar(node: ScalarNode) -> Any:
             return math.nan
         return float(text)
     if tag in (_NULL, _BOOL, _INT, _FLOAT):
-        raise YamlProblem(_mark(node), f"{text!r} is not a valid {tag.rsplit(':', 1)[1]}")
+        raise YamlProblem(_mark(node), f"{clip(text)} is not a valid {tag.rsplit(':', 1)[1]}")
     raise YamlProblem(_mark(node), _tag_message(tag))
 
 
 def _tag_message(tag: str) -> str:
     shown = tag.replace("tag:yaml.org,2002:", "!!")
+    shown = shown if len(shown) <= 60 else shown[:60] + "..."
     return (
         f"YAML tag {shown} is not supported (only the core schema: !!str, !!int, !!float, "
         "!!bool, !!null, !!map, !!seq); remove the tag"
@@ -307,14 +316,14 @@ def _convert(root: Node, doc: Document) -> Any:
                     shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
                     raise YamlProblem(
                         _mark(key_node),
-                        f"mapping key {shown!r} must be a plain string; quote it or rename it",
+                        f"mapping key {clip(shown)} must be a plain string; quote it or rename it",
                     )
                 key = key_node.value
                 if key in mapping:
                     first = key_marks[(*path, key)].line + 1
                     raise YamlProblem(
                         _mark(key_node),
-                        f"duplicate key {key!r} (first at line {first}); keep only one",
+                        f"duplicate key {clip(key)} (first at line {first}); keep only one",
                     )
                 mapping[key] = None
                 key_marks[(*path, key)] = key_node.start_mark

@@ -248,3 +248,12 @@ def test_syntax_error_after_good_documents_keeps_earlier_problems(tmp_path: Path
     path = write(tmp_path, "multi.yaml", bad_first + "---\nname: [\n")
     problems = problems_of(path)
     assert [p.line for p in problems] == [9, 19]
+
+
+def test_messages_stay_one_short_line_whatever_the_input(tmp_path: Path) -> None:
+    long = "k" * 10_000
+    text = VALID_FIRMWARE + f"{long}: 1\n" + f"campaignId: !!int {long}\n"
+    text = replace(text, "name: pilot", f"name: {long}")
+    problems = problems_of(write(tmp_path, "long.yaml", text))
+    assert problems
+    assert all(len(p.message) < 300 and "\n" not in p.message for p in problems)
