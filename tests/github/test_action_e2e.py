@@ -1,0 +1,405 @@
+"""action.yml run as GitHub would run it (tests/github/actionrun.py), end to end: against the
+ThingSpace emulator on loopback and a fake GitHub API on loopback.
+
+The user-visible promises under test: the first plan creates the PR comment and later pushes
+update that same comment; apply on the merge commit applies only the plan the PR showed and
+reports back on the PR; a refusal fails the check but still updates the comment; fork PRs are
+validated only; drift fails; outputs are written; the GitHub token and ThingSpace secrets
+never appear in any output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.sim.testing import RunningSim, running_sim
+from reconciler.spec import parse_spec_text
+from reconciler.wire import encode_create
+from tests.github.actionrun import ActionRun, run_action
+from tests.github.fake_github import FakeGitHub, running_github
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "ghs_e2eSECRETtoken0123456789"
+CLIENT_SECRET = "e2e-client-SECRET-value"
+PASSWORD = "e2e-PASSWORD-value"
+REPO = "acme/fleet"
+ACCOUNT = "0000123456-00001"
+MARKER = "<!-- fota-reconciler:plan:default -->"
+APPLY_MARKER = "<!-- fota-reconciler:apply:default -->"
+DEVICES = ["354658090353977", "354658090353985", "354658090353993"]
+
+
+def spec_text(
+    *, name: str = "gha pilot", start: str = "2026-03-10", devices: list[str] = DEVICES
+) -> str:
+    device_lines = "\n".join(f'  - "{d}"' for d in devices)
+    return (
+        textwrap.dedent(
+            f"""\
+        apiVersion: fota.reconciler/v1
+        kind: FirmwareCampaign
+        account: "{ACCOUNT}"
+        name: {name}
+        firmware:
+          name: SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657
+          from: SR1.2.0.0-10512
+          to: SR1.2.0.0-10657
+          protocol: LWM2M
+        schedule:
+          start: {start}
+          end: 2026-03-20
+          windows:
+            - {{start: 18, end: 22}}
+        devices:
+        """
+        )
+        + device_lines
+        + "\n"
+    )
+
+
+@pytest.fixture()
+def sim() -> Iterator[RunningSim]:
+    options: dict[str, Any] = {"client_secret": CLIENT_SECRET, "password": PASSWORD}
+    with running_sim(failure_rate=0.0, **options) as running:
+        yield running
+
+
+@pytest.fixture()
+def github() -> Iterator[FakeGitHub]:
+    with running_github(TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "campaigns").mkdir(parents=True)
+    (root / "campaigns" / "pilot.yaml").write_text(spec_text(), "utf-8")
+    return root
+
+
+def pr_event(number: int, head_sha: str, head_repo: str = REPO) -> dict[str, Any]:
+    return {
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "head": {"sha": head_sha, "repo": {"full_name": head_repo}},
+            "base": {"repo": {"full_name": REPO}},
+        },
+        "repository": {"full_name": REPO, "default_branch": "main"},
+    }
+
+
+def push_event(sha: str) -> dict[str, Any]:
+    return {
+        "ref": "refs/heads/main",
+        "after": sha,
+        "repository": {"full_name": REPO, "default_branch": "main"},
+    }
+
+
+def run(
+    command: str,
+    repo: Path,
+    sim: RunningSim | None,
+    github: FakeGitHub,
+    *,
+    event: dict[str, Any],
+    event_name: str,
+    sha: str,
+    credentials: bool = True,
+    **inputs: str,
+) -> ActionRun:
+    values = {"command": command, "path": "campaigns"} | inputs
+    if credentials and sim is not None:
+        values |= {
+            "api-url": sim.url,
+            "client-id": "demo-client",
+            "client-secret": CLIENT_SECRET,
+            "username": "demo",
+            "password": PASSWORD,
+        }
+    result = run_action(
+        inputs=values,
+        workspace=repo,
+        event_name=event_name,
+        event=event,
+        github_env={
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_SHA": sha,
+            "GITHUB_REF": "refs/heads/main" if event_name == "push" else "refs/pull/7/merge",
+            "GITHUB_API_URL": github.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_TOKEN_VALUE": TOKEN,
+        },
+    )
+    assert_no_secrets(result, github, repo)
+    return result
+
+
+def assert_no_secrets(result: ActionRun, github: FakeGitHub, repo: Path) -> None:
+    """No secret in logs (other than the ::add-mask:: lines that hide it), summaries, outputs,
+    comments, plan files or anything written under the working directory."""
+    visible = [line for line in result.log.splitlines() if not line.startswith("::add-mask::")]
+    texts = [*visible, result.summary, json.dumps(result.outputs)]
+    texts += [c["body"] for c in github.comments.values()]
+    for step in result.steps:
+        texts.append(json.dumps(step.outputs))
+        if step.outputs.get("plan-file") and Path(step.outputs["plan-file"]).exists():
+            texts.append(Path(step.outputs["plan-file"]).read_text("utf-8"))
+    for path in repo.rglob("*"):
+        if path.is_file():
+            texts.append(path.read_text("utf-8", errors="replace"))
+    for secret in (TOKEN, CLIENT_SECRET, PASSWORD):
+        assert not any(secret in text for text in texts), f"secret leaked: {secret[:6]}..."
+
+
+def marked(github: FakeGitHub, number: int, marker: str) -> list[dict[str, Any]]:
+    return [c for c in github.issue_comments(REPO, number) if c["body"].startswith(marker)]
+
+
+def create_live(sim: RunningSim, text: str) -> None:
+    """Create a campaign straight on the emulator, as if applied earlier (or in the portal)."""
+    (spec,) = parse_spec_text(text, "campaigns/pilot.yaml")
+    with httpx.Client(base_url=sim.url, headers=sim.auth_headers()) as http:
+        url = f"/api/fota/v3/campaigns/firmware/{ACCOUNT}"
+        response = http.post(url, json=encode_create(spec))
+        assert response.status_code == 200, response.text
+
+
+def campaigns(sim: RunningSim) -> list[dict[str, Any]]:
+    """Every campaign of the account, straight from the emulator's listing (all statuses)."""
+    found: list[dict[str, Any]] = []
+    with httpx.Client(base_url=sim.url, headers=sim.auth_headers()) as http:
+        for status in ("CampaignRequestPending", "CampaignRequestQueued", "CampaignScheduled"):
+            response = http.get(
+                f"/api/fota/v3/reports/{ACCOUNT}/firmware/campaigns",
+                params={"campaignStatus": status},
+            )
+            found += response.json().get("campaignList") or []
+    return found
+
+
+# --- plan on pull request -> apply on merge ------------------------------------------------
+
+
+def test_plan_comments_once_updates_in_place_and_apply_reports_back(
+    sim: RunningSim, github: FakeGitHub, repo: Path
+) -> None:
+    first = run(
+        "plan",
+        repo,
+        sim,
+        github,
+        event=pr_event(7, "a" * 40),
+        event_name="pull_request",
+        sha="1" * 40,
+    )
+    assert not first.failed, first.log
+    assert first.outputs["exitcode"] == "2" and first.outputs["has-changes"] == "true"
+    assert first.outputs["create"] == "1" and first.outputs["refused"] == "0"
+    sha1 = first.outputs["plan-sha256"]
+    assert re.fullmatch(r"[0-9a-f]{64}", sha1)
+    assert Path(first.outputs["plan-file"]).is_file()
+    (comment,) = marked(github, 7, MARKER)
+    assert first.outputs["comment-url"].endswith(f"#issuecomment-{comment['id']}")
+    assert f"<!-- fota-reconciler:plan-sha256:{sha1} -->" in comment["body"]
+    assert "gha pilot" in comment["body"] and "`aaaaaaaaaaaa`" in comment["body"]
+    assert sha1 in first.summary and "gha pilot" in first.summary
+    assert TOKEN in first.masks
+    assert first.step("cache-key").outputs["key"].startswith("fota-pip-Linux-")
+
+    # Second push: one more device. The same comment is updated; nothing new is posted.
+    (repo / "campaigns" / "pilot.yaml").write_text(
+        spec_text(devices=[*DEVICES, "354658090354009"]), "utf-8"
+    )
+    second = run(
+        "plan",
+        repo,
+        sim,
+        github,
+        event=pr_event(7, "b" * 40),
+        event_name="pull_request",
+        sha="2" * 40,
+    )
+    assert not second.failed, second.log
+    sha2 = second.outputs["plan-sha256"]
+    assert sha2 != sha1
+    (updated,) = marked(github, 7, MARKER)
+    assert updated["id"] == comment["id"]
+    assert f"plan-sha256:{sha2}" in updated["body"] and "`bbbbbbbbbbbb`" in updated["body"]
+    assert len(github.calls("POST")) == 1 and len(github.calls("PATCH")) == 1
+    assert campaigns(sim) == []  # planning never writes
+
+    # Merge: apply re-plans, finds the same SHA-256 as PR #7's comment, applies, reports.
+    merge = "3" * 40
+    github.pulls_by_commit[merge] = [
+        {"number": 7, "merged_at": "2026-03-02T10:00:00Z", "merge_commit_sha": merge}
+    ]
+    applied = run("apply", repo, sim, github, event=push_event(merge), event_name="push", sha=merge)
+    assert not applied.failed, applied.log
+    assert applied.outputs["exitcode"] == "0"
+    assert applied.outputs["plan-sha256"] == sha2
+    live = campaigns(sim)
+    assert [c["campaignName"] for c in live] == ["gha pilot"]
+    (report,) = marked(github, 7, APPLY_MARKER)
+    assert "applied" in report["body"] and applied.outputs["comment-url"].endswith(
+        str(report["id"])
+    )
+    assert len(marked(github, 7, MARKER)) == 1
+
+    # A later PR with no spec change: no changes, exit code 0, a fresh comment on PR 8.
+    again = run(
+        "plan",
+        repo,
+        sim,
+        github,
+        event=pr_event(8, "c" * 40),
+        event_name="pull_request",
+        sha="4" * 40,
+    )
+    assert not again.failed, again.log
+    assert again.outputs["exitcode"] == "0" and again.outputs["has-changes"] == "false"
+    (quiet,) = marked(github, 8, MARKER)
+    assert "no changes" in quiet["body"]
+
+
+def test_apply_refuses_when_the_plan_differs_from_the_reviewed_one(
+    sim: RunningSim, github: FakeGitHub, repo: Path
+) -> None:
+    planned = run(
+        "plan",
+        repo,
+        sim,
+        github,
+        event=pr_event(7, "a" * 40),
+        event_name="pull_request",
+        sha="1" * 40,
+    )
+    assert not planned.failed, planned.log
+    # Main moved on after the review (another change merged first): the merged specs differ.
+    (repo / "campaigns" / "pilot.yaml").write_text(spec_text(start="2026-03-11"), "utf-8")
+    merge = "3" * 40
+    github.pulls_by_commit[merge] = [{"number": 7, "merged_at": "x", "merge_commit_sha": merge}]
+    refused = run("apply", repo, sim, github, event=push_event(merge), event_name="push", sha=merge)
+    assert refused.failed and refused.step("apply").outcome == "failure"
+    assert refused.outputs["exitcode"] == "1"
+    assert refused.outputs["plan-sha256"] != planned.outputs["plan-sha256"]
+    assert "plan changed since review" in refused.log
+    assert campaigns(sim) == []  # nothing written
+    (report,) = marked(github, 7, APPLY_MARKER)
+    assert "not applied" in report["body"]
+
+
+def test_apply_without_a_merged_pull_request_writes_nothing(
+    sim: RunningSim, github: FakeGitHub, repo: Path
+) -> None:
+    result = run(
+        "apply", repo, sim, github, event=push_event("5" * 40), event_name="push", sha="5" * 40
+    )
+    assert result.failed and "is not the merge of a pull request" in result.log
+    assert campaigns(sim) == [] and github.calls("POST") == []
+
+
+# --- refusals, forks, validation, drift ----------------------------------------------------
+
+
+def test_a_refusal_fails_the_step_and_still_updates_the_comment(
+    sim: RunningSim, github: FakeGitHub, repo: Path
+) -> None:
+    create_live(sim, spec_text())  # applied earlier
+    sim.emulator.set_time(datetime(2026, 3, 12, 9, 0, tzinfo=UTC))  # the campaign has started
+
+    (repo / "campaigns" / "pilot.yaml").write_text(spec_text(start="2026-03-11"), "utf-8")
+    refused = run(
+        "plan",
+        repo,
+        sim,
+        github,
+        event=pr_event(9, "d" * 40),
+        event_name="pull_request",
+        sha="6" * 40,
+    )
+    assert refused.failed and refused.step("plan").outcome == "failure"
+    assert refused.step("comment").outcome == "success"  # runs even though plan failed
+    assert refused.outputs["exitcode"] == "1" and refused.outputs["refused"] == "1"
+    (comment,) = marked(github, 9, MARKER)
+    assert "refused" in comment["body"] and "`R-START-LOCKED`" in comment["body"]
+    assert "R-START-LOCKED" in refused.summary
+
+
+def test_fork_pull_requests_are_validated_only(github: FakeGitHub, repo: Path) -> None:
+    result = run(
+        "plan",
+        repo,
+        None,
+        github,
+        event=pr_event(11, "e" * 40, head_repo="mallory/fleet"),
+        event_name="pull_request",
+        sha="7" * 40,
+        credentials=False,
+        **{"github-token": ""},
+    )
+    assert not result.failed, result.log
+    assert "::notice title=fota%3A plan skipped for a fork::" in result.log
+    assert result.step("validate").outcome == "success"
+    assert result.step("plan").outcome == "skipped" and result.step("comment").outcome == "skipped"
+    assert result.outputs["exitcode"] == "0" and github.requests == []
+
+
+def test_validation_errors_become_annotations_relative_to_the_repository(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    specs = root / "infra" / "campaigns"
+    specs.mkdir(parents=True)
+    (specs / "bad.yaml").write_text(spec_text().replace("end: 2026-03-20", "end: 2026-02-30"))
+    result = run(
+        "validate",
+        root,
+        None,
+        github,
+        event=pr_event(12, "f" * 40),
+        event_name="pull_request",
+        sha="8" * 40,
+        credentials=False,
+        **{"working-directory": "infra"},
+    )
+    assert result.failed and result.outputs["exitcode"] == "1"
+    annotations = [x for x in result.log.splitlines() if x.startswith("::error file=")]
+    assert annotations and all("file=infra/campaigns/bad.yaml,line=" in a for a in annotations)
+    assert "bad.yaml" in result.summary
+
+
+def test_drift_fails_when_live_differs_from_git_and_passes_when_in_sync(
+    sim: RunningSim, github: FakeGitHub, repo: Path
+) -> None:
+    missing = run(
+        "drift",
+        repo,
+        sim,
+        github,
+        event={"schedule": "17 3 * * *"},
+        event_name="schedule",
+        sha="9" * 40,
+    )
+    assert missing.failed and missing.outputs["has-changes"] == "true"
+    assert "drift" in missing.log and "gha pilot" in missing.summary
+    assert github.requests == []  # drift never comments
+
+    create_live(sim, spec_text())
+    in_sync = run("drift", repo, sim, github, event={}, event_name="schedule", sha="3" * 40)
+    assert not in_sync.failed, in_sync.log
+    assert in_sync.outputs["exitcode"] == "0" and in_sync.outputs["has-changes"] == "false"
