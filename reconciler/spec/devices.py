@@ -11,6 +11,7 @@ import csv
 import difflib
 import io
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -106,7 +107,12 @@ def read_devices_file(path: str, shown: str, column: str | None) -> DevicesFile:
     names the IMEI column.
     """
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            return DevicesFile(error=f"devices file {shown} is a directory; name a file")
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            return DevicesFile(error=f"devices file {shown} is not a regular file")
+        size = info.st_size
         if size > MAX_DEVICES_FILE_BYTES:
             return DevicesFile(
                 error=f"devices file {shown} is {size:,} bytes, over the "

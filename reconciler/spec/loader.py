@@ -173,14 +173,18 @@ def spec_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list
                 found.extend(
                     os.path.join(root, n)
                     for n in names
-                    if n.endswith(SPEC_SUFFIXES) and not n.startswith(".")
+                    if n.endswith(SPEC_SUFFIXES)
+                    and not n.startswith(".")
+                    and os.path.isfile(os.path.join(root, n))
                 )
             if not found:
                 problems.append(Problem(path, 1, 1, "directory has no *.yaml or *.yml spec files"))
             for name in sorted(found):
                 add(os.path.normpath(name))
-        elif os.path.exists(path):
+        elif os.path.isfile(path):
             add(path)
+        elif os.path.exists(path):  # a FIFO or device would block or never end
+            problems.append(Problem(path, 1, 1, "not a regular file; name a spec file"))
         else:
             problems.append(Problem(path, 1, 1, "no such file or directory; check the path"))
     return files, problems

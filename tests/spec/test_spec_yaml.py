@@ -257,3 +257,17 @@ def test_messages_stay_one_short_line_whatever_the_input(tmp_path: Path) -> None
     problems = problems_of(write(tmp_path, "long.yaml", text))
     assert problems
     assert all(len(p.message) < 300 and "\n" not in p.message for p in problems)
+
+
+def test_fifos_are_refused_not_opened(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    os.mkfifo(tmp_path / "pipe.txt")
+    text = replace(
+        VALID_FIRMWARE, 'devices:\n  - "354658090353977"\n', "devicesFile: {path: pipe.txt}\n"
+    )
+    spec = write(tmp_path, "spec.yaml", text)
+    problems = problems_of(tmp_path / "pipe.yaml", spec)
+    assert [p.message for p in problems] == [
+        "not a regular file; name a spec file",
+        f"devices file {tmp_path / 'pipe.txt'} is not a regular file",
+    ]
