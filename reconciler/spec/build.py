@@ -179,7 +179,7 @@ _ONE_LINE: tuple[Path, ...] = (
 
 
 def _one_line(checker: _Checker) -> None:
-    """Refuse a trailing line break the schema's ``$`` lets through (Python's ``re`` matches
+    r"""Refuse a trailing line break the schema's ``$`` lets through (Python's ``re`` matches
     ``$`` before a final newline): ``"0402196254-00001\n"`` is not an account name."""
     for path in _ONE_LINE:
         value = checker.get(*path)
