@@ -80,9 +80,12 @@ class Journal:
         entry.update(redact(fields))
         line = (json.dumps(entry, sort_keys=True, default=str) + "\n").encode()
         with self._lock:
-            os.write(self._fd, line)
-            if self._fsync:
-                os.fsync(self._fd)
+            fd = self._fd
+            os.write(fd, line)
+        if self._fsync:
+            # Outside the lock: concurrent writers' syncs overlap and the file system groups
+            # them; each caller still returns only once its own line (and all before) is durable.
+            os.fdatasync(fd)
 
     def close(self) -> None:
         with self._lock:
