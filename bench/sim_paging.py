@@ -71,7 +71,8 @@ def run(count: int, state: Path | None) -> None:
         size = f", state file {state.stat().st_size / 1e6:.1f} MB" if state else ""
     print(
         f"{label}: create {count} devices {create_s:.2f}s; "
-        f"{pages} report pages ({seen} devices) {page_s:.2f}s = {page_s / pages * 1000:.1f} ms/page; "
+        f"{pages} report pages ({seen} devices) {page_s:.2f}s = "
+        f"{page_s / pages * 1000:.1f} ms/page; "
         f"GET campaign {get_s * 1000:.1f} ms{size}"
     )
 
