@@ -129,7 +129,14 @@ def serve(
         username=username,
         password=password,
     )
+    resumed = state_file is not None and state_file.exists()
     emulator = _build(options)
+    if resumed:
+        click.echo(
+            f"fota sim: resuming {state_file}: its clock, fleet, seed, failure rate and campaigns "
+            "win over --now/--frozen/--devices/--seed/--fleet/--failure-rate/--strict",
+            err=True,
+        )
     try:
         server = make_sim_server(emulator, host, port, quiet=not verbose)
     except OSError as exc:

@@ -78,17 +78,16 @@ def test_dropped_connection_before_and_after() -> None:
         assert _pending_count(api) == 2
 
 
-def test_latency_is_added() -> None:
-    with running_sim(faults=[parse_latency(f"150@GET {V3}/firmware/*")]) as sim:
+def test_latency_is_added_to_matching_requests_only() -> None:
+    rule = parse_latency(f"150@GET {V3}/firmware/*")
+    with running_sim(faults=[rule]) as sim:
         api = Api(sim)
         begin = time.perf_counter()
-        api.get(f"{V3}/firmware/{ACC}?protocol=all")
-        slow = time.perf_counter() - begin
-        begin = time.perf_counter()
-        api.get(LISTING, params={"campaignStatus": "CampaignEnded"})
-        fast = time.perf_counter() - begin
-    assert slow >= 0.15
-    assert fast < 0.15
+        assert api.get(f"{V3}/firmware/{ACC}?protocol=all").status_code == 200
+        assert time.perf_counter() - begin >= 0.15
+        decision = sim.emulator.faults.decide("GET", LISTING)
+        assert decision.latency_ms == 0 and decision.failure is None
+        assert sim.emulator.faults.decide("GET", f"{V3}/firmware/{ACC}").latency_ms == 150
 
 
 def test_admin_api_manages_faults_and_counters() -> None:

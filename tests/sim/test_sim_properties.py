@@ -44,6 +44,7 @@ def _timeline(windows: tuple[tuple[int, int], ...], days: int, rate: float) -> T
     t1=st.integers(0, 7 * 24 * 60),
     t2=st.integers(0, 7 * 24 * 60),
 )
+@settings(deadline=None)
 def test_progress_is_monotonic_and_success_is_final(
     windows: tuple[tuple[int, int], ...],
     days: int,
@@ -72,6 +73,7 @@ def test_progress_is_monotonic_and_success_is_final(
 
 
 @given(imei=imei_st, seed=st.integers(0, 100))
+@settings(deadline=None)
 def test_failure_rate_zero_and_one_are_absolute(imei: str, seed: int) -> None:
     after = BASE + timedelta(days=6)
     assert progress.progress(_timeline((), 5, 0.0), imei, BASE, None, seed, after).status == (
@@ -100,7 +102,7 @@ def test_failure_rate_is_respected_over_a_fleet() -> None:
     old=windows_st,
     added=windows_st,
 )
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_dates_rules_after_start(
     start_offset: int,
     minutes: int,
@@ -147,6 +149,7 @@ def test_dates_rules_after_start(
 
 
 @given(st.integers(0, 23), st.integers(1, 24))
+@settings(deadline=None)
 def test_window_parsing_accepts_exactly_ranged_four_hour_windows(start: int, end: int) -> None:
     raw = [{"startTime": start, "endTime": end}]
     if end - start >= 4:
@@ -157,6 +160,7 @@ def test_window_parsing_accepts_exactly_ranged_four_hour_windows(start: int, end
 
 
 @given(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99))
+@settings(deadline=None)
 def test_durations_parse(days: int, hours: int, minutes: int) -> None:
     text = f"{days}d{hours}h{minutes}m"
     assert parse_duration(text) == timedelta(days=days, hours=hours, minutes=minutes)
@@ -170,6 +174,7 @@ def test_bad_durations_are_refused(text: str) -> None:
 
 
 @given(st.from_regex(r"[0-9]{14}", fullmatch=True), st.integers(1, 9))
+@settings(deadline=None)
 def test_luhn_digit_makes_valid_and_any_change_invalid(body: str, bump: int) -> None:
     imei = body + luhn_digit(body)
     assert luhn_valid(imei)
