@@ -359,3 +359,75 @@ def test_force_unlock_clears_a_leftover_lock(
     code, _, err = run(capsys, "apply", "specs", "--auto-approve", "--force-unlock")
     assert code == 0, err
     assert not lock.exists()
+
+
+def _create_directly(sim: RunningSim, name: str, start: str, devices: list[str]) -> str:
+    body = {
+        "campaignName": name,
+        "firmwareName": FW_NAME,
+        "firmwareFrom": "SR1.2.0.0-10512",
+        "firmwareTo": "SR1.2.0.0-10657",
+        "protocol": "LWM2M",
+        "startDate": start,
+        "endDate": "2026-03-20",
+        "campaignTimeWindowList": [],
+        "autoAssignLicenseFlag": False,
+        "autoAddDevicesFlag": False,
+        "deviceList": devices,
+    }
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
+        cid = str(client.create_campaign(ACC, Kind.FIRMWARE, body)["id"])
+        for _ in range(3):  # let it leave the pending states
+            client.get_campaign(ACC, Kind.FIRMWARE, cid)
+        return cid
+
+
+def test_prune_takes_down_only_undescribed_campaigns_under_the_prefix(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("team-keep", devices=DEVICES[:1]))
+    _create_directly(sim, "team-old", "2026-03-10", DEVICES[1:2])
+    _create_directly(sim, "team-running", "2026-03-03", DEVICES[2:3])
+    _create_directly(sim, "other-x", "2026-03-10", DEVICES[3:4])
+    sim.emulator.set_time(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))  # team-running has started
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve", "--prune", f"{ACC}:team-")
+    assert code == 1  # the abort was refused
+    assert f"+ {ACC}/team-keep: created" in out
+    assert f"- {ACC}/team-old: cancelled (CampaignCancelled)" in out
+    assert f"! {ACC}/team-running: abort refused: abort needs --allow-abort" in out
+    assert "other-x" not in out
+    assert writes(sim) == {CREATE: 3 + 1, DELETE: 1}
+    code, out, err = run(
+        capsys, "apply", "specs", "--auto-approve", "--prune", f"{ACC}:team-", "--allow-abort"
+    )
+    assert code == 0, out + err
+    assert f"- {ACC}/team-running: aborted (CampaignAborted)" in out
+    assert [c["status"] for c in campaigns(sim, "other-x")] == ["CampaignScheduled"]
+    assert [c["status"] for c in campaigns(sim, "team-keep")] != ["CampaignCancelled"]
+    code, out, _ = run(
+        capsys, "apply", "specs", "--auto-approve", "--prune", f"{ACC}:team-", "--allow-abort"
+    )
+    assert code == 0 and "Nothing to apply." in out
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("team-", "expected ACCOUNT:PREFIX"), (f"{ACC}:", "prefix is empty"), ("12:x", "account")],
+)
+def test_prune_rule_must_name_an_account_and_a_prefix(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    write_spec("a", spec_yaml("pruned"))
+    code, _, err = run(capsys, "apply", "specs", "--auto-approve", "--prune", value)
+    assert code == 1 and message in err
+    assert writes(sim) == {}
+
+
+def test_prune_with_a_saved_plan_is_refused(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("saved"))
+    assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
+    code, _, err = run(capsys, "apply", "plan.json", "--prune", f"{ACC}:team-")
+    assert code == 1 and "saved plan" in err
+    assert writes(sim) == {}
