@@ -431,8 +431,9 @@ def _apply_if_unchanged(
         runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
         return outcome, fresh, 1 if digest.refused else 0
     applied = run_cli(["apply", str(plan_file), "--auto-approve"])
+    click.echo(applied.stdout, nl=False)  # the apply report belongs in the job log too
     log = (applied.stdout + applied.stderr).strip()
-    details = f"{fresh}\n```text\n{_fence_safe(log)}\n```\n"
+    details = f"```text\n{_fence_safe(log)}\n```\n\n{fresh}"
     if applied.exit_code == 0:
         outcome = f"✅ **applied** — {digest.status_line().split(' — ', 1)[-1]}"
     else:

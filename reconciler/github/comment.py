@@ -138,6 +138,7 @@ def render_apply_comment(
             "",
             outcome,
             "",
+            "",
         ]
     )
     run = f" · [run log]({run_url})" if run_url else ""
