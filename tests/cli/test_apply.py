@@ -431,3 +431,27 @@ def test_prune_with_a_saved_plan_is_refused(
     code, _, err = run(capsys, "apply", "plan.json", "--prune", f"{ACC}:team-")
     assert code == 1 and "saved plan" in err
     assert writes(sim) == {}
+
+
+def test_saved_plan_with_a_baseline_takes_down_a_deleted_spec(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], check=True, capture_output=True)
+
+    write_spec("a", spec_yaml("stays", devices=DEVICES[:1]))
+    write_spec("b", spec_yaml("goes", devices=DEVICES[1:2]))
+    git("init", "-q")
+    git("add", "specs")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    settle(sim, "stays", "goes")
+    Path("specs/b.yaml").unlink()
+    code, out, err = run(capsys, "plan", "specs", "--baseline-ref", "HEAD", "--out", "plan.json")
+    assert code == 0, out + err
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 0, out + err
+    assert f"- {ACC}/goes: cancelled (CampaignCancelled)" in out
+    assert writes(sim) == {CREATE: 2, DELETE: 1}
