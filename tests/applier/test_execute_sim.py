@@ -168,3 +168,16 @@ def test_device_changes_report_per_device_failures(
     assert step.outcome is Outcome.PARTIAL
     assert step.failed_device_count == 1 and step.failed_devices[0][0] == one
     assert "already in the campaign" in step.detail
+
+
+def test_ambiguous_cancel_is_confirmed_by_reading_the_campaign(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    apply_once(client, [spec("dropped")])
+    changed = spec("dropped", package=FW_OTHER, replace_on_change=True)
+    sim.emulator.add_fault(FaultRule("drop", phase="after", method="DELETE", path=FOTA, times=1))
+    _, results = apply_once(client, [changed])
+    cancel, create = results[0].results
+    assert cancel.outcome is Outcome.OK and "confirmed by lookup" in cancel.detail
+    assert create.outcome is Outcome.OK
+    assert writes(sim) == {CREATE_KEY: 2, "DELETE /api/fota/v3/campaigns/<acc>/<cid>": 1}
