@@ -415,6 +415,12 @@ def _apply_if_unchanged(
         f"Fresh plan SHA-256 `{digest.sha256}`; reviewed plan SHA-256 `{expected}`.\n\n"
         f"<details><summary>Fresh plan</summary>\n\n{digest.markdown}\n</details>\n"
     )
+    if not digest.has_changes and not digest.refused:
+        # Nothing would be written, whatever was reviewed: e.g. a re-run after a successful
+        # apply. Succeeding here is accurate and safe; comparing hashes would only block it.
+        outcome = "✅ **nothing to apply**: live campaigns already match git"
+        runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
+        return outcome, fresh, 0
     if digest.sha256 != expected:
         outcome = (
             "❌ **not applied: the plan changed since review** (live state or specs differ from "
@@ -424,12 +430,9 @@ def _apply_if_unchanged(
         runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
         return outcome, fresh, 1
     if not digest.has_changes:
-        if digest.refused:
-            outcome = f"❌ **nothing applied**: {digest.refused} change(s) refused, none allowed"
-        else:
-            outcome = "✅ **nothing to apply**: live campaigns already match git"
+        outcome = f"❌ **nothing applied**: {digest.refused} change(s) refused, none allowed"
         runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
-        return outcome, fresh, 1 if digest.refused else 0
+        return outcome, fresh, 1
     applied = run_cli(["apply", str(plan_file), "--auto-approve"])
     click.echo(applied.stdout, nl=False)  # the apply report belongs in the job log too
     log = (applied.stdout + applied.stderr).strip()

@@ -260,6 +260,15 @@ def test_plan_comments_once_updates_in_place_and_apply_reports_back(
     )
     assert len(marked(github, 7, MARKER)) == 1
 
+    # The apply job re-run: nothing left to do, so it succeeds without writing, and the same
+    # result comment is updated.
+    rerun = run("apply", repo, sim, github, event=push_event(merge), event_name="push", sha=merge)
+    assert not rerun.failed, rerun.log
+    assert rerun.outputs["exitcode"] == "0" and rerun.outputs["has-changes"] == "false"
+    assert len(campaigns(sim)) == 1
+    (report_again,) = marked(github, 7, APPLY_MARKER)
+    assert report_again["id"] == report["id"] and "nothing to apply" in report_again["body"]
+
     # A later PR with no spec change: no changes, exit code 0, a fresh comment on PR 8.
     again = run(
         "plan",
