@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.github.workflow import parse_outputs
+from tests.github.fake_github import running_github
 
 
 @pytest.fixture()
@@ -87,3 +88,22 @@ def test_bad_label_is_refused_before_anything_runs(
     monkeypatch.setenv("FOTA_ACTION_PATHS", "campaigns")
     assert main(["github", "plan"]) == 1
     assert "comment-label" in capsys.readouterr().err
+
+
+def test_find_pr_prefers_the_pull_request_merged_as_this_commit(
+    runner_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sha = "c" * 40
+    with running_github("ghs_tok") as fake:
+        fake.pulls_by_commit[sha] = [
+            {"number": 3, "merged_at": None, "merge_commit_sha": None},  # open PR containing it
+            {"number": 4, "merged_at": "2026-03-01T00:00:00Z", "merge_commit_sha": "d" * 40},
+            {"number": 5, "merged_at": "2026-03-02T00:00:00Z", "merge_commit_sha": sha},
+        ]
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        monkeypatch.setenv("FOTA_GITHUB_TOKEN", "ghs_tok")
+        assert main(["github", "find-pr", sha]) == 0
+        assert capsys.readouterr().out.strip() == "5"
+        assert parse_outputs(runner_env.read_text())["pr-number"] == "5"
+        assert main(["github", "find-pr", "e" * 40]) == 1
+        assert "is not the merge of a pull request" in capsys.readouterr().err
