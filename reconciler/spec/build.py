@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from yaml.nodes import SequenceNode
+
 from reconciler.errors import Problem
 from reconciler.model import (
     CampaignSpec,
@@ -286,15 +288,15 @@ def _devices(checker: _Checker) -> tuple[frozenset[str] | None, tuple[DeviceSour
     before = len(checker.problems)
     sources: list[DeviceSource] = []
     if has_inline and checker.intact(("devices",)):
-        mark = checker.doc.mark
-        usable = [i for i in range(len(data["devices"])) if checker.usable(("devices", i))]
-        marks = [mark(("devices", i)) for i in usable]
+        listed = checker.doc.node(("devices",))
+        nodes = listed.value if isinstance(listed, SequenceNode) else []
+        usable = [i for i in range(len(nodes)) if checker.usable(("devices", i))]
         sources.append(
             DeviceSource(
                 checker.path,
                 tuple(data["devices"][i] for i in usable),
-                tuple(m.line for m in marks),
-                tuple(m.col for m in marks),
+                tuple(nodes[i].start_mark.line + 1 for i in usable),
+                tuple(nodes[i].start_mark.column + 1 for i in usable),
             )
         )
     if has_file and checker.intact(("devicesFile",)) and checker.usable(("devicesFile", "path")):

@@ -167,7 +167,7 @@ def _sentence(keyword: Any, value: Any, sub: dict[str, Any], path: Path, doc: Do
         wanted = sub.get("type")
         words = _TYPE_WORDS.get(str(wanted), str(wanted))
         message = f"{place} must be {words}, not {describe(value)}"
-        raw = doc.raw.get(path)
+        raw = doc.raw(path)
         if wanted == "string" and raw is not None and value is not None:
             kind = "boolean" if isinstance(value, bool) else "number"
             message += f'; quote it: "{raw}" (YAML reads unquoted {raw} as a {kind}'

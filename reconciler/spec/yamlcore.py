@@ -18,8 +18,9 @@ core-schema resolver, then converts nodes to plain Python values itself:
   with memoisation (shared nodes are counted once per reference, without traversing them
   again) before anything is constructed, so an alias bomb is refused in time and memory
   proportional to the file, and recursive aliases are refused;
-- every value and every mapping key gets a mark, addressed by its path from the document root
-  (a tuple of keys and indexes, the same path jsonschema reports), for ``path:line:col``.
+- the composed node graph is kept, so every value and every mapping key can be found by its
+  path from the document root (a tuple of keys and indexes, the same path jsonschema
+  reports) for ``path:line:col``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -129,32 +130,66 @@ class Mark:
 
 @dataclass
 class Document:
-    """One YAML document of a file, converted to plain values, with marks by path.
+    """One YAML document of a file, converted to plain values, and its node graph.
 
-    ``marks`` and ``key_marks`` hold PyYAML's own (0-based) mark objects, converted only when
-    asked for: building a ``Mark`` per node would cost more than parsing.
+    Positions are looked up in the node graph by path only when asked for (for a problem, or
+    the few places a built spec remembers): recording a mark per node while converting would
+    cost about as much as parsing, and valid documents never need most of them.
     """
 
     data: Any
     start: Mark
-    marks: dict[Path, Any] = field(default_factory=dict)
-    key_marks: dict[Path, Any] = field(default_factory=dict)
-    raw: dict[Path, str] = field(default_factory=dict)  # source text of non-string scalars
+    root: Node | None = None
+
+    def _walk(self, path: Path) -> tuple[list[Node], Node | None]:
+        """The nodes along ``path`` as far as it exists, and the key node of the last step."""
+        node = self.root
+        found: list[Node] = []
+        key_node: Node | None = None
+        if node is None:
+            return found, None
+        found.append(node)
+        for part in path:
+            key_node = None
+            if isinstance(node, MappingNode) and isinstance(part, str):
+                for k, v in node.value:
+                    if isinstance(k, ScalarNode) and k.value == part:
+                        key_node, node = k, v
+                        break
+                else:
+                    break
+            elif isinstance(node, SequenceNode) and isinstance(part, int):
+                if not 0 <= part < len(node.value):
+                    break
+                node = node.value[part]
+            else:
+                break
+            found.append(node)
+        return found, key_node
+
+    def node(self, path: Path) -> Node | None:
+        """The node at ``path``, if it exists."""
+        found, _ = self._walk(path)
+        return found[-1] if found and len(found) == len(path) + 1 else None
 
     def mark(self, path: Path) -> Mark:
-        """The mark of the node at ``path``, or of its nearest ancestor that has one."""
-        while True:
-            found = self.marks.get(path)
-            if found is not None:
-                return Mark(found.line + 1, found.column + 1)
-            if not path:
-                return self.start
-            path = path[:-1]
+        """The mark of the node at ``path``, or of its nearest ancestor that exists."""
+        found, _ = self._walk(path)
+        return _mark(found[-1]) if found else self.start
 
     def key_mark(self, path: Path) -> Mark:
         """The mark of the key that holds ``path`` (falls back to the value's mark)."""
-        found = self.key_marks.get(path)
-        return Mark(found.line + 1, found.column + 1) if found else self.mark(path)
+        found, key_node = self._walk(path)
+        if key_node is not None and len(found) == len(path) + 1:
+            return _mark(key_node)
+        return _mark(found[-1]) if found else self.start
+
+    def raw(self, path: Path) -> str | None:
+        """The source text of the scalar at ``path`` if YAML read it as a non-string."""
+        node = self.node(path)
+        if isinstance(node, ScalarNode) and node.tag != _STR:
+            return str(node.value)
+        return None
 
 
 def clip(value: object, limit: int = 60) -> str:
@@ -285,32 +320,26 @@ def _tag_message(tag: str) -> str:
     )
 
 
-def _convert(root: Node, doc: Document) -> Any:
-    """Nodes -> plain values, iteratively, recording marks by path."""
+def _convert(root: Node) -> Any:
+    """Nodes -> plain values, iteratively (no recursion limit to hit)."""
     result: dict[str, Any] = {}
-    # Work items: (node, path, container, slot) where container[slot] receives the value.
-    work: list[tuple[Node, Path, Any, Any]] = [(root, (), result, "root")]
-    marks, key_marks = doc.marks, doc.key_marks
+    # Work items: (node, container, slot) where container[slot] receives the value.
+    work: list[tuple[Node, Any, Any]] = [(root, result, "root")]
     while work:
-        node, path, container, slot = work.pop()
-        marks[path] = node.start_mark
+        node, container, slot = work.pop()
         if isinstance(node, ScalarNode):
-            container[slot] = _scalar(node)
-            if node.tag != _STR:
-                doc.raw[path] = node.value
+            container[slot] = node.value if node.tag == _STR else _scalar(node)
         elif isinstance(node, SequenceNode):
             if node.tag != _SEQ:
                 raise YamlProblem(_mark(node), _tag_message(node.tag))
             items: list[Any] = [None] * len(node.value)
             container[slot] = items
-            for index in range(len(node.value) - 1, -1, -1):
-                work.append((node.value[index], (*path, index), items, index))
+            work.extend((child, items, index) for index, child in enumerate(node.value))
         elif isinstance(node, MappingNode):
             if node.tag != _MAP:
                 raise YamlProblem(_mark(node), _tag_message(node.tag))
             mapping: dict[str, Any] = {}
             container[slot] = mapping
-            pending: list[tuple[Node, Path, Any, Any]] = []
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode) or key_node.tag != _STR:
                     shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
@@ -320,15 +349,14 @@ def _convert(root: Node, doc: Document) -> Any:
                     )
                 key = key_node.value
                 if key in mapping:
-                    first = key_marks[(*path, key)].line + 1
+                    first = next(k for k, _ in node.value if k.value == key)
                     raise YamlProblem(
                         _mark(key_node),
-                        f"duplicate key {clip(key)} (first at line {first}); keep only one",
+                        f"duplicate key {clip(key)} (first at line {_mark(first).line}); "
+                        "keep only one",
                     )
                 mapping[key] = None
-                key_marks[(*path, key)] = key_node.start_mark
-                pending.append((value_node, (*path, key), mapping, key))
-            work.extend(reversed(pending))
+                work.append((value_node, mapping, key))
         else:  # pragma: no cover - the composer makes only these three kinds
             raise YamlProblem(_mark(node), "unsupported YAML node")
     return result["root"]
@@ -404,14 +432,13 @@ def load_documents(text: str) -> Iterator[Document | YamlProblem]:
                 continue
             if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
                 continue
-            doc = Document(data=None, start=_mark(node))
             try:
                 if aliases:
                     _count(node)
-                doc.data = _convert(node, doc)
+                data = _convert(node)
             except YamlProblem as problem:
                 yield problem
                 continue
-            yield doc
+            yield Document(data=data, start=_mark(node), root=node)
     finally:
         loader.dispose()
