@@ -5,8 +5,10 @@ Public surface::
     works = works_from_plan(plan)                      # steps per campaign, refusals excluded
     check_fresh(saved_plan, fresh_plan, plan_file=...)  # StalePlanError naming the campaigns
     with account_locks(accounts, run_id, LockSettings()):
+        check_fresh(saved, replan(saved, client, plan_file="plan.json"), plan_file="plan.json")
         with Journal(path, run_id=run_id) as journal:
             results = execute(works, client, ExecOptions(...), journal)
+    print("\n".join(report_lines(make_report(results, plan.campaigns))))
 
 See docs/APPLY.md for the safety properties (staleness, locks, journal, no duplicates).
 """
@@ -19,6 +21,7 @@ from reconciler.applier.executor import (
     Writer,
     execute,
 )
+from reconciler.applier.fresh import replan, spec_paths
 from reconciler.applier.from_plan import (
     StalePlanError,
     campaign_work,
@@ -37,6 +40,8 @@ from reconciler.applier.lock import (
     force_unlock,
     release,
 )
+from reconciler.applier.prune import PruneRule, candidates, parse_prune, prune_entry
+from reconciler.applier.report import ApplyReport, make_report, report_lines
 from reconciler.applier.steps import (
     CampaignResult,
     CampaignWork,
@@ -52,6 +57,7 @@ __all__ = [
     "DEFAULT_LOCK_DIR",
     "FAILED_STATUSES",
     "PENDING_STATUSES",
+    "ApplyReport",
     "CampaignResult",
     "CampaignWork",
     "ExecOptions",
@@ -60,6 +66,7 @@ __all__ = [
     "LockInfo",
     "LockSettings",
     "Outcome",
+    "PruneRule",
     "StalePlanError",
     "Step",
     "StepKind",
@@ -68,12 +75,19 @@ __all__ = [
     "account_locks",
     "acquire",
     "campaign_work",
+    "candidates",
     "check_fresh",
     "execute",
     "force_unlock",
+    "make_report",
+    "parse_prune",
+    "prune_entry",
     "read_journal",
     "redact",
     "release",
+    "replan",
+    "report_lines",
+    "spec_paths",
     "stale_campaigns",
     "works_from_plan",
 ]
