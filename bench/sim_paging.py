@@ -77,10 +77,33 @@ def run(count: int, state: Path | None) -> None:
     )
 
 
+def fleet(count: int) -> None:
+    begin = time.perf_counter()
+    with running_sim(devices=count) as sim, httpx.Client(base_url=sim.url, timeout=120) as http:
+        started = time.perf_counter() - begin
+        headers = sim.auth_headers()
+        begin = time.perf_counter()
+        last, pages = "0", 0
+        while True:
+            page = http.get(
+                f"{V3}/devices/{ACC}", params={"lastSeenDeviceId": last}, headers=headers
+            ).json()
+            pages += 1
+            if not page["hasMoreData"]:
+                break
+            last = page["lastSeenDeviceId"]
+        listing = time.perf_counter() - begin
+    print(
+        f"generated fleet of {count}: start {started:.2f}s; GET /devices {pages} pages "
+        f"{listing:.2f}s = {listing / pages * 1000:.1f} ms/page"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=100_000)
     args = parser.parse_args()
+    fleet(args.devices)
     run(args.devices, None)
     with tempfile.TemporaryDirectory() as tmp:
         run(args.devices, Path(tmp) / "state.json")

@@ -13,7 +13,7 @@ import csv
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 DEFAULT_ACCOUNT = "0000123456-00001"
@@ -88,16 +88,15 @@ DEFAULT_CATALOG: tuple[FirmwarePackage, ...] = (
 )
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit * 2, digits summed
+
+
 def luhn_digit(body: str) -> str:
     """The Luhn check digit that makes ``body + digit`` valid (IMEIs use it)."""
-    total = 0
-    for index, char in enumerate(reversed(body)):
-        digit = int(char)
-        if index % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
+    reverse = body[::-1]
+    total = sum(_DOUBLED[ord(c) - 48] for c in reverse[0::2]) + sum(
+        ord(c) - 48 for c in reverse[1::2]
+    )
     return str((10 - total % 10) % 10)
 
 
@@ -106,17 +105,21 @@ def luhn_valid(number: str) -> bool:
 
 
 def _generated(count: int, seed: int, account: str) -> Iterator[Device]:
+    """``count`` distinct devices with valid Luhn IMEIs (TAC prefix 35), reproducible per seed.
+
+    Two draws per device (IMEI serial, MDN) keep a million-device fleet to seconds.
+    """
     rng = random.Random(f"fleet:{seed}")
+    packages = DEFAULT_CATALOG
     seen: set[str] = set()
-    models = [p for p in DEFAULT_CATALOG]
     while len(seen) < count:
-        package = models[rng.randrange(len(models))]
-        body = "35" + "".join(str(rng.randrange(10)) for _ in range(12))
+        draw = rng.getrandbits(64)
+        package = packages[draw % len(packages)]
+        body = f"35{(draw >> 8) % 10**12:012d}"
         imei = body + luhn_digit(body)
         if imei in seen:
             continue
         seen.add(imei)
-        mdn = "1" + "".join(str(rng.randrange(10)) for _ in range(9))
         yield Device(
             imei=imei,
             account=account,
@@ -124,7 +127,7 @@ def _generated(count: int, seed: int, account: str) -> Iterator[Device]:
             model=package.model,
             firmware=package.firmwareFrom,
             protocol=package.protocol,
-            mdn=mdn,
+            mdn=f"1{rng.getrandbits(32) % 10**9:09d}",
         )
 
 
@@ -137,6 +140,7 @@ class Fleet:
     generated_seed: int = 0
     generated_account: str = DEFAULT_ACCOUNT
     explicit: set[str] | None = None  # IMEIs that are not from the recipe
+    _by_account: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def generate(cls, count: int, seed: int, account: str = DEFAULT_ACCOUNT) -> Fleet:
@@ -144,10 +148,22 @@ class Fleet:
         return cls(devices, count, seed, account, set())
 
     def add(self, device: Device) -> None:
+        if device.imei not in self.devices or device.account != self.devices[device.imei].account:
+            self._by_account.pop(device.account, None)
+            if device.imei in self.devices:
+                self._by_account.pop(self.devices[device.imei].account, None)
         self.devices[device.imei] = device
         if self.explicit is None:
             self.explicit = set()
         self.explicit.add(device.imei)
+
+    def account_imeis(self, account: str) -> list[str]:
+        """The account's IMEIs in order (cached: the device listing pages by bisecting it)."""
+        cached = self._by_account.get(account)
+        if cached is None:
+            cached = sorted(i for i, d in self.devices.items() if d.account == account)
+            self._by_account[account] = cached
+        return cached
 
     def get(self, imei: str) -> Device | None:
         return self.devices.get(imei)

@@ -747,7 +747,7 @@ def account_devices(
     ctx: Ctx, acc: str, last_seen: str | None, protocol: str | None, *, software: bool
 ) -> JsonObj:
     state = ctx.state
-    imeis = sorted(i for i, d in state.fleet.devices.items() if d.account == acc)
+    imeis = state.fleet.account_imeis(acc)
     if protocol:
         family = _PROTOCOL_FAMILY.get(protocol, protocol)
         imeis = [
