@@ -14,6 +14,13 @@ the second ``CampaignScheduled``; independently it settles once the simulated cl
 without stepping, so enumerating the eight statuses never loses nor duplicates a campaign. A
 running campaign keeps reporting ``CampaignScheduled`` (the seeds name no running status);
 after its end it reports ``CampaignEnded``.
+
+Where the seed pages and the SDK facts disagree: the wire follows the facts
+(``CampaignRequestQueued`` not the seed's ``CampaignQueued``; ``totalDevice`` an int;
+``updatedTime`` not ``statusTime``; create at ``/campaigns/firmware/{acc}``); the rules take the
+stricter side (firmware windows of at least 4 hours, from the seed). DELETE after the start
+aborts (seed 000) rather than being refused (SDK): the emulator must be able to show an abort,
+and the reconciler's own rules decide whether to ask for one.
 """
 
 from __future__ import annotations
