@@ -55,6 +55,10 @@ def _read_plan(path: str) -> Plan:
     return load_plan(text, source=path)
 
 
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
     if auto_approve:
         return True
@@ -239,7 +243,7 @@ def _apply_paths(
         if not plan.has_changes:
             click.echo("Nothing to apply.")
             return make_report([], plan.campaigns)
-        if not _confirm(auto_approve, sys.stdin.isatty):
+        if not _confirm(auto_approve, _stdin_is_tty):
             return None
         context = {"mode": "plan and apply", "paths": ", ".join(paths), "target": tgt.description}
         return _execute(plan, tgt.client, run, context)

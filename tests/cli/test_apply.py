@@ -455,3 +455,25 @@ def test_saved_plan_with_a_baseline_takes_down_a_deleted_spec(
     assert code == 0, out + err
     assert f"- {ACC}/goes: cancelled (CampaignCancelled)" in out
     assert writes(sim) == {CREATE: 2, DELETE: 1}
+
+
+@pytest.mark.parametrize(("answer", "applied"), [("yes", True), ("y", False), ("", False)])
+def test_on_a_terminal_only_yes_applies(
+    sim: RunningSim, monkeypatch: pytest.MonkeyPatch, answer: str, applied: bool
+) -> None:
+    from click.testing import CliRunner
+
+    import reconciler.cli.apply as apply_cli
+    from reconciler.cli import cli
+
+    monkeypatch.setattr(apply_cli, "_stdin_is_tty", lambda: True)
+    write_spec("a", spec_yaml("asked"))
+    result = CliRunner().invoke(cli, ["apply", "specs"], input=answer + "\n")
+    assert "Apply these changes? Only 'yes' is accepted" in result.output
+    assert "1 to create" in result.output
+    if applied:
+        assert result.exit_code == 0 and f"+ {ACC}/asked: created" in result.output
+        assert writes(sim) == {CREATE: 1}
+    else:
+        assert "Apply cancelled; nothing was changed." in result.output
+        assert writes(sim) == {}
