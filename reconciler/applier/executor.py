@@ -248,11 +248,11 @@ class _Runner:
         how = "found after an unanswered create" if adopted else "created"
         if campaign_id is None:
             return StepResult(step, Outcome.FAILED, "create: the API answered without an id")
-        if not self.options.wait:
+        if not self.options.wait and status not in FAILED_STATUSES:
             return StepResult(
                 step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
             )
-        return self._wait(step, campaign_id, status, how)
+        return self._wait(step, campaign_id, status, how, response)
 
     def _find_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
         """A campaign of this name that was not there at plan time: the one we created."""
@@ -266,10 +266,11 @@ class _Runner:
                     return item
         return None
 
-    def _wait(self, step: Step, campaign_id: str, status: str, how: str) -> StepResult:
+    def _wait(
+        self, step: Step, campaign_id: str, status: str, how: str, payload: Any
+    ) -> StepResult:
         delay = self.options.wait_base
-        payload: Any = None
-        for _ in range(self.options.wait_polls):
+        for _ in range(self.options.wait_polls if self.options.wait else 0):
             if status not in PENDING_STATUSES:
                 break
             (self.options.sleep or _sleep)(delay)
