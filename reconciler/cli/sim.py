@@ -168,7 +168,7 @@ def _build(options: SimOptions) -> Emulator:
 
 @sim.group("clock")
 def clock() -> None:
-    """Show, set or advance the emulator's simulated clock."""
+    """Show, set, advance, freeze or unfreeze the emulator's simulated clock."""
 
 
 _URL = click.option(
@@ -219,6 +219,8 @@ def _embedded(action: str, value: str | None) -> dict[str, Any]:
             emulator.set_time(parse_instant(value))
         elif action == "advance" and value is not None:
             emulator.advance(parse_duration(value))
+        elif action in ("freeze", "unfreeze"):
+            emulator.freeze(action == "freeze")
     except ClockError as exc:
         raise UserError(str(exc)) from exc
     now = emulator.now()
@@ -254,6 +256,20 @@ def clock_advance(duration: str, url: str | None) -> None:
     except ClockError as exc:
         raise UserError(str(exc)) from exc
     _print_clock(_remote(url, {"advance": duration}) if url else _embedded("advance", duration))
+
+
+@clock.command("freeze")
+@_URL
+def clock_freeze(url: str | None) -> None:
+    """Stop the clock: it then moves only with set/advance."""
+    _print_clock(_remote(url, {"frozen": True}) if url else _embedded("freeze", None))
+
+
+@clock.command("unfreeze")
+@_URL
+def clock_unfreeze(url: str | None) -> None:
+    """Let the clock tick with real time again, from its current instant."""
+    _print_clock(_remote(url, {"frozen": False}) if url else _embedded("unfreeze", None))
 
 
 # --- faults and request counters (served emulators only: they live in the server's memory) ---

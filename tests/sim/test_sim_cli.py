@@ -28,10 +28,14 @@ def test_clock_commands_on_the_embedded_state(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["sim", "clock", "set", "2026-05-01T10:00:00Z"]) == 0
+    assert main(["sim", "clock", "freeze"]) == 0
     assert main(["sim", "clock", "advance", "1d12h"]) == 0
     out, err = capsys.readouterr()
     assert "target: embedded emulator (.fota/sim-state.json)" in err
-    assert out.splitlines()[-1].startswith("now: 2026-05-02T22:00:0")
+    last = out.splitlines()[-1]  # ticking until frozen: a few milliseconds may have passed
+    assert last.startswith("now: 2026-05-02T22:00:0") and last.endswith("Z (frozen)")
+    assert main(["sim", "clock", "unfreeze"]) == 0
+    assert not capsys.readouterr().out.strip().endswith("(frozen)")
     assert (tmp_path / ".fota" / "sim-state.json").exists()
 
 
