@@ -107,3 +107,15 @@ def test_find_pr_prefers_the_pull_request_merged_as_this_commit(
         assert parse_outputs(runner_env.read_text())["pr-number"] == "5"
         assert main(["github", "find-pr", "e" * 40]) == 1
         assert "is not the merge of a pull request" in capsys.readouterr().err
+
+
+def test_annotation_paths_are_relative_to_the_repository_root(tmp_path: Path) -> None:
+    from reconciler.cli.github import workspace_path
+
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    env = {"GITHUB_WORKSPACE": str(repo)}
+    assert workspace_path(str(repo / "infra" / "a.yaml"), env) == "infra/a.yaml"
+    assert workspace_path(str(repo / "infra" / ".." / "b.yaml"), env) == "b.yaml"
+    assert workspace_path("/elsewhere/c.yaml", env) == "/elsewhere/c.yaml"
+    assert workspace_path("campaigns/d.yaml", {}) == "campaigns/d.yaml"
