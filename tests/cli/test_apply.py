@@ -66,7 +66,9 @@ devices:
 
 @pytest.fixture
 def sim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
-    with running_sim() as running:
+    # failure_rate=1.0: device firmware never moves, so no device becomes ineligible for a
+    # replacement because the campaign it replaces already upgraded it.
+    with running_sim(failure_rate=1.0) as running:
         monkeypatch.chdir(tmp_path)
         monkeypatch.setenv("FOTA_API_URL", running.url)
         monkeypatch.setenv("FOTA_CLIENT_ID", "demo-client")
