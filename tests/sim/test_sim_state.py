@@ -71,3 +71,32 @@ def test_embedded_emulator_persists_between_opens(tmp_path: Path) -> None:
     again = open_embedded(path)
     assert created.json()["id"] in again.state.campaigns
     assert not again.clock.frozen
+
+
+def test_concurrent_creates_are_neither_lost_nor_duplicated(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with running_sim(state_path=tmp_path / "s.json", campaign_page_size=500) as sim:
+        headers = sim.auth_headers()
+
+        def create(n: int) -> str:
+            with httpx.Client(base_url=sim.url, timeout=30) as http:
+                body = firmware_body(campaignName=f"c{n}")
+                response = http.post(f"{V3}/campaigns/firmware/{ACC}", json=body, headers=headers)
+                assert response.status_code == 200, response.text
+                return str(response.json()["id"])
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            ids = list(pool.map(create, range(40)))
+        listing = (
+            Api(sim)
+            .get(
+                f"{V3}/reports/{ACC}/firmware/campaigns",
+                params={"campaignStatus": "CampaignRequestPending"},
+            )
+            .json()["campaignList"]
+        )
+    assert len(set(ids)) == 40
+    assert sorted(c["id"] for c in listing) == sorted(ids)
+    saved = json.loads((tmp_path / "s.json").read_text())
+    assert len(saved["campaigns"]) == 40
