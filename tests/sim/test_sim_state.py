@@ -4,6 +4,7 @@ works in process through ``httpx.WSGITransport``."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,8 +75,6 @@ def test_embedded_emulator_persists_between_opens(tmp_path: Path) -> None:
 
 
 def test_concurrent_creates_are_neither_lost_nor_duplicated(tmp_path: Path) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     with running_sim(state_path=tmp_path / "s.json", campaign_page_size=500) as sim:
         headers = sim.auth_headers()
 
