@@ -66,7 +66,9 @@ def _rules(latency: tuple[str, ...], faults: tuple[str, ...]) -> list[FaultRule]
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for everything.")
 @click.option("--fleet", "fleet_file", type=click.Path(path_type=Path), help="JSON/CSV fleet.")
 @click.option("--state", "state_file", type=click.Path(path_type=Path), help="Persist here.")
-@click.option("--failure-rate", default=0.1, show_default=True, type=float)
+@click.option(
+    "--failure-rate", default=0.1, show_default=True, type=float, help="Devices that fail."
+)
 @click.option("--strict", is_flag=True, help="Refuse devices unknown to the fleet.")
 @click.option(
     "--latency", multiple=True, metavar="MS[@[METHOD ]PATTERN]", help="Add latency (repeat)."
