@@ -381,6 +381,17 @@ def _plan_replace(
             for item in diff.immutable
         )
         return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
+    if spec.campaign_id is not None:
+        rule = rules.RULES_BY_ID["R-REPLACE-PINNED"]
+        instead = (
+            f"remove campaign_id {spec.campaign_id} from the spec so the replacement is found "
+            "by name, or revert the field"
+        )
+        refusals = tuple(
+            _refusal(Violation(rule, item.field, instead), spec, live, drift)
+            for item in diff.immutable
+        )
+        return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
     step = rules.removal_step(live, spec.lifecycle.allow_abort, now)
     violations = [step] if isinstance(step, Violation) else []
     violations += rules.check_create(spec, now)

@@ -138,6 +138,14 @@ RULES: tuple[Rule, ...] = (
         "A replacement is cancel (or abort) then create, in that order.",
     ),
     Rule(
+        "R-REPLACE-PINNED",
+        "A spec pinned to a campaign id is never replaced: the new campaign would not be the "
+        "pinned one, and the next plan would find only the cancelled one.",
+        f'{_S002}: the campaign id is "returned ... when the upgrade was scheduled", so a new '
+        "campaign always has a new id.",
+        "Remove campaign_id from the spec (the replacement is then found by name).",
+    ),
+    Rule(
         "R-PINNED-MISSING",
         "A spec pinned to a campaign id that the API does not know is not created anew.",
         f'{_S002}: the id is "returned ... when the upgrade was scheduled"; a pin to an '

@@ -181,6 +181,13 @@ def scenarios() -> list[tuple[CampaignSpec | None, LiveCampaign | None, Campaign
         ),
     )
     add(fw_spec("d13-pinned-missing", campaign_id="9f1c-missing"), None)
+    s = fw_spec(
+        "d14-replace-pinned",
+        campaign_id="c-d14",
+        package=replace(PKG, to_version="SR3.0"),
+        lifecycle=REPLACE,
+    )
+    add(s, live_of(s, cid="c-d14", package=PKG))
     # replacement
     s = fw_spec(
         "e01-replace-before-start", package=replace(PKG, to_version="SR3.0"), lifecycle=REPLACE

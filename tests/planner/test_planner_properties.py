@@ -175,6 +175,7 @@ def permitted(a: Action, spec: CampaignSpec, live: LiveCampaign | None, now: dat
         first, second = a.steps
         return (
             spec.lifecycle.on_immutable_change is OnImmutableChange.REPLACE
+            and spec.campaign_id is None
             and permitted(first, spec, live, now)
             and second.type is ActionType.CREATE
             and permitted(second, spec, live, now)

@@ -35,6 +35,7 @@ EXPECTED: dict[str, tuple[Outcome, tuple[str, ...]]] = {
     "d11-remove-devices-opted-out": (Outcome.REFUSED, ("R-DEVICE-REMOVE-OPT-OUT",)),
     "d12-remove-upgraded": (Outcome.REFUSED, ("R-DEVICE-REMOVE-UPGRADED",)),
     "d13-pinned-missing": (Outcome.REFUSED, ("R-PINNED-MISSING",)),
+    "d14-replace-pinned": (Outcome.REFUSED, ("R-REPLACE-PINNED",)),
     "e01-replace-before-start": (Outcome.REPLACE, ()),
     "e02-replace-running-abort": (Outcome.REPLACE, ()),
     "e03-protocol-alias-no-op": (Outcome.NO_OP, ()),
