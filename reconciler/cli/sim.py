@@ -183,7 +183,8 @@ _URL = click.option(
 
 
 def _print_clock(body: dict[str, Any]) -> None:
-    click.echo(f"now: {body['now']}{' (frozen)' if body.get('frozen') else ''}")
+    now = parse_instant(str(body["now"])).strftime("%Y-%m-%dT%H:%M:%SZ")
+    click.echo(f"now: {now}{' (frozen)' if body.get('frozen') else ''}")
 
 
 def _remote(url: str, payload: dict[str, Any] | None) -> dict[str, Any]:
