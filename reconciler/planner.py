@@ -27,7 +27,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler import rules
@@ -232,6 +232,7 @@ def plan(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    now = now.astimezone(UTC)
     desired = {spec.key: spec for spec in specs}
     entries = [
         plan_campaign(spec, live.get(key), now, None if baseline is None else baseline.get(key))
