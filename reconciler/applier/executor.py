@@ -35,6 +35,7 @@ from reconciler.applier.steps import (
     StepKind,
     StepResult,
 )
+from reconciler.client import AmbiguousWriteError
 from reconciler.errors import UserError
 from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, Kind
 
@@ -102,19 +103,6 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _ambiguous_error() -> type[Exception]:
-    """The client's ambiguous-write error type (imported lazily: client is an edge module)."""
-    from reconciler.client import AmbiguousWriteError
-
-    return AmbiguousWriteError
-
-
-def _not_found_error() -> type[Exception]:
-    from reconciler.client import NotFoundError
-
-    return NotFoundError
-
-
 def execute(
     works: Sequence[CampaignWork],
     writer: Writer,
@@ -142,7 +130,6 @@ class _Runner:
         self.writer = writer
         self.options = options
         self.journal = journal
-        self.ambiguous = _ambiguous_error()
 
     def _log(self, event: str, **fields: Any) -> None:
         if self.journal is not None:
@@ -219,7 +206,7 @@ class _Runner:
                 response = self.writer.create_campaign(
                     step.account, step.campaign_kind, dict(step.body)
                 )
-            except self.ambiguous as exc:
+            except AmbiguousWriteError as exc:
                 self._log(
                     "ambiguous",
                     campaign=work.label,
@@ -227,7 +214,16 @@ class _Runner:
                     error=str(exc),
                     attempt=attempt,
                 )
-                found = self._find_by_name(work, step)
+                try:
+                    found = self._find_by_name(work, step)
+                except UserError as lookup:
+                    return StepResult(
+                        step,
+                        Outcome.FAILED,
+                        f"create: no answer ({exc.message}) and looking the campaign up by name "
+                        f"failed too ({lookup.message}); run apply again: it finds the campaign "
+                        "by name if the create went through",
+                    )
                 self._log("lookup", campaign=work.label, found=_str(found, "id"))
                 if found is not None:
                     response, adopted = found, True
@@ -334,7 +330,7 @@ class _Runner:
                 response = self.writer.delete_campaign(
                     step.account, step.campaign_kind, step.campaign_id
                 )
-            except self.ambiguous as exc:
+            except AmbiguousWriteError as exc:
                 self._log("ambiguous", action=step.kind.value, error=str(exc), attempt=attempt)
                 current = self.writer.get_campaign(
                     step.account, step.campaign_kind, step.campaign_id

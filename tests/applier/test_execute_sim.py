@@ -184,3 +184,23 @@ def test_ambiguous_cancel_is_confirmed_by_reading_the_campaign(
     assert cancel.outcome is Outcome.OK and "confirmed by lookup" in cancel.detail
     assert create.outcome is Outcome.OK
     assert writes(sim) == {CREATE_KEY: 2, "DELETE /api/fota/v3/campaigns/<acc>/<cid>": 1}
+
+
+def test_unanswered_create_with_a_failing_lookup_is_found_by_the_next_run(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    from reconciler.applier import execute, works_from_plan
+
+    plan = make_plan(client, [spec("lost")])
+    sim.emulator.add_fault(FaultRule("drop", phase="after", method="POST", path=FOTA, times=1))
+    sim.emulator.add_fault(
+        FaultRule("503", method="GET", path="/api/fota/v3/reports/*/firmware/campaigns")
+    )
+    (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
+    (step,) = result.results
+    assert step.outcome is Outcome.FAILED
+    assert "looking the campaign up by name failed too" in step.detail
+    sim.emulator.clear_faults()
+    again, results = apply_once(client, [spec("lost")])
+    assert not again.has_changes and results == []
+    assert writes(sim) == {CREATE_KEY: 1}
