@@ -6,7 +6,8 @@ anything, naming the holder so the operator knows whom to ask.
 
 Mechanics: ``O_CREAT | O_EXCL`` creation is atomic on local file systems; the file holds the
 holder's pid, host, start time and run id. A lock is *stale* when its holder's pid is dead on
-this same host, or when it is older than a TTL (a crashed runner on another host). Breaking a
+this same host, or, for a holder on another host, when it has not been refreshed for a TTL (the
+holder touches the file every minute while it works; a crashed runner stops). Breaking a
 stale lock is itself guarded by an ``O_EXCL`` "breaker" file, so two processes that both find
 the same stale lock cannot both take it over. ``--force-unlock`` removes a lock unconditionally
 (the operator's decision, documented in docs/APPLY.md).
@@ -23,6 +24,7 @@ import json
 import os
 import re
 import socket
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -111,14 +113,26 @@ class LockSettings:
     host: str = field(default_factory=socket.gethostname)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     alive: Callable[[int], bool] = field(default=pid_alive)
+    heartbeat: float = 60.0  # seconds between refreshes of a held lock's mtime
 
 
-def _stale(info: LockInfo, settings: LockSettings) -> str | None:
-    """Why the lock is stale, or None when its holder may still be working."""
-    if info.host == settings.host and not settings.alive(info.pid):
+def _stale(info: LockInfo, path: Path, settings: LockSettings) -> str | None:
+    """Why the lock is stale, or None when its holder may still be working.
+
+    On this host the pid decides (a live holder is never overridden, however long it runs).
+    For a holder on another host only time can tell: the holder refreshes the file's mtime
+    while it works (:func:`account_locks`), so a lock not refreshed for ``ttl`` is abandoned.
+    """
+    if info.host == settings.host:
+        if settings.alive(info.pid):
+            return None
         return f"pid {info.pid} is no longer running on {info.host}"
-    if settings.clock() - info.started > settings.ttl:
-        return f"it is older than {settings.ttl}"
+    try:
+        touched = max(info.started, datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    except FileNotFoundError:
+        return "it was released"
+    if settings.clock() - touched > settings.ttl:
+        return f"it was not refreshed for more than {settings.ttl}"
     return None
 
 
@@ -180,7 +194,7 @@ def acquire(account: str, run_id: str, settings: LockSettings) -> LockInfo:
         holder = _read(path)
         if holder is None:
             continue  # released between our two calls: try again
-        reason = _stale(holder, settings)
+        reason = _stale(holder, path, settings)
         if reason is None:
             raise LockHeldError(
                 f"account {account} is locked by another apply ({holder.describe()}); "
@@ -221,12 +235,28 @@ def account_locks(
 ) -> Iterator[list[LockInfo]]:
     """Hold every account's lock (taken in sorted order, all or none) for the block."""
     taken: list[LockInfo] = []
+    stop = threading.Event()
+    beat = threading.Thread(
+        target=_refresh, args=(taken, settings, stop), name="fota-lock-heartbeat", daemon=True
+    )
     try:
         for account in sorted(set(accounts)):
             if force:
                 force_unlock(account, settings)
             taken.append(acquire(account, run_id, settings))
+        beat.start()
         yield taken
     finally:
+        stop.set()
+        if beat.is_alive():
+            beat.join()
         for info in reversed(taken):
             release(info, settings)
+
+
+def _refresh(taken: list[LockInfo], settings: LockSettings, stop: threading.Event) -> None:
+    """Touch every held lock every ``heartbeat`` seconds: "still working" for other hosts."""
+    while not stop.wait(settings.heartbeat):
+        for info in taken:
+            with contextlib.suppress(OSError):
+                os.utime(lock_path(settings.lock_dir, info.account))

@@ -108,3 +108,27 @@ def test_a_half_written_lock_counts_as_held_until_the_ttl(tmp_path: Path) -> Non
         acquire(ACC, "run-1", s)
     aged = settings(tmp_path, clock=lambda: datetime.now(UTC) + timedelta(hours=3))
     assert acquire(ACC, "run-2", aged).run_id == "run-2"
+
+
+def test_a_live_holder_on_this_host_is_never_overridden_by_age(tmp_path: Path) -> None:
+    acquire(ACC, "run-1", settings(tmp_path))
+    much_later = settings(tmp_path, pid=2000, clock=lambda: T0 + timedelta(days=3))
+    with pytest.raises(LockHeldError, match="pid 1000"):
+        acquire(ACC, "run-2", much_later)
+
+
+def test_the_holder_refreshes_its_lock_while_it_works(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    s = settings(tmp_path, heartbeat=0.01)
+    with account_locks([ACC], "run-1", s):
+        path = lock_path(s.lock_dir, ACC)
+        os.utime(path, (0, 0))  # pretend it has not been touched since 1970
+        refreshed = threading.Event()
+        for _ in range(500):
+            if path.stat().st_mtime > 0:
+                refreshed.set()
+                break
+            refreshed.wait(0.01)
+        assert refreshed.is_set()
