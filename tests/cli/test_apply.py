@@ -479,3 +479,40 @@ def test_on_a_terminal_only_yes_applies(
     else:
         assert "Apply cancelled; nothing was changed." in result.output
         assert writes(sim) == {}
+
+
+def test_under_twenty_percent_faults_repeated_applies_converge_without_duplicates(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+
+    import reconciler.client._client as client_module
+    from reconciler.client import RetryPolicy
+
+    # The client's retry back-off runs on an injected no-op sleep, not on the wall clock.
+    monkeypatch.setattr(
+        client_module, "RetryPolicy", functools.partial(RetryPolicy, sleep=lambda _: None)
+    )
+    names = [f"faulty-{i}" for i in range(6)]
+    for i, name in enumerate(names):
+        write_spec(name, spec_yaml(name, devices=[DEVICES[i]]))
+    for fault in (
+        FaultRule("drop", phase="after", method="POST", path="/api/fota/*", times=2),
+        FaultRule("503", rate=0.07, phase="before", path="/api/fota/*"),
+        FaultRule("500", rate=0.07, phase="after", path="/api/fota/*"),
+        FaultRule("drop", rate=0.07, phase="after", path="/api/fota/*"),
+    ):
+        sim.emulator.add_fault(fault)
+    outputs = []
+    for _ in range(6):
+        code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+        outputs.append(out + err)
+        if code == 0 and "Nothing to apply." in out:
+            break
+    else:
+        raise AssertionError("no convergence:\n" + "\n---\n".join(outputs))
+    assert sim.emulator.faults.injected[CREATE] >= 2
+    sim.emulator.clear_faults()
+    assert writes(sim)[CREATE] == len(names)
+    for name in names:
+        assert len(campaigns(sim, name)) == 1
