@@ -2,8 +2,7 @@
 
 ``main(argv) -> int`` is the single place where user-facing errors become one-line messages
 and exit codes; subcommands raise ``UserError`` and never print tracebacks or call sys.exit.
-Subcommands live in their own modules and are registered in ``_COMMANDS``; a module that is
-not there yet (a feature still being built) is simply not offered.
+Subcommands live in their own modules, registered by name in ``_COMMANDS``.
 """
 
 from __future__ import annotations
@@ -17,18 +16,34 @@ import click
 from reconciler import __version__
 from reconciler.errors import ProblemsFound, UserError
 
-# (module, attribute) of each subcommand, in the order ``fota --help`` lists them.
-_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("reconciler.cli.validate", "validate"),
-    ("reconciler.cli.plan", "plan"),
-    ("reconciler.cli.apply", "apply"),
-    ("reconciler.cli.status", "status"),
-    ("reconciler.cli.sim", "sim"),
-    ("reconciler.cli.github", "github"),
-)
+# name -> (module, attribute) of each subcommand, in the order ``fota --help`` lists them.
+# Imported only when used, so ``fota validate`` does not pay for the emulator or httpx.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("reconciler.cli.validate", "validate"),
+    "plan": ("reconciler.cli.plan", "plan"),
+    "apply": ("reconciler.cli.apply", "apply"),
+    "status": ("reconciler.cli.status", "status"),
+    "sim": ("reconciler.cli.sim", "sim"),
+    "github": ("reconciler.cli.github", "github"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's documented lazy pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*_COMMANDS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attr = _COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="fota")
 def cli() -> None:
     """Reconcile ThingSpace FOTA campaigns with the YAML specs kept in git.
@@ -36,21 +51,6 @@ def cli() -> None:
     With no --api-url (or FOTA_API_URL), commands talk to an embedded ThingSpace emulator
     persisted under .fota/ in the working directory, so everything works without an account.
     """
-
-
-def _register() -> None:
-    for module_name, attr in _COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        command = getattr(module, attr)
-        cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
