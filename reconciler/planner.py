@@ -187,15 +187,22 @@ class Plan:
 def fingerprint(live: LiveCampaign, now: datetime) -> str:
     """sha256 of the live fields a plan depends on; apply recomputes it to detect staleness.
 
-    Covers identity, status and phase, package, schedule, auto flags and the device set (ids,
-    not per-device progress, which moves all the time without invalidating a plan).
+    Covers identity, status class and phase, package, schedule, auto flags and the device set
+    (ids, not per-device progress, which moves all the time without invalidating a plan).
+
+    The status is hashed as what the rules read from it, not verbatim: a new campaign moves
+    from ``CampaignRequestQueued`` to ``CampaignScheduled`` on its own, and the rules treat
+    both alike, so a plan saved in between must not go stale. A terminal status is kept
+    (folded) because it never moves again and the plan does depend on which one it is
+    (a cancelled replacement is resumed, a failed campaign never is).
     """
+    cls = rules.status_class(live.status)
     head = {
         "id": live.id,
         "account": live.account,
         "name": live.name,
         "kind": live.kind.value,
-        "status": live.status,
+        "status": live.status.casefold() if cls is rules.StatusClass.TERMINAL else cls.value,
         "phase": rules.phase(live, now).value,
         "package": [
             live.package.name,

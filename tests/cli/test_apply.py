@@ -112,19 +112,6 @@ def campaigns(sim: RunningSim, name: str) -> list[dict[str, Any]]:
         return found
 
 
-def settle(sim: RunningSim, *names: str) -> None:
-    """Read each campaign until the emulator has moved it from pending to scheduled.
-
-    (The planner's fingerprint includes the raw status, so a plan made while a campaign is
-    CampaignRequestQueued goes stale when it becomes CampaignScheduled.)
-    """
-    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
-        for name in names:
-            for c in campaigns(sim, name):
-                for _ in range(3):
-                    client.get_campaign(ACC, Kind.FIRMWARE, c["id"])
-
-
 def test_saved_plan_creates_then_the_second_apply_does_nothing(
     sim: RunningSim, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -146,13 +133,27 @@ def test_saved_plan_creates_then_the_second_apply_does_nothing(
     assert writes(sim) == {CREATE: 2}
 
 
+def test_a_plan_saved_while_queued_applies_once_the_campaign_is_scheduled(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("settling"))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0  # CampaignRequestPending
+    write_spec("a", spec_yaml("settling", end="2026-03-25"))
+    assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
+    (entry,) = json.loads(Path("plan.json").read_text())["campaigns"]
+    assert entry["live_status"] == "CampaignRequestQueued" and entry["outcome"] == "change"
+    code, out, err = run(capsys, "apply", "plan.json")  # its re-read sees CampaignScheduled
+    assert code == 0, out + err
+    assert f"~ {ACC}/settling: schedule updated (CampaignScheduled)" in out
+    assert writes(sim) == {CREATE: 1, DATES: 1}
+
+
 def test_stale_plan_is_refused_after_an_out_of_band_change(
     sim: RunningSim, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_spec("a", spec_yaml("drifty"))
     write_spec("b", spec_yaml("steady", devices=DEVICES[3:]))
     assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
-    settle(sim, "drifty", "steady")
     write_spec("a", spec_yaml("drifty", end="2026-03-25"))
     write_spec("b", spec_yaml("steady", devices=DEVICES[3:], end="2026-03-26"))
     assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
@@ -184,7 +185,6 @@ def test_after_start_a_window_add_is_applied_and_a_removal_refused(
 ) -> None:
     write_spec("a", spec_yaml("windows", windows=((18, 22),)))
     assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
-    settle(sim, "windows")
     sim.emulator.set_time(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))  # running
     write_spec("a", spec_yaml("windows", windows=((18, 22), (2, 6))))
     assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
@@ -221,7 +221,6 @@ def test_saved_plan_that_time_made_illegal_is_refused(
 ) -> None:
     write_spec("a", spec_yaml("clocked"))
     assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
-    settle(sim, "clocked")
     sim.emulator.set_time(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
     write_spec("a", spec_yaml("clocked", end="2026-03-13"))  # fine now: 13th >= now + 24h
     assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
@@ -449,7 +448,6 @@ def test_saved_plan_with_a_baseline_takes_down_a_deleted_spec(
     git("add", "specs")
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
     assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
-    settle(sim, "stays", "goes")
     Path("specs/b.yaml").unlink()
     code, out, err = run(capsys, "plan", "specs", "--baseline-ref", "HEAD", "--out", "plan.json")
     assert code == 0, out + err

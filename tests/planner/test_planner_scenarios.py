@@ -135,8 +135,13 @@ def test_fingerprint_tracks_the_fields_that_matter_not_device_progress() -> None
     lv = live_of(s)
     same = fingerprint(lv, NOW)
     assert fingerprint(live_of(s, device_status="UpgradeSuccess"), NOW) == same
+    # Statuses the rules read alike (queued, scheduled) do not make a saved plan stale ...
+    for alike in ("CampaignRequestQueued", "CampaignQueued", "campaignscheduled"):
+        assert fingerprint(replace(lv, status=alike), NOW) == same
     changed: list[LiveCampaign] = [
-        replace(lv, status="CampaignRequestQueued"),
+        replace(lv, status="CampaignRequestPending"),  # ... a change of status class does
+        replace(lv, status="SomethingNew"),
+        replace(lv, status="CampaignCancelled"),
         replace(lv, schedule=replace(lv.schedule, end=lv.schedule.end + timedelta(days=1))),
         replace(lv, package=replace(lv.package, to_version="9")),
         replace(lv, devices={**lv.devices, "354658090008888": "UpgradePending"}),
@@ -146,6 +151,10 @@ def test_fingerprint_tracks_the_fields_that_matter_not_device_progress() -> None
         assert fingerprint(other, NOW) != same
     # the phase is part of it: a plan made before start is stale once the campaign started
     assert fingerprint(lv, NOW) != fingerprint(lv, NOW + timedelta(days=30))
+    # terminal statuses are told apart: a cancelled replacement is resumed, a failed one is not
+    cancelled = fingerprint(replace(lv, status="CampaignCancelled"), NOW)
+    assert cancelled != fingerprint(replace(lv, status="CampaignFailed"), NOW)
+    assert cancelled != fingerprint(replace(lv, status="CampaignAborted"), NOW)
 
 
 def test_now_must_be_timezone_aware() -> None:
