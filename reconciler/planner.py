@@ -152,11 +152,19 @@ class Summary:
 
 @dataclass(frozen=True)
 class Plan:
+    """The plan, and everything it was made from, so apply can make it again and compare.
+
+    ``spec_paths`` are the paths given to ``fota plan`` (as given, relative to its working
+    directory) and ``campaign_filter`` its ``--campaign`` names (empty: every spec).
+    """
+
     now: datetime
     specs_digest: str
     campaigns: tuple[CampaignPlan, ...]
     baseline_ref: str | None = None
     format_version: int = PLAN_FORMAT_VERSION
+    spec_paths: tuple[str, ...] = ()
+    campaign_filter: tuple[str, ...] = ()
 
     @property
     def summary(self) -> Summary:
@@ -223,6 +231,12 @@ def fingerprint(live: LiveCampaign, now: datetime) -> str:
 # --- planning ---------------------------------------------------------------------------------
 
 
+def selected(specs: Iterable[CampaignSpec], campaign_filter: Iterable[str]) -> list[CampaignSpec]:
+    """The specs a ``--campaign`` filter plans (all of them when the filter is empty)."""
+    names = frozenset(campaign_filter)
+    return [s for s in specs if not names or s.name in names]
+
+
 def plan(
     specs: Iterable[CampaignSpec],
     live: Mapping[Key, LiveCampaign | None],
@@ -231,16 +245,23 @@ def plan(
     specs_digest: str = "",
     baseline: Mapping[Key, CampaignSpec] | None = None,
     baseline_ref: str | None = None,
+    spec_paths: Iterable[str] = (),
+    campaign_filter: Iterable[str] = (),
 ) -> Plan:
     """Plan every spec against its live match (``live[spec.key]``, None when there is none).
 
     ``baseline`` (the specs at a base revision, by key) enables drift labels and the
     take-down of campaigns whose spec was deleted; their live matches must be in ``live`` too.
+    ``campaign_filter`` (names) restricts the plan to those specs and baseline specs; live
+    matches are needed only for them. ``spec_paths`` is recorded, not read.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
-    desired = {spec.key: spec for spec in specs}
+    names = tuple(dict.fromkeys(campaign_filter))  # as given, each name once
+    desired = {spec.key: spec for spec in selected(specs, names)}
+    if baseline is not None and names:
+        baseline = {k: s for k, s in baseline.items() if s.name in frozenset(names)}
     entries = [
         plan_campaign(spec, live.get(key), now, None if baseline is None else baseline.get(key))
         for key, spec in desired.items()
@@ -257,6 +278,8 @@ def plan(
         specs_digest=specs_digest,
         campaigns=tuple(entries),
         baseline_ref=baseline_ref,
+        spec_paths=tuple(spec_paths),
+        campaign_filter=names,
     )
 
 
@@ -575,4 +598,5 @@ __all__ = [
     "plan",
     "plan_campaign",
     "plan_deleted",
+    "selected",
 ]

@@ -1,14 +1,17 @@
-"""Re-planning a saved plan from what is true now, for the staleness check.
+"""Making a plan from its inputs, the one way ``fota plan``, ``fota apply PATH`` and the
+staleness check of ``fota apply plan.json`` all do it.
 
-Why here and not in the CLI: "is this saved plan still exactly right?" is the applier's safety
-question, and keeping it in the library lets tests and other front ends (the GitHub Action) ask
-it the same way.
+Why one function: a saved plan is re-checked by planning again and comparing. That comparison
+means something only if the second plan is made exactly like the first: the same spec paths,
+the same ``--campaign`` filter, the same baseline. plan.json records these inputs and
+:func:`replan` feeds them back through :func:`make_plan`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from reconciler import planner
@@ -21,18 +24,45 @@ from reconciler.spec import load_specs
 Key = tuple[str, str]
 
 
-def _source_path(source: str) -> str:
-    """``path:line:col`` -> ``path`` (paths may contain colons; line and col never do)."""
-    parts = source.rsplit(":", 2)
-    return parts[0] if len(parts) == 3 and parts[1].isdigit() else source
+def make_plan(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    *,
+    specs_digest: str,
+    spec_paths: Sequence[str],
+    campaign_filter: Sequence[str] = (),
+    baseline: Mapping[Key, CampaignSpec] | None = None,
+    baseline_ref: str | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """Read the live state the plan needs and plan (``now``: the API's clock unless given).
+
+    ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
+    """
+    chosen = planner.selected(specs, campaign_filter)
+    names = frozenset(campaign_filter)
+    desired = {s.key for s in chosen}
+    deleted = [
+        s
+        for k, s in (baseline or {}).items()
+        if k not in desired and (not names or s.name in names)
+    ]
+    live = read_live(client, [*chosen, *deleted])
+    return planner.plan(
+        specs,
+        live.matches,
+        now or live.now,
+        specs_digest=specs_digest,
+        baseline=baseline,
+        baseline_ref=baseline_ref,
+        spec_paths=spec_paths,
+        campaign_filter=campaign_filter,
+    )
 
 
 def spec_paths(plan: Plan) -> list[str]:
-    """The spec files a plan was made from (recorded paths, else each campaign's source)."""
-    recorded: Sequence[str] | None = getattr(plan, "spec_paths", None)
-    if recorded:
-        return list(recorded)
-    return sorted({_source_path(c.source) for c in plan.campaigns})
+    """The paths the plan was made from (as given to ``fota plan``)."""
+    return list(plan.spec_paths)
 
 
 def replan(
@@ -42,26 +72,22 @@ def replan(
     plan_file: str,
     baseline: Mapping[Key, CampaignSpec] | None = None,
 ) -> Plan:
-    """The plan ``fota plan`` would make now for the campaigns of ``saved``."""
+    """The plan ``fota plan`` would make now from the inputs ``saved`` records."""
     paths = spec_paths(saved)
     missing = [p for p in paths if not os.path.exists(p)]
     if missing and baseline is None:
         raise StalePlanError(
-            f"{plan_file} is stale: its spec file(s) {', '.join(missing)} no longer exist "
+            f"{plan_file} is stale: its spec path(s) {', '.join(missing)} no longer exist "
             "(run apply from the directory fota plan ran in); nothing was applied"
         )
     present = [p for p in paths if p not in missing]
     specset = load_specs([Path(p) for p in present]) if present else None
-    keys = {c.key for c in saved.campaigns}
-    specs = [s for s in (specset.specs if specset else ()) if s.key in keys]
-    desired = {s.key for s in specs}
-    deleted = [s for k, s in (baseline or {}).items() if k in keys and k not in desired]
-    live = read_live(client, [*specs, *deleted])
-    return planner.plan(
-        specs,
-        live.matches,
-        live.now,
+    return make_plan(
+        client,
+        specset.specs if specset else [],
         specs_digest=specset.digest if specset else "",
+        spec_paths=paths,
+        campaign_filter=saved.campaign_filter,
         baseline=baseline,
         baseline_ref=saved.baseline_ref,
     )

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 
-from reconciler import planner
 from reconciler.applier import (
     DEFAULT_JOURNAL,
     DEFAULT_LOCK_DIR,
@@ -28,12 +27,12 @@ from reconciler.applier import (
     execute,
     works_from_plan,
 )
-from reconciler.applier.fresh import replan, spec_paths
+from reconciler.applier.fresh import make_plan, replan, spec_paths
 from reconciler.applier.prune import PruneRule, candidates, parse_prune, prune_entry, rule_for
 from reconciler.applier.report import ApplyReport, make_report, report_lines
 from reconciler.cli.plan import load_baseline
 from reconciler.cli.target import TargetOptions, open_target, target_options
-from reconciler.client import ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.client import ThingSpaceClient, list_account_campaigns
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
 from reconciler.planner import Plan
@@ -234,10 +233,9 @@ def _apply_paths(
         open_target(run.target) as tgt,
         account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
     ):
-        live = read_live(tgt.client, specset.specs)
-        plan = planner.plan(specset.specs, live.matches, live.now, specs_digest=specset.digest)
+        plan = make_plan(tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths)
         if prune_rules:
-            plan = _with_prune(plan, prune_rules, specset.specs, tgt.client, live.now)
+            plan = _with_prune(plan, prune_rules, specset.specs, tgt.client, plan.now)
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_text(plan, colour=colour), nl=False, color=colour)
         if not plan.has_changes:

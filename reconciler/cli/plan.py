@@ -23,9 +23,8 @@ from pathlib import Path
 
 import click
 
-from reconciler import planner
+from reconciler.applier.fresh import make_plan
 from reconciler.cli.target import TargetOptions, open_target, target_options
-from reconciler.client import read_live
 from reconciler.errors import ProblemsFound, UserError
 from reconciler.model import CampaignSpec, Source
 from reconciler.render import render_json, render_markdown, render_text
@@ -131,9 +130,7 @@ def write_atomically(path: Path, text: str) -> None:
         raise UserError(f"--out {path}: cannot write the plan: {exc.strerror or exc}") from None
 
 
-def _select(specs: Sequence[CampaignSpec], names: Sequence[str], where: str) -> list[CampaignSpec]:
-    if not names:
-        return list(specs)
+def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str) -> None:
     known = {s.name for s in specs}
     missing = [n for n in names if n not in known]
     if missing:
@@ -141,8 +138,6 @@ def _select(specs: Sequence[CampaignSpec], names: Sequence[str], where: str) -> 
             f"--campaign {', '.join(repr(n) for n in missing)}: no spec with that name in "
             f"{where} (names are case-sensitive; fota validate lists the specs)"
         )
-    wanted = set(names)
-    return [s for s in specs if s.name in wanted]
 
 
 @click.command("plan")
@@ -206,24 +201,21 @@ def plan(
     override = parse_now(now_text) if now_text is not None else None
     specset = load_specs(list(paths))
     where = ", ".join(paths)
-    specs = _select(specset.specs, campaigns, where)
+    _check_names(specset.specs, campaigns, where)
     baseline: dict[Key, CampaignSpec] | None = None
     if baseline_ref is not None:
         baseline = load_baseline(baseline_ref, paths, Path.cwd())
-        if campaigns:
-            baseline = {k: s for k, s in baseline.items() if s.name in set(campaigns)}
-    desired = {s.key for s in specs}
-    deleted = [s for k, s in (baseline or {}).items() if k not in desired]
     with open_target(target) as t:
-        live = read_live(t.client, [*specs, *deleted])
-    result = planner.plan(
-        specs,
-        live.matches,
-        override or live.now,
-        specs_digest=specset.digest,
-        baseline=baseline,
-        baseline_ref=baseline_ref,
-    )
+        result = make_plan(
+            t.client,
+            specset.specs,
+            specs_digest=specset.digest,
+            spec_paths=paths,
+            campaign_filter=campaigns,
+            baseline=baseline,
+            baseline_ref=baseline_ref,
+            now=override,
+        )
     if out is not None:
         write_atomically(out, render_json(result))
     if output == "json":

@@ -91,6 +91,8 @@ def plan_to_dict(plan: Plan) -> JsonObject:
         "now": format_instant(plan.now),
         "specs_digest": plan.specs_digest,
         "baseline_ref": plan.baseline_ref,
+        "spec_paths": list(plan.spec_paths),
+        "campaign_filter": list(plan.campaign_filter),
         "summary": {
             "create": s.create,
             "change": s.change,
@@ -217,4 +219,6 @@ def load_plan(json_text: str, *, source: str = "plan.json") -> Plan:
         campaigns=tuple(_load_campaign(c) for c in data["campaigns"]),
         baseline_ref=data["baseline_ref"],
         format_version=version,
+        spec_paths=tuple(data["spec_paths"]),
+        campaign_filter=tuple(data["campaign_filter"]),
     )

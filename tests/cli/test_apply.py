@@ -148,6 +148,25 @@ def test_a_plan_saved_while_queued_applies_once_the_campaign_is_scheduled(
     assert writes(sim) == {CREATE: 1, DATES: 1}
 
 
+def test_a_plan_made_for_one_campaign_applies_without_a_false_stale(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("wave-a"))
+    write_spec("b", spec_yaml("wave-b", devices=DEVICES[3:]))
+    assert run(capsys, "plan", "specs", "--campaign", "wave-b", "--out", "plan.json")[0] == 0
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 0, out + err
+    assert f"+ {ACC}/wave-b: created" in out and "wave-a" not in out
+    assert writes(sim) == {CREATE: 1}
+    assert campaigns(sim, "wave-a") == []
+    # The filter is re-checked like the rest: the other spec's edit makes the plan stale.
+    assert run(capsys, "plan", "specs", "--campaign", "wave-a", "--out", "plan.json")[0] == 0
+    write_spec("b", spec_yaml("wave-b", devices=DEVICES[3:], end="2026-03-22"))
+    code, _, err = run(capsys, "apply", "plan.json")
+    assert code == 1 and "the specs changed since it was planned" in err
+    assert writes(sim) == {CREATE: 1}
+
+
 def test_stale_plan_is_refused_after_an_out_of_band_change(
     sim: RunningSim, capsys: pytest.CaptureFixture[str]
 ) -> None:

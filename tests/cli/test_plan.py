@@ -154,6 +154,7 @@ def test_out_writes_a_plan_apply_can_read_and_campaign_filters(
     Draft202012Validator(plan_schema()).validate(json.loads(text))
     saved = load_plan(text, source=str(out_file))
     assert [c.name for c in saved.campaigns] == ["beta"]
+    assert saved.spec_paths == (str(specs),) and saved.campaign_filter == ("beta",)
     assert saved.campaigns[0].actions[0].body is not None
     assert saved.campaigns[0].actions[0].body["deviceList"] == sorted(DEVICES[3:])
     assert list(out_file.parent.iterdir()) == [out_file]  # no temp file left behind

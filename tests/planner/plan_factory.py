@@ -243,4 +243,5 @@ def scenario_plan(now: datetime = NOW) -> Plan:
         specs_digest="sha256:" + "ab" * 32,
         baseline=baseline,
         baseline_ref="origin/main",
+        spec_paths=("campaigns",),
     )

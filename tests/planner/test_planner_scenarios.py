@@ -160,3 +160,24 @@ def test_fingerprint_tracks_the_fields_that_matter_not_device_progress() -> None
 def test_now_must_be_timezone_aware() -> None:
     with pytest.raises(ValueError):
         plan([], {}, NOW.replace(tzinfo=None))
+
+
+def test_campaign_filter_plans_only_the_named_specs_and_is_recorded() -> None:
+    a, b, gone = fw_spec("a"), fw_spec("b"), fw_spec("gone")
+    live = {a.key: None, b.key: None, gone.key: live_of(gone)}
+    filtered = plan(
+        [a, b],
+        live,
+        NOW,
+        baseline={gone.key: gone},
+        spec_paths=("campaigns", "more/x.yaml"),
+        campaign_filter=["b", "b"],
+    )
+    assert [c.name for c in filtered.campaigns] == ["b"]  # not a, and gone is not taken down
+    assert filtered.campaign_filter == ("b",)
+    assert filtered.spec_paths == ("campaigns", "more/x.yaml")
+    everything = plan([a, b], live, NOW, baseline={gone.key: gone})
+    assert [c.name for c in everything.campaigns] == ["a", "b", "gone"]
+    assert everything.campaign_filter == ()
+    named_gone = plan([a, b], live, NOW, baseline={gone.key: gone}, campaign_filter=["gone"])
+    assert [(c.name, c.outcome) for c in named_gone.campaigns] == [("gone", Outcome.CANCEL)]

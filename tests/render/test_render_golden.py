@@ -127,3 +127,11 @@ def test_load_plan_refuses_a_tampered_action() -> None:
     del create["actions"][0]["body"]["deviceList"]
     with pytest.raises(UserError, match="invalid plan at campaigns/0/actions/0"):
         load_plan(json.dumps(data), source="out/plan.json")
+
+
+@pytest.mark.parametrize("field", ["spec_paths", "campaign_filter"])
+def test_load_plan_refuses_a_plan_without_the_inputs_apply_replans_from(field: str) -> None:
+    data = json.loads(render_json(scenario_plan()))
+    del data[field]
+    with pytest.raises(UserError, match=f"invalid plan at \\(top level\\): '{field}' is a req"):
+        load_plan(json.dumps(data))
