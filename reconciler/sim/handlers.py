@@ -665,13 +665,25 @@ def _page(imeis: list[str], last_seen: str | None, size: int) -> tuple[list[str]
 
 
 def device_report(ctx: Ctx, acc: str, cid: str, last_seen: str | None, kind: str) -> JsonObj:
+    """One page of the device report. The hot path of a plan (one page per 1,000 devices of
+    every campaign), so the loop binds what it uses locally and formats each shared instant
+    (a device's ``updatedTime`` is mostly its join or the campaign's end) once per page."""
     campaign = _campaign(ctx, acc, cid, kind)
     imeis, more = _page(campaign.imeis, last_seen, ctx.device_page_size)
     items: list[JsonObj] = []
-    for imei, p in _progress_page(ctx, campaign, imeis):
+    timeline = campaign.timeline(ctx.settle)
+    members, seed, now = campaign.members, ctx.state.seed, ctx.now
+    compute, firmware = progress.progress, kind == FIRMWARE
+    stamps: dict[datetime, str] = {}
+    for imei in imeis:
+        member = members[imei]
+        p = compute(timeline, imei, member.joined, member.left, seed, now)
         item: JsonObj = {"deviceId": imei, "status": p.status, "resultReason": p.reason}
-        if kind == FIRMWARE:
-            item["updatedTime"] = rfc3339(p.updated)
+        if firmware:
+            updated = stamps.get(p.updated)
+            if updated is None:
+                updated = stamps[p.updated] = rfc3339(p.updated)
+            item["updatedTime"] = updated
             if p.recent_attempt is not None:
                 item["recentAttemptTime"] = rfc3339(p.recent_attempt)
             if p.next_attempt is not None:

@@ -14,11 +14,13 @@ the end, an abort or the device's removal.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from reconciler.sim.lifecycle import Window, midnight
 
@@ -54,15 +56,23 @@ class Timeline:
     # Derived once per timeline (a report page reuses one timeline for 1,000 devices).
     candidates: tuple[Window, ...] = field(init=False, repr=False, compare=False)
     sinces: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+    # (window, start hour, length in hours) per candidate: what each device's slot needs.
+    spans: tuple[tuple[Window, int, int], ...] = field(init=False, repr=False, compare=False)
+    # Per regime, the windows in force as a set (membership tests in ``attempts``).
+    in_force: tuple[frozenset[Window], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         windows = sorted({w for r in self.regimes for w in (r.windows or ALL_DAY)})
         object.__setattr__(self, "candidates", tuple(windows))
         object.__setattr__(self, "sinces", tuple(r.since for r in self.regimes))
+        object.__setattr__(self, "spans", tuple((w, w[0], w[1] - w[0]) for w in windows))
+        in_force = tuple(frozenset(r.windows or ALL_DAY) for r in self.regimes)
+        object.__setattr__(self, "in_force", in_force)
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
+    """Where one device stands (a tuple: a report page builds a thousand of these)."""
+
     status: str
     reason: str
     updated: datetime
@@ -71,13 +81,31 @@ class Progress:
     success_at: datetime | None
 
 
+_SCALE = 2.0**64
+
+
 def unit(seed: int, *parts: str) -> float:
     """A deterministic number in [0, 1) from the seed and the parts.
 
     Stable across releases on purpose: other tests' golden files depend on which devices fail.
     """
     digest = hashlib.blake2b("\x1f".join((str(seed), *parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2.0**64
+    return int.from_bytes(digest, "big") / _SCALE
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefix(seed: int, campaign_id: str) -> str:
+    return f"{seed}\x1f{campaign_id}\x1f"
+
+
+def _unit(prefix: str, imei: str, tag: str) -> float:
+    """``unit(seed, campaign_id, imei, tag)`` with the first two parts joined once per
+    campaign (``prefix``): the same bytes are hashed, so the same number comes out."""
+    data = (prefix + imei + tag).encode()
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") / _SCALE
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def attempts(
@@ -89,12 +117,11 @@ def attempts(
         return []
     single = len(regimes) == 1
     offsets = [
-        (window, timedelta(hours=window[0] + fraction * (window[1] - window[0])))
-        for window in timeline.candidates
+        (window, timedelta(hours=start + fraction * length))
+        for window, start, length in timeline.spans
     ]
     out: list[datetime] = []
     day = midnight(begin.date())
-    one_day = timedelta(days=1)
     while day < until:
         for window, offset in offsets:
             instant = day + offset
@@ -102,17 +129,25 @@ def attempts(
                 continue
             if not single:
                 index = max(bisect_right(timeline.sinces, instant) - 1, 0)
-                if window not in (regimes[index].windows or ALL_DAY):
+                if window not in timeline.in_force[index]:
                     continue
             out.append(instant)
             if len(out) == limit:
                 return out
-        day += one_day
+        day += _ONE_DAY
     return out
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _estimate(instant: datetime) -> str:
-    return instant.strftime("%d %b %y %H:%M UTC")
+    """``10 Mar 26 18:32 UTC`` (``%d %b %y %H:%M UTC`` in the C locale, without strftime's
+    cost or its dependence on the process locale)."""
+    return (
+        f"{instant.day:02d} {_MONTHS[instant.month - 1]} {instant.year % 100:02d} "
+        f"{instant.hour:02d}:{instant.minute:02d} UTC"
+    )
 
 
 def progress(
@@ -128,11 +163,16 @@ def progress(
         return Progress(FAILURE, timeline.closed_reason, joined, None, None, None)
     begin = max(timeline.active_from, joined)
     until = timeline.active_until if left is None else min(timeline.active_until, left)
-    fails = unit(seed, timeline.campaign_id, imei, "fail") < timeline.failure_rate
-    fraction = unit(seed, timeline.campaign_id, imei, "slot")
+    prefix = _prefix(seed, timeline.campaign_id)
+    fails = _unit(prefix, imei, "\x1ffail") < timeline.failure_rate
+    fraction = _unit(prefix, imei, "\x1fslot")
     planned = attempts(timeline, begin, until, fraction, MAX_ATTEMPTS if fails else 1)
-    done = [a for a in planned if a <= now]
-    ahead = [a for a in planned if a > now]
+    if not planned or planned[0] > now:  # the common case before and early in a campaign
+        done: list[datetime] = []
+        ahead = planned
+    else:
+        done = [a for a in planned if a <= now]
+        ahead = [a for a in planned if a > now]
     if not done:
         if now >= until:
             reason = timeline.closed_reason or "Campaign ended before the device was upgraded"
@@ -149,7 +189,7 @@ def progress(
     if not fails:
         finished = last + _INSTALL_TIME
         return Progress(SUCCESS, "DownloadInstallSucceeded", finished, last, None, last)
-    why = unit(seed, timeline.campaign_id, imei, "why")
+    why = _unit(prefix, imei, "\x1fwhy")
     code = _FAILURE_REASONS[int(why * len(_FAILURE_REASONS))]
     if len(done) >= MAX_ATTEMPTS or (not ahead and now >= until):
         return Progress(FAILURE, code, last, last, None, None)

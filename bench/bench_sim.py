@@ -1,0 +1,167 @@
+"""Emulator server cost per request: prints figures, asserts nothing (not a test).
+
+Starts ``fota sim serve`` in its own process, creates N campaigns x M devices, then measures
+the server's own CPU time (from /proc, so client work is not counted) for a GET of one
+campaign, a device-report page and a campaign-listing page, repeated over ``--rounds`` passes
+over every campaign (the same reads a ``fota plan`` makes), so any slow-down as the server
+keeps serving shows up as growth from pass to pass.
+
+Run: python bench/bench_sim.py [--campaigns 1000] [--devices 1000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+import httpx
+
+from reconciler.client import Credentials, ThingSpaceClient
+from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
+from reconciler.sim.fleet import DEFAULT_ACCOUNT, luhn_digit
+from reconciler.wire import encode_create
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+FW = Package(
+    "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657",
+    "SR1.2.0.0-10512",
+    "SR1.2.0.0-10657",
+    "LWM2M",
+)
+V3 = "/api/fota/v3"
+
+
+def _imei(n: int) -> str:
+    body = f"35{n:012d}"
+    return body + luhn_digit(body)
+
+
+def _spec(i: int, devices: int) -> CampaignSpec:
+    return CampaignSpec(
+        account=DEFAULT_ACCOUNT,
+        name=f"bench-{i:05d}",
+        kind=Kind.FIRMWARE,
+        package=FW,
+        schedule=Schedule(date(2026, 3, 10), date(2026, 3, 30), windows=(TimeWindow(18, 22),)),
+        devices=frozenset(_imei(i * devices + d) for d in range(devices)),
+    )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def _server(extra: list[str]) -> Iterator[tuple[str, int]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "reconciler", "sim", "serve", "--port", str(port)]
+    command += ["--now", NOW.isoformat(), "--frozen", "--devices", "10", *extra]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # a bench may wait for a server to come up
+            try:
+                httpx.get(f"{url}/_sim/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _measure(pid: int, label: str, calls: list[Callable[[], object]]) -> float:
+    before_cpu, before = _cpu_seconds(pid), time.perf_counter()
+    before_client = time.process_time()
+    for call in calls:
+        call()
+    cpu, wall = _cpu_seconds(pid) - before_cpu, time.perf_counter() - before
+    client = time.process_time() - before_client
+    per = cpu / len(calls) * 1000
+    print(
+        f"    {label}: {per:.2f} ms server CPU/request (client {client / len(calls) * 1000:.2f}"
+        f" ms), {len(calls) / wall:.0f} req/s ({len(calls):,} sequential requests, "
+        f"{wall:.1f} s wall)"
+    )
+    return per
+
+
+def _first_report_page(client: ThingSpaceClient, campaign_id: str) -> object:
+    return next(
+        iter(client.iter_campaign_device_pages(DEFAULT_ACCOUNT, Kind.FIRMWARE, campaign_id))
+    )
+
+
+def _first_listing_page(client: ThingSpaceClient, status: str) -> object:
+    return next(iter(client.list_campaigns(DEFAULT_ACCOUNT, Kind.FIRMWARE, status)))
+
+
+def run(campaigns: int, devices: int, rounds: int, extra: list[str]) -> None:
+    specs = [_spec(i, devices) for i in range(campaigns)]
+    with _server(extra) as (url, pid):
+        started = time.perf_counter()
+        with ThingSpaceClient(url, Credentials.demo(), concurrency=8, timeout=300) as c:
+            created = c.map_concurrently(
+                lambda s: c.create_campaign(s.account, s.kind, encode_create(s)), specs
+            )
+        ids = [str(body["id"]) for body in created]
+        setup_cpu = _cpu_seconds(pid)
+        print(
+            f"emulator, {campaigns:,} campaigns x {devices:,} devices "
+            f"({time.perf_counter() - started:.1f} s to create; server CPU so far "
+            f"{setup_cpu:.1f} s)"
+        )
+        acc = DEFAULT_ACCOUNT
+        with ThingSpaceClient(url, Credentials.demo(), concurrency=1, timeout=300) as c:
+            for n in range(1, rounds + 1):
+                print(f"  pass {n}:")
+                status = str(c.get_campaign(acc, Kind.FIRMWARE, ids[0])["status"])
+                _measure(
+                    pid,
+                    "GET campaign",
+                    [functools.partial(c.get_campaign, acc, Kind.FIRMWARE, cid) for cid in ids],
+                )
+                _measure(
+                    pid,
+                    f"device report page ({min(devices, 1000):,} devices)",
+                    [functools.partial(_first_report_page, c, cid) for cid in ids],
+                )
+                _measure(
+                    pid,
+                    f"campaign listing page (50 campaigns, {status})",
+                    [functools.partial(_first_listing_page, c, status)] * max(20, campaigns // 10),
+                )
+
+
+def cli() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--campaigns", type=int, default=1000)
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--state", action="store_true", help="persist to a state file too")
+    args = parser.parse_args()
+    extra: list[str] = []
+    if args.state:
+        import tempfile
+
+        extra = ["--state", os.path.join(tempfile.mkdtemp(), "state.json")]
+    run(args.campaigns, args.devices, args.rounds, extra)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
