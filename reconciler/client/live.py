@@ -5,8 +5,8 @@ This is the I/O edge the planner stands on, so identity is decided here, without
 - a spec that pins ``campaignId`` is that campaign (a missing one is an error, never a
   reason to create a new campaign);
 - otherwise the spec's name is looked up in the campaign listing. The API lists by status
-  only, so each (account, kind) is listed once per status in ``LISTING_STATUSES``, however
-  many specs share it;
+  only, so each (account, kind) is listed once per status, however many specs share it, the
+  statuses one after another in lifecycle order (so a campaign moving on is not missed);
 - two live, non-terminal campaigns with the spec's name cannot be told apart: that is an
   error asking to pin ``campaignId``;
 - if only finished (terminal) campaigns carry the name, the most recent is returned, so the
@@ -194,37 +194,52 @@ def list_account_campaigns(
 # --- helpers ----------------------------------------------------------------------------------
 
 
+LIFECYCLE_ORDER = (
+    "CampaignRequestPending",
+    "CampaignRequestQueued",
+    "CampaignScheduled",
+    "CampaignRequestFailed",
+    "CampaignCancelled",
+    "CampaignAborted",
+    "CampaignFailed",
+    "CampaignEnded",
+)
+"""``LISTING_STATUSES`` in the order a campaign moves through them: pending, queued, scheduled,
+then the terminal ones (each reachable only from an earlier status in this list)."""
+
+assert set(LIFECYCLE_ORDER) == set(LISTING_STATUSES) and len(LIFECYCLE_ORDER) == len(
+    LISTING_STATUSES
+)
+
+
 def _list_groups(
     client: ThingSpaceClient, groups: set[tuple[str, Kind]]
 ) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
-    """One paged listing per (account, kind, status), all concurrently; items indexed by name.
+    """One paged listing per (account, kind, status); items indexed by name.
 
-    A campaign that changes status between two queries can show up twice: items are
-    de-duplicated by id, keeping the later-listed one (statuses are queried in lifecycle order).
+    Groups are listed concurrently, but the statuses of one group one after another, in
+    ``LIFECYCLE_ORDER``: a campaign that moves forward (Pending -> Queued) while the group is
+    being listed has left a status already queried for one not queried yet, so the later query
+    sees it. Queried concurrently, both queries could miss it and the planner would create a
+    second campaign. A campaign listed twice (it moved after being seen) is de-duplicated by id,
+    keeping the later-listed, more advanced, one.
     """
-    tasks = [
-        (account, kind, status)
-        for account, kind in sorted(groups, key=lambda g: (g[0], g[1].value))
-        for status in LISTING_STATUSES
-    ]
+    ordered = sorted(groups, key=lambda g: (g[0], g[1].value))
 
-    def fetch(task: tuple[str, Kind, str]) -> list[JsonObject]:
-        account, kind, status = task
-        items = []
-        for item in client.list_campaigns(account, kind, status):
-            if item.get("id") is None:
-                continue
-            items.append({**item, "status": item.get("status") or status})
-        return items
+    def fetch(group: tuple[str, Kind]) -> dict[str, JsonObject]:
+        account, kind = group
+        by_id: dict[str, JsonObject] = {}
+        for status in LIFECYCLE_ORDER:
+            for item in client.list_campaigns(account, kind, status):
+                if item.get("id") is None:
+                    continue
+                by_id[str(item["id"])] = {**item, "status": item.get("status") or status}
+        return by_id
 
-    by_id: dict[tuple[str, Kind], dict[str, JsonObject]] = defaultdict(dict)
-    for (account, kind, _), items in zip(tasks, client.map_concurrently(fetch, tasks), strict=True):
-        for item in items:
-            by_id[(account, kind)][str(item["id"])] = item
     out: dict[tuple[str, Kind], dict[str, list[JsonObject]]] = {}
-    for group in groups:
+    for group, by_id in zip(ordered, client.map_concurrently(fetch, ordered), strict=True):
         names: dict[str, list[JsonObject]] = defaultdict(list)
-        for item in by_id[group].values():
+        for item in by_id.values():
             names[str(item.get("campaignName") or "")].append(item)
         out[group] = dict(names)
     return out
