@@ -39,6 +39,8 @@ from reconciler.model import (
     OnImmutableChange,
     Phase,
 )
+from reconciler.prune import Prune, PruneRule
+from reconciler.prune import candidates as prune_candidates
 from reconciler.rules import Violation
 from reconciler.wire import encode_create, encode_device_change, encode_schedule
 
@@ -165,6 +167,13 @@ class Plan:
     format_version: int = PLAN_FORMAT_VERSION
     spec_paths: tuple[str, ...] = ()
     campaign_filter: tuple[str, ...] = ()
+    prune_rules: tuple[PruneRule, ...] = ()
+    prune_allow_abort: bool = False
+
+    @property
+    def prune(self) -> Prune | None:
+        """The ``--prune`` input this plan was made with, to make it again."""
+        return Prune(self.prune_rules, self.prune_allow_abort) if self.prune_rules else None
 
     @property
     def summary(self) -> Summary:
@@ -247,6 +256,8 @@ def plan(
     baseline_ref: str | None = None,
     spec_paths: Iterable[str] = (),
     campaign_filter: Iterable[str] = (),
+    prune: Prune | None = None,
+    prune_live: Iterable[LiveCampaign] = (),
 ) -> Plan:
     """Plan every spec against its live match (``live[spec.key]``, None when there is none).
 
@@ -254,10 +265,15 @@ def plan(
     take-down of campaigns whose spec was deleted; their live matches must be in ``live`` too.
     ``campaign_filter`` (names) restricts the plan to those specs and baseline specs; live
     matches are needed only for them. ``spec_paths`` is recorded, not read.
+
+    ``prune`` takes down the campaigns of ``prune_live`` (the listed campaigns of its accounts,
+    metadata is enough) that its rules cover and no spec of ``specs`` describes: see
+    :func:`plan_pruned`. A campaign already planned (e.g. a deleted spec's) is planned once.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
+    specs = list(specs)
     names = tuple(dict.fromkeys(campaign_filter))  # as given, each name once
     desired = {spec.key: spec for spec in selected(specs, names)}
     if baseline is not None and names:
@@ -272,7 +288,12 @@ def plan(
                 entry = plan_deleted(old_spec, live.get(key), now)
                 if entry is not None:
                     entries.append(entry)
-    entries.sort(key=lambda c: c.key)
+    if prune is not None:
+        planned = {c.key for c in entries}
+        for found, rule in prune_candidates(prune, specs, prune_live):
+            if found.key not in planned:
+                entries.append(plan_pruned(found, rule, prune.allow_abort, now))
+    entries.sort(key=lambda c: (c.key, c.campaign_id or ""))
     return Plan(
         now=now,
         specs_digest=specs_digest,
@@ -280,6 +301,8 @@ def plan(
         baseline_ref=baseline_ref,
         spec_paths=tuple(spec_paths),
         campaign_filter=names,
+        prune_rules=prune.rules if prune is not None else (),
+        prune_allow_abort=prune.allow_abort if prune is not None else False,
     )
 
 
@@ -519,6 +542,41 @@ def plan_deleted(
     return _entry(old_spec, outcome, actions=(_takedown_action(live, step),), notes=(note,), **kw)
 
 
+def plan_pruned(
+    live: LiveCampaign, rule: PruneRule, allow_abort: bool, now: datetime
+) -> CampaignPlan:
+    """A campaign no spec describes, under ``--prune rule``: the same take-down as a deleted
+    spec's (cancel before start; abort after start only with ``allow_abort``, which here is
+    the command line's ``--allow-abort``), or a refusal naming the rule and the flag."""
+    kw: dict[str, Any] = {
+        "account": live.account,
+        "name": live.name,
+        "kind": live.kind,
+        "source": f"--prune {rule}",
+        "notes": (f"no spec describes it and its name is under --prune {rule}",),
+        **_live_kw(live, now),
+    }
+    step = rules.removal_step(live, allow_abort, now)
+    if isinstance(step, Violation):
+        instead = step.instead
+        if step.rule.id == "R-ABORT-OPT-IN":
+            instead = (
+                f"add --allow-abort to --prune {rule} to abort it (devices may be mid-upgrade), "
+                "or leave it to run"
+            )
+        refusal = Refusal(
+            rule=step.rule.id,
+            field=step.field,
+            live=live.status,
+            desired="pruned",
+            reason=step.rule.sentence,
+            instead=instead,
+        )
+        return CampaignPlan(outcome=Outcome.REFUSED, refusals=(refusal,), **kw)
+    outcome = Outcome.CANCEL if step == "cancel" else Outcome.ABORT
+    return CampaignPlan(outcome=outcome, actions=(_takedown_action(live, step),), **kw)
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 
@@ -598,5 +656,6 @@ __all__ = [
     "plan",
     "plan_campaign",
     "plan_deleted",
+    "plan_pruned",
     "selected",
 ]

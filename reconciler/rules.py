@@ -121,7 +121,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-ABORT-OPT-IN",
         "A started campaign is aborted (DELETE after start) only when its spec sets "
-        "lifecycle.allow_abort: true.",
+        "lifecycle.allow_abort: true (a campaign no spec describes, taken down by --prune: "
+        "only when --allow-abort is given).",
         f'{_S000}: "You can delete the campaign after the start date, which becomes '
         'CampaignAborted state." ... "Some devices may have already started or completed the '
         'upgrade."',

@@ -21,7 +21,7 @@ from reconciler.applier.executor import (
     Writer,
     execute,
 )
-from reconciler.applier.fresh import replan, spec_paths
+from reconciler.applier.fresh import make_plan, read_prune_listing, replan, spec_paths
 from reconciler.applier.from_plan import (
     StalePlanError,
     campaign_work,
@@ -40,7 +40,6 @@ from reconciler.applier.lock import (
     force_unlock,
     release,
 )
-from reconciler.applier.prune import PruneRule, candidates, parse_prune, prune_entry
 from reconciler.applier.report import ApplyReport, make_report, report_lines
 from reconciler.applier.steps import (
     CampaignResult,
@@ -66,7 +65,6 @@ __all__ = [
     "LockInfo",
     "LockSettings",
     "Outcome",
-    "PruneRule",
     "StalePlanError",
     "Step",
     "StepKind",
@@ -75,14 +73,13 @@ __all__ = [
     "account_locks",
     "acquire",
     "campaign_work",
-    "candidates",
     "check_fresh",
     "execute",
     "force_unlock",
+    "make_plan",
     "make_report",
-    "parse_prune",
-    "prune_entry",
     "read_journal",
+    "read_prune_listing",
     "redact",
     "release",
     "replan",

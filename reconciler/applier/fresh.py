@@ -3,8 +3,8 @@ staleness check of ``fota apply plan.json`` all do it.
 
 Why one function: a saved plan is re-checked by planning again and comparing. That comparison
 means something only if the second plan is made exactly like the first: the same spec paths,
-the same ``--campaign`` filter, the same baseline. plan.json records these inputs and
-:func:`replan` feeds them back through :func:`make_plan`.
+the same ``--campaign`` filter, the same baseline, the same ``--prune`` rules. plan.json
+records these inputs and :func:`replan` feeds them back through :func:`make_plan`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from pathlib import Path
 
 from reconciler import planner
 from reconciler.applier.from_plan import StalePlanError
-from reconciler.client import ThingSpaceClient, read_live
-from reconciler.model import CampaignSpec
+from reconciler.client import ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.model import CampaignSpec, Kind, LiveCampaign
 from reconciler.planner import Plan
+from reconciler.prune import Prune
 from reconciler.spec import load_specs
 
 Key = tuple[str, str]
@@ -33,11 +34,13 @@ def make_plan(
     campaign_filter: Sequence[str] = (),
     baseline: Mapping[Key, CampaignSpec] | None = None,
     baseline_ref: str | None = None,
+    prune: Prune | None = None,
     now: datetime | None = None,
 ) -> Plan:
     """Read the live state the plan needs and plan (``now``: the API's clock unless given).
 
     ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
+    With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
     """
     chosen = planner.selected(specs, campaign_filter)
     names = frozenset(campaign_filter)
@@ -47,6 +50,7 @@ def make_plan(
         for k, s in (baseline or {}).items()
         if k not in desired and (not names or s.name in names)
     ]
+    listing = read_prune_listing(client, prune) if prune is not None else []
     live = read_live(client, [*chosen, *deleted])
     return planner.plan(
         specs,
@@ -57,7 +61,22 @@ def make_plan(
         baseline_ref=baseline_ref,
         spec_paths=spec_paths,
         campaign_filter=campaign_filter,
+        prune=prune,
+        prune_live=listing,
     )
+
+
+def read_prune_listing(client: ThingSpaceClient, prune: Prune) -> list[LiveCampaign]:
+    """Every listed campaign of the prune rules' accounts (metadata only: no devices).
+
+    One (account, kind) at a time: each listing already fans out over the statuses.
+    """
+    return [
+        live
+        for account in prune.accounts
+        for kind in Kind
+        for live in list_account_campaigns(client, account, kind)
+    ]
 
 
 def spec_paths(plan: Plan) -> list[str]:
@@ -90,4 +109,5 @@ def replan(
         campaign_filter=saved.campaign_filter,
         baseline=baseline,
         baseline_ref=saved.baseline_ref,
+        prune=saved.prune,
     )

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -28,14 +27,13 @@ from reconciler.applier import (
     works_from_plan,
 )
 from reconciler.applier.fresh import make_plan, replan, spec_paths
-from reconciler.applier.prune import PruneRule, candidates, parse_prune, prune_entry, rule_for
 from reconciler.applier.report import ApplyReport, make_report, report_lines
 from reconciler.cli.plan import load_baseline
 from reconciler.cli.target import TargetOptions, open_target, target_options
-from reconciler.client import ThingSpaceClient, list_account_campaigns
+from reconciler.client import ThingSpaceClient
 from reconciler.errors import UserError
-from reconciler.model import CampaignSpec
 from reconciler.planner import Plan
+from reconciler.prune import Prune, make_prune
 from reconciler.render import load_plan, render_text
 from reconciler.spec import load_specs
 
@@ -71,20 +69,6 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
         f"Apply these changes? Only '{CONFIRM_WORD}' is accepted", default="", show_default=False
     )
     return bool(answer.strip() == CONFIRM_WORD)
-
-
-def _with_prune(
-    plan: Plan,
-    prune_rules: list[PruneRule],
-    specs: Sequence[CampaignSpec],
-    client: ThingSpaceClient,
-    now: datetime,
-) -> Plan:
-    found = candidates(
-        prune_rules, specs, lambda account, kind: list_account_campaigns(client, account, kind)
-    )
-    extra = [prune_entry(c, rule_for(c, prune_rules), now) for c in found]
-    return replace(plan, campaigns=tuple(sorted([*plan.campaigns, *extra], key=lambda c: c.key)))
 
 
 def _execute(
@@ -159,10 +143,11 @@ def apply(
     saved = _is_saved_plan(paths)
     if saved and prune:
         raise UserError(
-            "--prune applies when planning (`fota apply PATH --prune ...` or `fota plan "
-            "--prune`); a saved plan already carries its prune actions"
+            f"--prune applies when planning: {paths[0]} is a saved plan, which carries the "
+            "prune rules it was planned with (fota plan --prune ...); run fota apply "
+            f"{paths[0]} without --prune"
         )
-    prune_rules = [parse_prune(p) for p in prune]
+    pruning = make_prune(prune, allow_abort)
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
         locks=LockSettings(lock_dir=lock_dir),
@@ -175,7 +160,7 @@ def apply(
     if saved:
         report = _apply_saved(paths[0], run)
     else:
-        maybe = _apply_paths(paths, run, auto_approve, prune_rules)
+        maybe = _apply_paths(paths, run, auto_approve, pruning)
         if maybe is None:
             click.echo("Apply cancelled; nothing was changed.")
             return 1
@@ -224,18 +209,21 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
 
 
 def _apply_paths(
-    paths: tuple[str, ...], run: _Run, auto_approve: bool, prune_rules: list[PruneRule]
+    paths: tuple[str, ...], run: _Run, auto_approve: bool, prune: Prune | None
 ) -> ApplyReport | None:
-    """Plan now under the lock, show the plan, confirm, execute; None when not confirmed."""
+    """Plan now under the lock, show the plan, confirm, execute; None when not confirmed.
+
+    The plan is made exactly as ``fota plan PATH... [--prune ...] [--allow-abort]`` makes it.
+    """
     specset = load_specs(list(paths))
-    accounts = sorted({s.account for s in specset.specs} | {r.account for r in prune_rules})
+    accounts = sorted({s.account for s in specset.specs} | set(prune.accounts if prune else ()))
     with (
         open_target(run.target) as tgt,
         account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
     ):
-        plan = make_plan(tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths)
-        if prune_rules:
-            plan = _with_prune(plan, prune_rules, specset.specs, tgt.client, plan.now)
+        plan = make_plan(
+            tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths, prune=prune
+        )
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_text(plan, colour=colour), nl=False, color=colour)
         if not plan.has_changes:

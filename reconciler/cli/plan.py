@@ -27,6 +27,7 @@ from reconciler.applier.fresh import make_plan
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import ProblemsFound, UserError
 from reconciler.model import CampaignSpec, Source
+from reconciler.prune import make_prune
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec import load_specs
 
@@ -182,6 +183,19 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     help="Git revision whose specs label drift (changes made outside git) and whose deleted "
     "specs are taken down; usually the pull request's base.",
 )
+@click.option(
+    "--prune",
+    multiple=True,
+    metavar="ACCOUNT:PREFIX",
+    help="Also take down live campaigns named PREFIX* on ACCOUNT that no spec describes "
+    "(repeatable).",
+)
+@click.option(
+    "--allow-abort",
+    is_flag=True,
+    help="With --prune: abort pruned campaigns that already started (devices may be "
+    "upgrading) instead of refusing.",
+)
 @target_options
 def plan(
     paths: tuple[str, ...],
@@ -191,6 +205,8 @@ def plan(
     detailed_exitcode: bool,
     campaigns: tuple[str, ...],
     baseline_ref: str | None,
+    prune: tuple[str, ...],
+    allow_abort: bool,
     target: TargetOptions,
 ) -> int:
     """Show what apply would change to make live campaigns match the specs under PATH...
@@ -199,6 +215,12 @@ def plan(
     (see docs/RULES.md). Nothing is written to the API.
     """
     override = parse_now(now_text) if now_text is not None else None
+    if allow_abort and not prune:
+        raise UserError(
+            "--allow-abort on fota plan only applies to --prune: a spec allows aborting its own "
+            "campaign with lifecycle.allowAbort: true"
+        )
+    pruning = make_prune(prune, allow_abort)
     specset = load_specs(list(paths))
     where = ", ".join(paths)
     _check_names(specset.specs, campaigns, where)
@@ -214,6 +236,7 @@ def plan(
             campaign_filter=campaigns,
             baseline=baseline,
             baseline_ref=baseline_ref,
+            prune=pruning,
             now=override,
         )
     if out is not None:

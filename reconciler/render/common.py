@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.planner import Action, ActionType, CampaignPlan, FieldChange, Outcome, Refusal
+from reconciler.planner import (
+    Action,
+    ActionType,
+    CampaignPlan,
+    FieldChange,
+    Outcome,
+    Plan,
+    Refusal,
+)
 
 SYMBOLS: dict[Outcome, str] = {
     Outcome.CREATE: "+",
@@ -30,6 +38,20 @@ VERBS: dict[Outcome, str] = {
 
 DEVICE_PREVIEW = 3
 DRIFT_MARK = "(drift: changed outside git)"
+
+
+def inputs(plan: Plan) -> list[str]:
+    """What the plan was restricted to or extended with, beyond the specs (for its header)."""
+    out = []
+    if plan.campaign_filter:
+        out.append("only " + ", ".join(plan.campaign_filter))
+    if plan.prune_rules:
+        out.append(
+            "prune "
+            + ", ".join(str(r) for r in plan.prune_rules)
+            + (" with --allow-abort" if plan.prune_allow_abort else "")
+        )
+    return out
 
 
 def fmt(value: Any) -> str:

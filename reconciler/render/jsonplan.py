@@ -32,6 +32,7 @@ from reconciler.planner import (
     Plan,
     Refusal,
 )
+from reconciler.prune import PruneRule
 
 JsonObject = dict[str, Any]
 
@@ -93,6 +94,8 @@ def plan_to_dict(plan: Plan) -> JsonObject:
         "baseline_ref": plan.baseline_ref,
         "spec_paths": list(plan.spec_paths),
         "campaign_filter": list(plan.campaign_filter),
+        "prune_rules": [{"account": r.account, "prefix": r.prefix} for r in plan.prune_rules],
+        "prune_allow_abort": plan.prune_allow_abort,
         "summary": {
             "create": s.create,
             "change": s.change,
@@ -221,4 +224,6 @@ def load_plan(json_text: str, *, source: str = "plan.json") -> Plan:
         format_version=version,
         spec_paths=tuple(data["spec_paths"]),
         campaign_filter=tuple(data["campaign_filter"]),
+        prune_rules=tuple(PruneRule(r["account"], r["prefix"]) for r in data["prune_rules"]),
+        prune_allow_abort=data["prune_allow_abort"],
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from reconciler.planner import CampaignPlan, Outcome, Plan, Refusal
-from reconciler.render.common import DRIFT_MARK, SYMBOLS, VERBS, fmt, headline
+from reconciler.render.common import DRIFT_MARK, SYMBOLS, VERBS, fmt, headline, inputs
 from reconciler.render.jsonplan import format_instant
 from reconciler.render.text import campaign_lines
 
@@ -43,6 +43,7 @@ def _summary(plan: Plan) -> list[str]:
         "",
         f"Planned for {_code(format_instant(plan.now))}, specs {_code(plan.specs_digest or 'n/a')}"
         + (f", baseline {_code(plan.baseline_ref)}" if plan.baseline_ref else "")
+        + "".join(f", {_esc(item)}" for item in inputs(plan))
         + f", plan format {plan.format_version}.",
         "",
     ]

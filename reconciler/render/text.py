@@ -14,6 +14,7 @@ from reconciler.render.common import (
     action_title,
     change_line,
     headline,
+    inputs,
     refusal_lines,
 )
 from reconciler.render.jsonplan import format_instant
@@ -56,6 +57,7 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     out = [
         f"Plan for {format_instant(plan.now)} (specs {plan.specs_digest or 'n/a'}"
         + (f", baseline {plan.baseline_ref}" if plan.baseline_ref else "")
+        + "".join(f", {item}" for item in inputs(plan))
         + f", plan format {plan.format_version})",
         "",
     ]

@@ -402,25 +402,31 @@ def _create_directly(sim: RunningSim, name: str, start: str, devices: list[str])
         return cid
 
 
-def test_prune_takes_down_only_undescribed_campaigns_under_the_prefix(
-    sim: RunningSim, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _prune_setup(sim: RunningSim) -> None:
     write_spec("a", spec_yaml("team-keep", devices=DEVICES[:1]))
     _create_directly(sim, "team-old", "2026-03-10", DEVICES[1:2])
     _create_directly(sim, "team-running", "2026-03-03", DEVICES[2:3])
-    _create_directly(sim, "other-x", "2026-03-10", DEVICES[3:4])
+    _create_directly(sim, "other-x", "2026-03-03", DEVICES[3:4])  # running, outside the prefix
     sim.emulator.set_time(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))  # team-running has started
+
+
+def test_prune_takes_down_only_undescribed_campaigns_under_the_prefix(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _prune_setup(sim)
     code, out, _ = run(capsys, "apply", "specs", "--auto-approve", "--prune", f"{ACC}:team-")
-    assert code == 1  # the abort was refused
+    assert code == 1  # the abort was refused by the plan, never attempted
     assert f"+ {ACC}/team-keep: created" in out
     assert f"- {ACC}/team-old: cancelled (CampaignCancelled)" in out
-    assert f"! {ACC}/team-running: abort refused: abort needs --allow-abort" in out
+    assert f"! {ACC}/team-running: refused by R-ABORT-OPT-IN (status), not executed" in out
+    assert f"add --allow-abort to --prune {ACC}:team-" in out
     assert "other-x" not in out
     assert writes(sim) == {CREATE: 3 + 1, DELETE: 1}
     code, out, err = run(
         capsys, "apply", "specs", "--auto-approve", "--prune", f"{ACC}:team-", "--allow-abort"
     )
     assert code == 0, out + err
+    assert f"- abort {ACC}/team-running" in out  # shown in the plan first
     assert f"- {ACC}/team-running: aborted (CampaignAborted)" in out
     assert [c["status"] for c in campaigns(sim, "other-x")] == ["CampaignScheduled"]
     assert [c["status"] for c in campaigns(sim, "team-keep")] != ["CampaignCancelled"]
@@ -428,6 +434,51 @@ def test_prune_takes_down_only_undescribed_campaigns_under_the_prefix(
         capsys, "apply", "specs", "--auto-approve", "--prune", f"{ACC}:team-", "--allow-abort"
     )
     assert code == 0 and "Nothing to apply." in out
+
+
+def test_a_saved_plan_carries_its_prune_rules_and_apply_rechecks_them(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _prune_setup(sim)
+    prune = f"{ACC}:team-"
+    code, out, _ = run(capsys, "plan", "specs", "--prune", prune, "--out", "plan.json")
+    assert code == 1  # team-running's abort is refused without --allow-abort
+    assert f"- cancel {ACC}/team-old" in out and f"! refused {ACC}/team-running" in out
+    assert "other-x" not in out
+    saved = json.loads(Path("plan.json").read_text())
+    assert saved["prune_rules"] == [{"account": ACC, "prefix": "team-"}]
+    assert saved["prune_allow_abort"] is False
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 1, out + err  # the refusal is reported, everything else executed
+    assert f"- {ACC}/team-old: cancelled (CampaignCancelled)" in out
+    assert f"! {ACC}/team-running: refused by R-ABORT-OPT-IN" in out
+    assert writes(sim) == {CREATE: 3 + 1, DELETE: 1}
+
+    args = ("plan", "specs", "--prune", prune, "--allow-abort", "--out", "plan.json")
+    assert run(capsys, *args)[0] == 0
+    # Apply re-checks the prune rules: a new campaign under the prefix makes the plan stale.
+    _create_directly(sim, "team-new", "2026-03-10", DEVICES[4:5])
+    code, _, err = run(capsys, "apply", "plan.json", "--allow-abort")
+    assert code == 1 and "plan.json is stale" in err and f"{ACC}/team-new" in err
+    assert writes(sim) == {CREATE: 3 + 1 + 1, DELETE: 1}
+    assert run(capsys, *args)[0] == 0
+    code, out, _ = run(capsys, "apply", "plan.json")  # the abort still needs the flag here
+    assert code == 1 and f"! {ACC}/team-running: abort refused: abort needs --allow-abort" in out
+    assert f"- {ACC}/team-new: cancelled (CampaignCancelled)" in out
+    assert run(capsys, *args)[0] == 0
+    code, out, err = run(capsys, "apply", "plan.json", "--allow-abort")
+    assert code == 0, out + err
+    assert f"- {ACC}/team-running: aborted (CampaignAborted)" in out
+    assert [c["status"] for c in campaigns(sim, "other-x")] == ["CampaignScheduled"]
+    assert writes(sim) == {CREATE: 5, DELETE: 3}
+
+
+def test_plan_allow_abort_without_prune_is_refused(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec("a", spec_yaml("lonely"))
+    code, _, err = run(capsys, "plan", "specs", "--allow-abort")
+    assert code == 1 and "only applies to --prune" in err and "allowAbort" in err
 
 
 @pytest.mark.parametrize(
@@ -449,7 +500,7 @@ def test_prune_with_a_saved_plan_is_refused(
     write_spec("a", spec_yaml("saved"))
     assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
     code, _, err = run(capsys, "apply", "plan.json", "--prune", f"{ACC}:team-")
-    assert code == 1 and "saved plan" in err
+    assert code == 1 and "saved plan, which carries the prune rules" in err
     assert writes(sim) == {}
 
 

@@ -21,6 +21,7 @@ from reconciler.model import (
     TimeWindow,
 )
 from reconciler.planner import Plan, plan
+from reconciler.prune import Prune, PruneRule
 
 ACC = "0402196254-00001"
 NOW = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)  # a Sunday morning, mid-day
@@ -225,6 +226,20 @@ def scenarios() -> list[tuple[CampaignSpec | None, LiveCampaign | None, Campaign
     return out
 
 
+PRUNE = Prune((PruneRule(ACC, "p0"),))
+
+
+def prune_listing() -> list[LiveCampaign]:
+    """The account's listed campaigns (metadata only) that ``PRUNE`` looks at."""
+    return [
+        live_of(fw_spec("p01-pruned-cancel"), devices={}),
+        live_of(fw_spec("p02-pruned-running-refused", schedule=STARTED), devices={}),
+        live_of(fw_spec("p03-pruned-finished"), "CampaignCancelled", devices={}),
+        live_of(fw_spec("x01-outside-the-prefix", schedule=STARTED), devices={}),
+        live_of(fw_spec("a03-no-op"), devices={}),  # described by a spec
+    ]
+
+
 def scenario_plan(now: datetime = NOW) -> Plan:
     specs = []
     live: dict[tuple[str, str], LiveCampaign | None] = {}
@@ -244,4 +259,6 @@ def scenario_plan(now: datetime = NOW) -> Plan:
         baseline=baseline,
         baseline_ref="origin/main",
         spec_paths=("campaigns",),
+        prune=PRUNE,
+        prune_live=prune_listing(),
     )

@@ -46,6 +46,8 @@ EXPECTED: dict[str, tuple[Outcome, tuple[str, ...]]] = {
     "h01-deleted-cancel": (Outcome.CANCEL, ()),
     "h02-deleted-abort": (Outcome.ABORT, ()),
     "h03-deleted-running-refused": (Outcome.REFUSED, ("R-ABORT-OPT-IN",)),
+    "p01-pruned-cancel": (Outcome.CANCEL, ()),
+    "p02-pruned-running-refused": (Outcome.REFUSED, ("R-ABORT-OPT-IN",)),
 }
 
 
