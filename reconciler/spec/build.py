@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from yaml.nodes import SequenceNode
-
 from reconciler.errors import Problem
 from reconciler.model import (
     CampaignSpec,
@@ -288,17 +286,23 @@ def _devices(checker: _Checker) -> tuple[frozenset[str] | None, tuple[DeviceSour
     before = len(checker.problems)
     sources: list[DeviceSource] = []
     if has_inline and checker.intact(("devices",)):
-        listed = checker.doc.node(("devices",))
-        nodes = listed.value if isinstance(listed, SequenceNode) else []
-        usable = [i for i in range(len(nodes)) if checker.usable(("devices", i))]
-        sources.append(
-            DeviceSource(
-                checker.path,
-                tuple(data["devices"][i] for i in usable),
-                tuple(nodes[i].start_mark.line + 1 for i in usable),
-                tuple(nodes[i].start_mark.column + 1 for i in usable),
+        lines, cols = checker.doc.item_positions(("devices",))
+        # intact: no blocking problem at or above "devices", so an item is unusable only if
+        # one lies at ("devices", i) or inside it.
+        bad = {p[1] for p in checker.blocked if len(p) > 1 and p[0] == "devices"}
+        listed: list[Any] = data["devices"] if isinstance(data["devices"], list) else []
+        if not bad and len(listed) == len(lines):
+            sources.append(DeviceSource(checker.path, tuple(listed), tuple(lines), tuple(cols)))
+        else:
+            usable = [i for i in range(len(lines)) if i not in bad]
+            sources.append(
+                DeviceSource(
+                    checker.path,
+                    tuple(listed[i] for i in usable),
+                    tuple(lines[i] for i in usable),
+                    tuple(cols[i] for i in usable),
+                )
             )
-        )
     if has_file and checker.intact(("devicesFile",)) and checker.usable(("devicesFile", "path")):
         loaded = _devices_file(checker)
         if loaded is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 Check = Callable[[Any], bool]
@@ -100,6 +101,26 @@ def _items(sub: Check) -> Check:
     return check
 
 
+def _string_items(schema: Any) -> Check | None:
+    """For ``items: {type: string, pattern: ...}`` (a device list): one C-speed pass per
+    condition over the whole list instead of two closure calls per item."""
+    if not isinstance(schema, dict):
+        return None
+    keywords = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+    if keywords.get("type") != "string" or not set(keywords) <= {"type", "pattern"}:
+        return None
+    search = re.compile(keywords["pattern"]).search if "pattern" in keywords else None
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        if not all(map(isinstance, value, repeat(str))):
+            return False
+        return search is None or all(map(search, value))
+
+    return check
+
+
 def compile_schema(root: dict[str, Any]) -> Check:
     """A function telling whether a document is valid against ``root``."""
     compiled: dict[str, Check] = {}
@@ -167,7 +188,8 @@ def compile_schema(root: dict[str, Any]) -> Check:
         if keyword == "maxItems":
             return lambda v: not isinstance(v, list) or len(v) <= arg
         if keyword == "items":
-            return _items(build(arg))
+            strings = _string_items(arg)
+            return strings if strings is not None else _items(build(arg))
         if keyword == "$ref":
             return ref(arg)
         if keyword == "allOf":

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import yaml
 from yaml.composer import Composer
+from yaml.error import Mark as YamlMark
 from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
@@ -184,6 +186,20 @@ class Document:
             return _mark(key_node)
         return _mark(found[-1]) if found else self.start
 
+    def item_positions(self, path: Path) -> tuple[list[int], list[int]]:
+        """1-based (lines, columns) of every item of the sequence at ``path`` (empty if there
+        is none); runs of simple items are answered from their text positions, without nodes."""
+        node = self.node(path)
+        if not isinstance(node, SequenceNode):
+            return [], []
+        items = node.value
+        if isinstance(items, _Items):
+            return items.positions()
+        return (
+            [item.start_mark.line + 1 for item in items],
+            [item.start_mark.column + 1 for item in items],
+        )
+
     def raw(self, path: Path) -> str | None:
         """The source text of the scalar at ``path`` if YAML read it as a non-string."""
         node = self.node(path)
@@ -325,6 +341,7 @@ def _convert(root: Node) -> Any:
     result: dict[str, Any] = {}
     # Work items: (node, container, slot) where container[slot] receives the value.
     work: list[tuple[Node, Any, Any]] = [(root, result, "root")]
+    items: list[Any]
     while work:
         node, container, slot = work.pop()
         if isinstance(node, ScalarNode):
@@ -332,7 +349,12 @@ def _convert(root: Node) -> Any:
         elif isinstance(node, SequenceNode):
             if node.tag != _SEQ:
                 raise YamlProblem(_mark(node), _tag_message(node.tag))
-            items: list[Any] = [None] * len(node.value)
+            if isinstance(node.value, _Items):
+                items, nodes = node.value.plain_values()
+                container[slot] = items
+                work.extend((child, items, index) for index, child in nodes)
+                continue
+            items = [None] * len(node.value)
             container[slot] = items
             work.extend((child, items, index) for index, child in enumerate(node.value))
         elif isinstance(node, MappingNode):
@@ -370,7 +392,7 @@ def _too_deep(text: str) -> YamlProblem | None:
     events first. Only texts that could be deep are scanned: every level beyond what block
     indentation allows in 1 MiB (~1,450) needs a ``[``, ``{``, ``-`` or ``?``.
     """
-    if sum(map(text.count, "[{-?")) < _SCAN_ABOVE:
+    if sum(map(text.count, "[{-?")) < _SCAN_ABOVE or _shallow(text):
         return None
     loader = _Loader(text)
     depth = 0
@@ -395,18 +417,255 @@ def _too_deep(text: str) -> YamlProblem | None:
     return None
 
 
+# --- long lists of quoted numbers, read without a node per item ------------------------------
+
+_RUN_MIN = 32
+"""Runs shorter than this go through the composer like everything else."""
+_RUN = re.compile(
+    r"^( *)- ( *)([\"'])([0-9]{1,32})\3 *\r?\n(?:\1- \2\3[0-9]{1,32}\3 *\r?\n)"
+    + f"{{{_RUN_MIN - 1},}}",
+    re.MULTILINE,
+)
+_RUN_VALUES = re.compile(r"([0-9]{1,32})[\"'] *\r?$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive block-sequence lines ``- "<digits>"`` at one indentation (a device list).
+
+    The composer reads only the first line; the others are blanked out (line numbers after
+    them do not move) and their values are taken from the text with one regex pass."""
+
+    start: int  # character offsets of the run in the text
+    first_end: int  # end of the first line (kept for the composer)
+    end: int
+    line: int  # 0-based line of the first item
+    column: int  # 0-based column of the opening quote (the same on every line)
+    dash: int  # 0-based column of the dash
+    style: str  # the quote
+    values: list[str]
+
+
+def _find_runs(text: str) -> list[_Run]:
+    runs: list[_Run] = []
+    line, counted = 0, 0
+    for match in _RUN.finditer(text):
+        start, end = match.span()
+        line += text.count("\n", counted, start)
+        counted = start
+        indent, spaces, quote = match.group(1), match.group(2), match.group(3)
+        runs.append(
+            _Run(
+                start=start,
+                first_end=text.index("\n", start) + 1,
+                end=end,
+                line=line,
+                column=len(indent) + 2 + len(spaces),
+                dash=len(indent),
+                style=quote,
+                values=_RUN_VALUES.findall(text, start, end),
+            )
+        )
+    return runs
+
+
+def _blank_runs(text: str, runs: list[_Run]) -> str:
+    """``text`` with every run reduced to its first line (the other lines left empty)."""
+    parts: list[str] = []
+    at = 0
+    for run in runs:
+        parts.append(text[at : run.first_end])
+        parts.append("\n" * (len(run.values) - 1))
+        at = run.end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+class _Items(Sequence[Node]):
+    """The items of a block sequence in which runs stand for many scalar items.
+
+    Indexing or iterating makes (and keeps) a ``ScalarNode`` for a run item, so any code that
+    walks nodes sees what the composer would have made; ``plain_values`` and ``positions``
+    give values and places without making nodes."""
+
+    def __init__(self, segments: list[Node | _Run]) -> None:
+        self._segments = segments
+        self._starts: list[int] = []
+        total = 0
+        for segment in segments:
+            self._starts.append(total)
+            total += len(segment.values) if isinstance(segment, _Run) else 1
+        self._length = total
+        self._made: dict[int, Node] = {}
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> Node: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Node]: ...
+
+    def __getitem__(self, index: int | slice) -> Node | list[Node]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        position = bisect_right(self._starts, index) - 1
+        segment = self._segments[position]
+        if not isinstance(segment, _Run):
+            return segment
+        made = self._made.get(index)
+        if made is None:
+            k = index - self._starts[position]
+            line = segment.line + k
+            value = segment.values[k]
+            start = YamlMark("<text>", 0, line, segment.column, None, 0)
+            end = YamlMark("<text>", 0, line, segment.column + len(value) + 2, None, 0)
+            made = self._made[index] = ScalarNode(_STR, value, start, end, style=segment.style)
+        return made
+
+    def __iter__(self) -> Iterator[Node]:
+        for index in range(self._length):
+            yield self[index]
+
+    def plain_values(self) -> tuple[list[Any], list[tuple[int, Node]]]:
+        """The list of values, with ``None`` where a real node still needs converting (given
+        with its index)."""
+        values: list[Any] = []
+        nodes: list[tuple[int, Node]] = []
+        for segment in self._segments:
+            if isinstance(segment, _Run):
+                values.extend(segment.values)
+            else:
+                nodes.append((len(values), segment))
+                values.append(None)
+        return values, nodes
+
+    def positions(self) -> tuple[list[int], list[int]]:
+        lines: list[int] = []
+        columns: list[int] = []
+        for segment in self._segments:
+            if isinstance(segment, _Run):
+                count = len(segment.values)
+                lines.extend(range(segment.line + 1, segment.line + 1 + count))
+                columns.extend([segment.column + 1] * count)
+            else:
+                lines.append(segment.start_mark.line + 1)
+                columns.append(segment.start_mark.column + 1)
+        return lines, columns
+
+
+def _expand_runs(root: Node, pending: dict[tuple[int, int], _Run]) -> None:
+    """Attach each run whose first item is in this document to its sequence (removing it
+    from ``pending``). A first line that is not an item of a block sequence there (inside a
+    block scalar, say) is left pending, and the caller reads the original text instead."""
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+            continue
+        if not isinstance(node, SequenceNode):
+            continue
+        segments: list[Node | _Run] = []
+        found = False
+        for item in node.value:
+            segments.append(item)
+            if not isinstance(item, ScalarNode):
+                stack.append(item)
+                continue
+            run = pending.get((item.start_mark.line, item.start_mark.column))
+            if (
+                run is not None
+                and not node.flow_style
+                and node.start_mark.column == run.dash
+                and item.tag == _STR
+                and item.style == run.style
+                and item.value == run.values[0]
+                and item.end_mark.line == run.line
+            ):
+                del pending[(run.line, run.column)]
+                segments.append(_rest(run))
+                found = True
+        if found:
+            node.value = _Items(segments)
+
+
+def _rest(run: _Run) -> _Run:
+    """The run without its first item (the composer made a node for that one)."""
+    return _Run(
+        run.start,
+        run.first_end,
+        run.end,
+        run.line + 1,
+        run.column,
+        run.dash,
+        run.style,
+        run.values[1:],
+    )
+
+
+# --- depth -------------------------------------------------------------------------------------
+
+_FLOW_BUDGET = 40
+_DEEP_PREFIX = re.compile(r"^[ \t?:-]" + f"{{{(MAX_DEPTH - _FLOW_BUDGET) // 2},}}", re.MULTILINE)
+
+
+def _shallow(text: str) -> bool:
+    """A cheap proof that ``text`` nests at most ``MAX_DEPTH`` levels (False: not proven).
+
+    A block collection nested inside another starts at a greater column, except a sequence
+    written at its parent key's own column, which cannot hold another such sequence directly;
+    so block nesting is at most twice the deepest column at which a node starts, plus one.
+    Where a node may start is bounded by the longest run of spaces and indicators (``-``,
+    ``?``, ``:``) opening a line. Each flow level needs its own ``[`` or ``{``. So a text with
+    few brackets and no long line prefix is shallow without parsing it (a 1,000-item device
+    list has 1,000 dashes, but every one at column 3).
+    """
+    if text.count("[") + text.count("{") > _FLOW_BUDGET:
+        return False
+    return _DEEP_PREFIX.search(text) is None
+
+
 def load_documents(text: str) -> Iterator[Document | YamlProblem]:
     """Yield each document of ``text`` (or the problem that stopped it).
 
     A syntax error ends the file: the parser cannot resynchronise after it, so everything
     before it is reported and everything after it is not read. Completely empty documents
     (a trailing ``---``) are skipped.
+
+    Long device lists (runs of ``- "<digits>"`` lines) are read from the text rather than
+    node by node (see ``_Run``); whenever that reading is not provably the same (a problem
+    anywhere, aliases, a run that is not a sequence's items), the text is read as written.
     """
     deep = _too_deep(text)
     if deep is not None:
         yield deep
         return
     aliases = "*" in text  # no "*" anywhere: no alias, nothing to expand or to loop
+    runs = [] if aliases else _find_runs(text)
+    if runs:
+        pending = {(run.line, run.column): run for run in runs}
+        fast = list(_documents(_blank_runs(text, runs), aliases=False, pending=pending))
+        if not pending and not any(isinstance(doc, YamlProblem) for doc in fast):
+            yield from fast
+            return
+    yield from _documents(text, aliases=aliases, pending=None)
+
+
+def _documents(
+    text: str, *, aliases: bool, pending: dict[tuple[int, int], _Run] | None
+) -> Iterator[Document | YamlProblem]:
     loader = _Loader(text)
     try:
         while True:
@@ -432,6 +691,8 @@ def load_documents(text: str) -> Iterator[Document | YamlProblem]:
                 continue
             if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
                 continue
+            if pending:
+                _expand_runs(node, pending)
             try:
                 if aliases:
                     _count(node)
