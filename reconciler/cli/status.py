@@ -23,12 +23,11 @@ from reconciler.client import (
     CampaignRef,
     NotFoundError,
     ThingSpaceClient,
-    TransportError,
     find_campaigns,
+    load_campaign,
 )
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec, Kind, LiveCampaign, Windows
-from reconciler.wire import WireError, decode_campaign
 
 DEFAULT_FAILURES = 10
 
@@ -222,11 +221,8 @@ def _read(
     keep: int,
     progress: _Progress,
 ) -> CampaignStatus:
-    body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
-    try:
-        live = decode_campaign(ref.kind, {"accountName": ref.account, **body, "id": ref.id})
-    except WireError as exc:
-        raise TransportError(f"ThingSpace sent an unreadable campaign {ref.id}: {exc}") from None
+    # The campaign's fields as the planner reads them; the report is streamed into counts here.
+    live = load_campaign(client, ref, devices=False)
     summary = DeviceSummary()
     first = True
     for page in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):

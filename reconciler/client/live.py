@@ -158,21 +158,29 @@ def find_campaigns(
 
 
 def load_campaign(
-    client: ThingSpaceClient, ref: CampaignRef, *, progress: Progress | None = None
+    client: ThingSpaceClient,
+    ref: CampaignRef,
+    *,
+    progress: Progress | None = None,
+    devices: bool = True,
 ) -> LiveCampaign:
-    """GET the campaign (unless already fetched) and, if it is alive, its device report."""
+    """GET the campaign (unless already fetched) and, if it is alive, its device report.
+
+    ``devices=False`` skips the report (``devices`` stays empty): for callers such as ``fota
+    status`` that stream the report themselves rather than hold a million devices in memory.
+    """
     body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
     status = str(body.get("status") or ref.status)
-    devices: dict[str, str] = {}
-    if status not in TERMINAL_STATUSES:
+    found: dict[str, str] = {}
+    if devices and status not in TERMINAL_STATUSES:
         for page in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
             items = page.get("deviceList") or []
             for item in items:
                 if isinstance(item, dict) and item.get("deviceId") is not None:
-                    devices[str(item["deviceId"])] = str(item.get("status") or "")
+                    found[str(item["deviceId"])] = str(item.get("status") or "")
             if progress is not None:
                 progress(len(items))
-    return _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, devices)
+    return _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, found)
 
 
 def list_account_campaigns(

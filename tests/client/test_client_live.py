@@ -10,7 +10,13 @@ from datetime import date
 import pytest
 from fake_thingspace import ACC, NOW, FakeThingSpace
 
-from reconciler.client import ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.client import (
+    CampaignRef,
+    ThingSpaceClient,
+    list_account_campaigns,
+    load_campaign,
+    read_live,
+)
 from reconciler.errors import ProblemsFound
 from reconciler.model import (
     LISTING_STATUSES,
@@ -180,3 +186,20 @@ def test_a_campaign_pinned_by_one_spec_is_not_matched_by_name_for_another(
         "campaigns/a.yaml:8:3: the live campaign named 'summer' (c-1) is pinned by spec 'spring' "
         "at campaigns/a.yaml:2:3; rename this spec or pin it to another campaignId"
     ]
+
+
+def test_load_campaign_without_devices_reads_no_report(
+    client: ThingSpaceClient, fake: FakeThingSpace
+) -> None:
+    fake.add("c-7", "spring", "CampaignScheduled", autoAddDevicesFlag=True)
+    fake.devices["c-7"] = {"350000000000001": "UpgradePending"}
+    ref = CampaignRef(ACC, Kind.FIRMWARE, "c-7", "CampaignScheduled")
+    live = load_campaign(client, ref, devices=False)
+    assert (live.id, live.status, live.auto_add_devices, dict(live.devices)) == (
+        "c-7",
+        "CampaignScheduled",
+        True,
+        {},
+    )
+    assert not [r for r in fake.requests if r.url.path.endswith("/devices")]
+    assert dict(load_campaign(client, ref).devices) == {"350000000000001": "UpgradePending"}
