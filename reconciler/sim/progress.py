@@ -164,13 +164,17 @@ def progress(
     begin = max(timeline.active_from, joined)
     until = timeline.active_until if left is None else min(timeline.active_until, left)
     prefix = _prefix(seed, timeline.campaign_id)
-    fails = _unit(prefix, imei, "\x1ffail") < timeline.failure_rate
     fraction = _unit(prefix, imei, "\x1fslot")
-    planned = attempts(timeline, begin, until, fraction, MAX_ATTEMPTS if fails else 1)
-    if not planned or planned[0] > now:  # the common case before and early in a campaign
+    first = attempts(timeline, begin, until, fraction, 1)
+    if not first or first[0] > now:
+        # Nothing has happened yet (the common case before and early in a campaign): whether
+        # the device will fail does not matter, only its first attempt does.
+        fails = False
         done: list[datetime] = []
-        ahead = planned
+        ahead = first
     else:
+        fails = _unit(prefix, imei, "\x1ffail") < timeline.failure_rate
+        planned = attempts(timeline, begin, until, fraction, MAX_ATTEMPTS) if fails else first
         done = [a for a in planned if a <= now]
         ahead = [a for a in planned if a > now]
     if not done:
