@@ -14,7 +14,7 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from reconciler.github.comment import (
 )
 from reconciler.github.digest import COUNTED_OUTCOMES, digest_plan, full_markdown, strip_title
 from reconciler.github.event import Event, read_event
-from reconciler.github.workflow import Runner, command, mask
+from reconciler.github.workflow import Runner, annotation, command, mask, workspace_path
 
 COMMANDS = ("validate", "plan", "apply", "drift")
 CREDENTIAL_VARIABLES = ("FOTA_CLIENT_ID", "FOTA_CLIENT_SECRET", "FOTA_USERNAME", "FOTA_PASSWORD")
@@ -130,39 +130,9 @@ def annotate_problems(paths: Sequence[str]) -> list[Problem]:
     from reconciler.spec import collect
 
     problems = sorted(collect(list(paths)).problems)
-    if not problems:
-        return []
     for problem in problems:
-        click.echo(
-            command(
-                "error",
-                problem.message,
-                file=workspace_path(problem.path),
-                line=problem.line,
-                col=problem.col,
-                title="fota validate",
-            )
-        )
+        click.echo(annotation(problem))
     return problems
-
-
-def workspace_path(path: str, environ: Mapping[str, str] | None = None) -> str:
-    """The path GitHub expects in an annotation: relative to the repository root.
-
-    Problems name files relative to the working directory; with the action's
-    ``working-directory`` input that is not the repository root, and annotations with the
-    wrong path silently land nowhere.
-    """
-    env = os.environ if environ is None else environ
-    workspace = env.get("GITHUB_WORKSPACE")
-    absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
-    absolute = Path(os.path.normpath(absolute))
-    if workspace:
-        try:
-            return absolute.relative_to(Path(os.path.normpath(workspace))).as_posix()
-        except ValueError:
-            return absolute.as_posix()
-    return Path(path).as_posix()
 
 
 def validation_summary(paths: Sequence[str], problems: Sequence[Problem]) -> str:

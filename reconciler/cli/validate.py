@@ -2,7 +2,8 @@
 
 Three outputs over the same findings: ``text`` for people (``path:line:col: message`` lines on
 stderr, summary on stdout), ``json`` for tools, ``github`` for workflow annotations on the
-pull request's diff. Exit status 1 on any problem, 0 otherwise.
+pull request's diff (the same encoder as the GitHub Action: paths relative to
+GITHUB_WORKSPACE when it is set). Exit status 1 on any problem, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 
 import click
 
-from reconciler.errors import Problem, ProblemsFound
+from reconciler.errors import ProblemsFound
+from reconciler.github.workflow import annotation
 from reconciler.spec import collect
 
 
@@ -20,24 +22,7 @@ def _summary(files: int, campaigns: int, devices: int) -> str:
         return f"{n:,} {word}{'' if n == 1 else 's'}"
 
     return (
-        f"ok: {plural(files, 'file')}, {plural(campaigns, 'campaign')}, "
-        f"{plural(devices, 'device')}"
-    )
-
-
-def _github_escape(text: str, *, prop: bool = False) -> str:
-    """GitHub workflow-command escaping (``%``, CR, LF; also ``:`` and ``,`` in properties)."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
-
-
-def github_annotation(problem: Problem) -> str:
-    """One ``::error`` workflow command for ``problem``."""
-    return (
-        f"::error file={_github_escape(problem.path, prop=True)},line={problem.line},"
-        f"col={problem.col}::{_github_escape(problem.message)}"
+        f"ok: {plural(files, 'file')}, {plural(campaigns, 'campaign')}, {plural(devices, 'device')}"
     )
 
 
@@ -75,7 +60,7 @@ def validate(paths: tuple[str, ...], output: str) -> int:
         return 1 if problems else 0
     if output == "github":
         for problem in problems:
-            click.echo(github_annotation(problem))
+            click.echo(annotation(problem))
         if problems:
             click.echo(f"error: {len(problems)} problem(s) found", err=True)
             return 1

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from reconciler.errors import Problem
+
 SUMMARY_LIMIT = 1024 * 1024
 """GitHub rejects a step summary above 1 MiB (and then shows nothing at all)."""
 
@@ -42,6 +44,48 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     )
     head = f"::{name} {props}" if props else f"::{name}"
     return f"{head}::{escape_data(message)}"
+
+
+def workspace_path(path: str, environ: Mapping[str, str] | None = None) -> str:
+    """The path GitHub expects in an annotation: relative to the repository root.
+
+    Problems name files relative to the working directory; when that is not the repository
+    root (the action's ``working-directory``, or ``fota validate`` run from a subdirectory in a
+    workflow step) annotations with that path silently land nowhere. Outside a workflow
+    (GITHUB_WORKSPACE unset) the path is kept as given.
+    """
+    env = os.environ if environ is None else environ
+    workspace = env.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return Path(path).as_posix()
+    absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
+    absolute = Path(os.path.normpath(absolute))
+    try:
+        return absolute.relative_to(Path(os.path.normpath(workspace))).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def annotation(
+    problem: Problem,
+    *,
+    level: str = "error",
+    title: str | None = "fota validate",
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The one encoder of a spec problem as a workflow annotation on its file, line, column.
+
+    Used by both ``fota validate -o github`` and the action's steps, so a path or an escape
+    fixed once is fixed everywhere.
+    """
+    return command(
+        level,
+        problem.message,
+        file=workspace_path(problem.path, environ),
+        line=problem.line,
+        col=problem.col,
+        title=title,
+    )
 
 
 def mask(value: str, out: TextIO) -> None:

@@ -34,6 +34,7 @@ def _run(
     argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[int, str, str]:
     monkeypatch.chdir(FIXTURES)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)  # set when CI itself is a workflow
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
@@ -98,12 +99,31 @@ def test_examples_pass_with_a_summary(
     }
 
 
-def test_github_annotations_escape_newlines_and_commas() -> None:
-    from reconciler.cli.validate import github_annotation
-    from reconciler.errors import Problem
+def test_github_annotation_paths_are_relative_to_the_workspace(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a workflow step with working-directory set, the paths must still name the file from
+    the repository root, or GitHub drops the annotation from the pull request's diff."""
+    monkeypatch.chdir(FIXTURES)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT))
+    code = main(["validate", "broken", "-o", "github"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    prefix = "::error file=tests/spec/fixtures/broken/"
+    assert out.splitlines() and all(line.startswith(prefix) for line in out.splitlines())
+    # the same annotations as without a workspace, only the path differs
+    plain = (GOLDEN / "validate_broken_github.txt").read_text(encoding="utf-8")
+    assert out == plain.replace("::error file=broken/", prefix)
 
-    line = github_annotation(Problem("a,b:c.yaml", 3, 4, "50% wrong\nnext"))
-    assert line == "::error file=a%2Cb%3Ac.yaml,line=3,col=4::50%25 wrong%0Anext"
+
+def test_github_annotations_escape_newlines_and_commas() -> None:
+    from reconciler.errors import Problem
+    from reconciler.github.workflow import annotation
+
+    line = annotation(Problem("a,b:c.yaml", 3, 4, "50% wrong\r\nnext"), environ={})
+    assert line == (
+        "::error file=a%2Cb%3Ac.yaml,line=3,col=4,title=fota validate::50%25 wrong%0D%0Anext"
+    )
 
 
 def test_missing_path_is_a_problem_not_a_traceback(

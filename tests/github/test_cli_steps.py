@@ -110,7 +110,7 @@ def test_find_pr_prefers_the_pull_request_merged_as_this_commit(
 
 
 def test_annotation_paths_are_relative_to_the_repository_root(tmp_path: Path) -> None:
-    from reconciler.cli.github import workspace_path
+    from reconciler.github.workflow import workspace_path
 
     repo = tmp_path / "repo"
     (repo / "infra").mkdir(parents=True)
