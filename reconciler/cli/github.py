@@ -419,22 +419,6 @@ def _fence_safe(text: str) -> str:
     return text.replace("```", "`\u200b``")
 
 
-# --- find-pr ---------------------------------------------------------------------------------
-
-
-@github.command(name="find-pr", hidden=True)
-@click.argument("sha", required=False)
-def find_pr(sha: str | None) -> None:
-    """Print the number of the merged pull request of a commit (default GITHUB_SHA)."""
-    event = read_event()
-    if sha:
-        event = Event(**{**event.__dict__, "sha": sha})
-    with _github_api() as api:
-        number = merged_pr(api, event)
-    Runner().set_output("pr-number", str(number))
-    click.echo(str(number))
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 

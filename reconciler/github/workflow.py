@@ -108,32 +108,6 @@ def format_output(name: str, value: str) -> str:
     return f"{name}<<{delimiter}\n{body}{delimiter}\n"
 
 
-def parse_outputs(text: str) -> dict[str, str]:
-    """Read a GITHUB_OUTPUT file back the way the runner does (used by tests and tools)."""
-    result: dict[str, str] = {}
-    lines = text.split("\n")
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if not line:
-            continue
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            body: list[str] = []
-            while index < len(lines) and lines[index] != delimiter:
-                body.append(lines[index])
-                index += 1
-            if index >= len(lines):
-                raise ValueError(f"output {name!r}: delimiter {delimiter!r} never closed")
-            index += 1
-            result[name] = "\n".join(body)
-        else:
-            name, _, value = line.partition("=")
-            result[name] = value
-    return result
-
-
 def truncate_summary(markdown: str, limit: int = SUMMARY_LIMIT) -> str:
     """Fit ``markdown`` under ``limit`` UTF-8 bytes, ending with a note when it was cut."""
     encoded = markdown.encode("utf-8")

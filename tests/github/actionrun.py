@@ -27,7 +27,6 @@ from typing import Any
 
 import yaml
 
-from reconciler.github.workflow import parse_outputs
 from tests.github.expressions import Status, condition, substitute, to_string
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,3 +221,33 @@ def run_action(
 
 def _read_env(path: Path) -> dict[str, str]:
     return parse_outputs(path.read_text("utf-8")) if path.exists() else {}
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """Read a GITHUB_OUTPUT/GITHUB_ENV file back the way the runner does.
+
+    The runner's side of ``reconciler.github.workflow.format_output``: the action only ever
+    writes these files, so the reader lives with the runner emulation.
+    """
+    result: dict[str, str] = {}
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line:
+            continue
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            body: list[str] = []
+            while index < len(lines) and lines[index] != delimiter:
+                body.append(lines[index])
+                index += 1
+            if index >= len(lines):
+                raise ValueError(f"output {name!r}: delimiter {delimiter!r} never closed")
+            index += 1
+            result[name] = "\n".join(body)
+        else:
+            name, _, value = line.partition("=")
+            result[name] = value
+    return result

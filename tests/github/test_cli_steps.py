@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from reconciler.cli import main
-from reconciler.github.workflow import parse_outputs
+from tests.github.actionrun import parse_outputs
 from tests.github.fake_github import running_github
 
 
@@ -90,23 +91,23 @@ def test_bad_label_is_refused_before_anything_runs(
     assert "comment-label" in capsys.readouterr().err
 
 
-def test_find_pr_prefers_the_pull_request_merged_as_this_commit(
-    runner_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_apply_picks_the_pull_request_merged_as_this_commit(runner_env: Path) -> None:
+    from reconciler.cli.github import merged_pr
+    from reconciler.errors import UserError
+    from reconciler.github.api import GitHubAPI
+    from reconciler.github.event import read_event
+
     sha = "c" * 40
-    with running_github("ghs_tok") as fake:
+    with running_github("ghs_tok") as fake, GitHubAPI("ghs_tok", api_url=fake.url) as api:
         fake.pulls_by_commit[sha] = [
             {"number": 3, "merged_at": None, "merge_commit_sha": None},  # open PR containing it
             {"number": 4, "merged_at": "2026-03-01T00:00:00Z", "merge_commit_sha": "d" * 40},
             {"number": 5, "merged_at": "2026-03-02T00:00:00Z", "merge_commit_sha": sha},
         ]
-        monkeypatch.setenv("GITHUB_API_URL", fake.url)
-        monkeypatch.setenv("FOTA_GITHUB_TOKEN", "ghs_tok")
-        assert main(["github", "find-pr", sha]) == 0
-        assert capsys.readouterr().out.strip() == "5"
-        assert parse_outputs(runner_env.read_text())["pr-number"] == "5"
-        assert main(["github", "find-pr", "e" * 40]) == 1
-        assert "is not the merge of a pull request" in capsys.readouterr().err
+        event = read_event()
+        assert merged_pr(api, replace(event, sha=sha)) == 5
+        with pytest.raises(UserError, match="is not the merge of a pull request"):
+            merged_pr(api, replace(event, sha="e" * 40))
 
 
 def test_annotation_paths_are_relative_to_the_repository_root(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from reconciler.github.workflow import (
     Runner,
     command,
     format_output,
-    parse_outputs,
     truncate_summary,
 )
+from tests.github.actionrun import parse_outputs
 
 NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
 
