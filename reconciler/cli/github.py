@@ -14,7 +14,7 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,14 @@ from reconciler.github.comment import (
 )
 from reconciler.github.digest import COUNTED_OUTCOMES, digest_plan, full_markdown, strip_title
 from reconciler.github.event import Event, read_event
-from reconciler.github.workflow import Runner, annotation, command, mask, workspace_path
+from reconciler.github.workflow import (
+    Runner,
+    annotation,
+    command,
+    mask,
+    redact,
+    workspace_path,
+)
 
 COMMANDS = ("validate", "plan", "apply", "drift")
 CREDENTIAL_VARIABLES = ("FOTA_CLIENT_ID", "FOTA_CLIENT_SECRET", "FOTA_USERNAME", "FOTA_PASSWORD")
@@ -149,20 +156,40 @@ def validation_summary(paths: Sequence[str], problems: Sequence[Problem]) -> str
 @dataclass(frozen=True)
 class CliRun:
     exit_code: int
-    stdout: str
-    stderr: str
+    stdout: str  # redacted
+    stderr: str  # redacted
+
+
+def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The secrets the action was given, plus the HTTP Basic pair an error may echo."""
+    env = os.environ if environ is None else environ
+    values = [env.get(name, "") for name in SECRET_VARIABLES]
+    if env.get("FOTA_CLIENT_ID") and env.get("FOTA_CLIENT_SECRET"):
+        values.append(f"{env['FOTA_CLIENT_ID']}:{env['FOTA_CLIENT_SECRET']}")
+    return [value for value in values if value]
 
 
 def run_cli(argv: Sequence[str]) -> CliRun:
-    """Run ``fota ARGV`` in-process; capture its output, and still show stderr in the log."""
+    """Run ``fota ARGV`` in-process; capture its output (secrets redacted), echo stderr.
+
+    The captured text is redacted before anything else sees it: the runner masks the log, but
+    not what the action copies into the job summary.
+    """
     from reconciler.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(argv))
-    sys.stderr.write(err.getvalue())
+    secrets = secret_values()
+    stderr = redact(err.getvalue(), secrets)
+    sys.stderr.write(stderr)
     sys.stderr.flush()
-    return CliRun(code, out.getvalue(), err.getvalue())
+    return CliRun(code, redact(out.getvalue(), secrets), stderr)
+
+
+PLAN_FAILED = "plan failed: see the job log"
+"""All a PR comment says about a failed plan: stderr may quote ThingSpace, which may quote a
+secret, and GitHub's masking does not cover comments."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +197,7 @@ class PlanRun:
     exit_code: int  # fota plan --detailed-exitcode: 0 no changes, 2 changes, 1 refusals/error
     plan_json: str | None  # None when no plan was written (an error before planning ended)
     markdown: str
-    error: str
+    stderr: str  # redacted; for the job log and summary, never for a PR comment
 
 
 def run_plan(paths: Sequence[str], plan_file: Path) -> PlanRun:
@@ -179,8 +206,13 @@ def run_plan(paths: Sequence[str], plan_file: Path) -> PlanRun:
     argv = ["plan", *paths, "--out", str(plan_file), "--output", "markdown"]
     result = run_cli([*argv, "--detailed-exitcode"])
     plan_json = plan_file.read_text("utf-8") if plan_file.exists() else None
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    return PlanRun(result.exit_code, plan_json, result.stdout, " ".join(errors))
+    return PlanRun(result.exit_code, plan_json, result.stdout, result.stderr)
+
+
+def failure_summary(title: str, headline: str, stderr: str, exit_code: int) -> str:
+    """Job-summary section for a failed ``fota`` run: the (redacted) error output verbatim."""
+    shown = stderr.strip() or f"fota exited with {exit_code} and printed no error"
+    return f"### {title}\n\n❌ **{headline}**\n\n```text\n{_fence_safe(shown)}\n```\n"
 
 
 @github.command(name="plan", hidden=True)
@@ -208,13 +240,14 @@ def plan_step() -> None:
     result = run_plan(paths, plan_file)
     if result.plan_json is None:
         runner.set_outputs({"exitcode": 1, "has-changes": False, "refused": 0})
-        reason = result.error or f"fota plan exited with {result.exit_code}"
-        runner.summary(f"### fota {mode} `{label}`\n\n❌ **plan failed**: {reason}\n")
-        comment_file.write_text(
-            failure_comment(label, event, f"❌ **plan failed**: {reason}", ()), "utf-8"
+        runner.summary(
+            failure_summary(
+                f"fota {mode} `{label}`", "plan failed", result.stderr, result.exit_code
+            )
         )
+        comment_file.write_text(failure_comment(label, event, f"❌ **{PLAN_FAILED}**", ()), "utf-8")
         runner.set_output("comment-file", str(comment_file))
-        raise UserError(f"fota plan failed: {reason or 'see the log above'}")
+        raise UserError(f"fota plan failed (exit {result.exit_code}): see its error above")
 
     notes = ("Drift check: live campaigns compared with git.",) if mode == "drift" else ()
     digest = digest_plan(result.plan_json, strip_title(result.markdown), notes)
@@ -368,9 +401,8 @@ def _apply_if_unchanged(
     result = run_plan(paths, plan_file)
     if result.plan_json is None:
         runner.set_outputs({"refused": 0, "has-changes": False})
-        reason = result.error or f"fota plan exited with {result.exit_code}"
-        runner.summary(f"### fota apply `{label}`\n\n❌ **re-plan failed**: {reason}\n")
-        return f"❌ **not applied: re-plan failed**: {reason}", "", 1
+        runner.summary(failure_summary(f"fota apply `{label}`", "re-plan failed", result.stderr, 1))
+        return "❌ **not applied: re-plan failed**: see the job log", "", 1
     digest = digest_plan(result.plan_json, strip_title(result.markdown))
     runner.set_outputs(
         {
@@ -405,13 +437,14 @@ def _apply_if_unchanged(
         return outcome, fresh, 1
     applied = run_cli(["apply", str(plan_file), "--auto-approve"])
     click.echo(applied.stdout, nl=False)  # the apply report belongs in the job log too
-    log = (applied.stdout + applied.stderr).strip()
-    details = f"```text\n{_fence_safe(log)}\n```\n\n{fresh}"
+    # The PR comment gets the apply report (stdout, redacted); stderr only the summary and log.
+    details = f"```text\n{_fence_safe(applied.stdout.strip())}\n```\n\n{fresh}"
+    errors = f"\n\n```text\n{_fence_safe(applied.stderr.strip())}\n```" if applied.stderr else ""
     if applied.exit_code == 0:
         outcome = f"✅ **applied** — {digest.status_line().split(' — ', 1)[-1]}"
     else:
         outcome = f"❌ **apply finished with failures or refusals** (exit {applied.exit_code})"
-    runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{details}")
+    runner.summary(f"### fota apply `{label}`\n\n{outcome}{errors}\n\n{details}")
     return outcome, details, applied.exit_code
 
 

@@ -8,11 +8,14 @@ line that happens to start with ``::`` inject a command, so all of it goes throu
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
 
 from reconciler.errors import Problem
 
@@ -94,6 +97,34 @@ def mask(value: str, out: TextIO) -> None:
         if line.strip():
             out.write(f"::add-mask::{line}\n")
     out.flush()
+
+
+REDACTED = "***"
+
+
+def redact(text: str, values: Iterable[str]) -> str:
+    """``text`` with every secret in ``values`` replaced by ``***``, in the forms it leaks in.
+
+    GitHub masks registered secrets in the job log only; a PR comment or the job summary gets
+    whatever the action writes. So anything that reaches them from a subprocess goes through
+    here: each value as is, each line of a multi-line value, and the JSON-escaped,
+    URL-encoded and base64 forms an error message that echoes a request tends to carry.
+    """
+    forms: set[str] = set()
+    for value in values:
+        for piece in (value, *value.splitlines()):
+            piece = piece.strip()
+            if len(piece) < 3:  # masking "a" would shred the text and hide nothing
+                continue
+            forms |= {
+                piece,
+                json.dumps(piece)[1:-1],
+                quote(piece, safe=""),
+                base64.b64encode(piece.encode("utf-8")).decode("ascii"),
+            }
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
+    return text
 
 
 def format_output(name: str, value: str) -> str:

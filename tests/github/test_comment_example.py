@@ -106,7 +106,7 @@ def generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         }.items():
             monkeypatch.setenv(key, value)
         result = run_plan(["campaigns"], tmp_path / "plan.json")
-    assert result.plan_json is not None, result.error
+    assert result.plan_json is not None, result.stderr
     assert result.exit_code == 1  # a refusal
     digest = digest_plan(result.plan_json, strip_title(result.markdown))
     comment = render_plan_comment(
