@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import click
 import httpx
 
-from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient
+from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient, api_base_url
 from reconciler.errors import UserError
 
 EMBEDDED_URL = "http://embedded.fota"
@@ -115,12 +115,8 @@ def open_target(
     """Connect to the chosen target; print ``target: ...`` on stderr unless ``announce=False``."""
     source = os.environ if env is None else env
     if options.api_url:
-        url = options.api_url.rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise UserError(
-                f"--api-url {options.api_url!r} is not an http:// or https:// URL; give the "
-                "server root, e.g. https://thingspace.verizon.com"
-            )
+        # Only scheme://host[:port][/path] is kept, printed and used (see api_base_url).
+        url = api_base_url(options.api_url)
         creds = credentials_from_env(source, url)
         target_text, transport, base, embedded = url, None, url, False
     else:

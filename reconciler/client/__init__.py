@@ -24,6 +24,7 @@ from reconciler.client._errors import (
     TransportError,
 )
 from reconciler.client._retry import RetryPolicy
+from reconciler.client._url import api_base_url
 from reconciler.client.live import (
     CampaignRef,
     LiveState,
@@ -47,6 +48,7 @@ __all__ = [
     "ThingSpaceClient",
     "ThingSpaceError",
     "TransportError",
+    "api_base_url",
     "find_campaigns",
     "list_account_campaigns",
     "load_campaign",

@@ -41,6 +41,7 @@ from reconciler.client._errors import (
 )
 from reconciler.client._paging import JsonObject, page_items, walk_pages
 from reconciler.client._retry import RetryPolicy, parse_retry_after
+from reconciler.client._url import api_base_url
 from reconciler.model import Kind
 from reconciler.wire import DeviceOp, encode_device_change
 
@@ -124,7 +125,8 @@ class ThingSpaceClient:
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        self.base_url = base_url.rstrip("/")
+        # Validated once: no userinfo, query or fragment (they would leak or break every path).
+        self.base_url = api_base_url(base_url)
         self.concurrency = concurrency
         self.retry = retry if retry is not None else RetryPolicy()
         self._credentials = credentials

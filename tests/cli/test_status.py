@@ -218,7 +218,26 @@ def test_a_url_without_credentials_names_the_missing_variables(
         (["status"], "error: fota status needs a campaign id (with --account) or spec files"),
         (["status", "c-1"], "error: fota status c-1: a campaign id needs --account ACCOUNT"),
         (["status", "nope-1", "nope-2"], "error: fota status: no such file or directory: nope-1"),
-        (["status", "c-1", "--account", ACC, "--api-url", "ftp://x"], "error: --api-url 'ftp://x'"),
+        (
+            ["status", "c-1", "--account", ACC, "--api-url", "ftp://x"],
+            "error: --api-url/FOTA_API_URL is not an http:// or https:// URL",
+        ),
+        (
+            ["status", "c-1", "--account", ACC, "--api-url", "http://demo:hunter2pw@h:1"],
+            "error: --api-url/FOTA_API_URL must not contain a user name or password",
+        ),
+        (
+            ["status", "c-1", "--account", ACC, "--api-url", "http://h/?token=x"],
+            "error: --api-url/FOTA_API_URL must not have a query",
+        ),
+        (
+            ["status", "c-1", "--account", ACC, "--api-url", "http://[::1"],
+            "error: --api-url/FOTA_API_URL has an invalid host or port",
+        ),
+        (
+            ["status", "c-1", "--account", ACC, "--api-url", "http://h:abc"],
+            "error: --api-url/FOTA_API_URL has an invalid host or port",
+        ),
     ],
 )
 def test_refusals_are_one_line(
@@ -227,6 +246,18 @@ def test_refusals_are_one_line(
     code, _, err = _run(argv, capsys)
     assert code == 1
     assert err.startswith(message) and err.count("\n") == 1
+    assert "hunter2pw" not in err and "token=x" not in err
+
+
+def test_the_target_line_shows_only_scheme_host_port_and_path(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cid = _campaign_id(sim)
+    assert sim.url.startswith("http://")
+    url = " HTTP" + sim.url.removeprefix("http") + "/"
+    code, _, err = _run(["status", cid, "--account", ACC, "--api-url", url], capsys)
+    assert code == 0
+    assert err == f"target: {sim.url}\n"
 
 
 def test_an_unknown_campaign_id_is_a_clear_error(

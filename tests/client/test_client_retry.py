@@ -196,11 +196,9 @@ def test_non_json_error_body_is_quoted_briefly(
 
 
 def test_a_bad_url_scheme_is_a_user_error() -> None:
-    with (
-        ThingSpaceClient("ftp://x", CREDS) as c,
-        pytest.raises(TransportError, match="needs http:// or https://"),
-    ):
-        c.get_campaign(ACC, Kind.FIRMWARE, "c-1")
+    # Refused when the client is made, before any request (see test_client_url.py).
+    with pytest.raises(UserError, match="is not an http:// or https:// URL"):
+        ThingSpaceClient("ftp://x", CREDS)
 
 
 # --- the policy itself ------------------------------------------------------------------------
