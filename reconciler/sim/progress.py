@@ -108,6 +108,12 @@ def _unit(prefix: str, imei: str, tag: str) -> float:
 _ONE_DAY = timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=1024)
+def _day_start(instant: datetime) -> datetime:
+    """Midnight (UTC) of ``instant``'s day; cached, as a page's devices mostly share it."""
+    return midnight(instant.date())
+
+
 def attempts(
     timeline: Timeline, begin: datetime, until: datetime, fraction: float, limit: int
 ) -> list[datetime]:
@@ -116,12 +122,22 @@ def attempts(
     if begin >= until or not regimes:
         return []
     single = len(regimes) == 1
+    if single and len(timeline.spans) == 1:  # one window all along: one instant a day
+        _, start, length = timeline.spans[0]
+        instant = _day_start(begin) + timedelta(hours=start + fraction * length)
+        if instant < begin:
+            instant += _ONE_DAY
+        found: list[datetime] = []
+        while instant < until and len(found) < limit:
+            found.append(instant)
+            instant += _ONE_DAY
+        return found
     offsets = [
         (window, timedelta(hours=start + fraction * length))
         for window, start, length in timeline.spans
     ]
     out: list[datetime] = []
-    day = midnight(begin.date())
+    day = _day_start(begin)
     while day < until:
         for window, offset in offsets:
             instant = day + offset
