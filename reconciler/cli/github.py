@@ -250,10 +250,14 @@ def plan_step() -> None:
         raise UserError(f"fota plan failed (exit {result.exit_code}): see its error above")
 
     notes = ("Drift check: live campaigns compared with git.",) if mode == "drift" else ()
-    digest = digest_plan(result.plan_json, strip_title(result.markdown), notes)
+    # Drift never applies, so whether apply may abort is no concern of its report.
+    allow_abort = mode == "drift" or _allow_abort()
+    digest = digest_plan(
+        result.plan_json, strip_title(result.markdown), notes, allow_abort=allow_abort
+    )
     runner.set_outputs(
         {
-            "exitcode": result.exit_code,
+            "exitcode": 1 if digest.blocked_aborts else result.exit_code,
             "has-changes": digest.has_changes,
             "refused": digest.refused,
             **{kind: digest.counts.get(kind, 0) for kind in COUNTED_OUTCOMES},
@@ -276,6 +280,12 @@ def plan_step() -> None:
         raise UserError(
             f"{digest.refused} change(s) refused by the lifecycle rules: see the plan; "
             "refused changes are never applied"
+        )
+    if digest.blocked_aborts:
+        raise UserError(
+            f"the plan aborts {digest.aborts} started campaign(s) and the action input "
+            "allow-abort is false, so apply would refuse it on merge: set `allow-abort: true` "
+            "in the plan and apply workflows if the abort is intended"
         )
     if mode == "drift" and digest.has_changes:
         click.echo(
@@ -403,7 +413,8 @@ def _apply_if_unchanged(
         runner.set_outputs({"refused": 0, "has-changes": False})
         runner.summary(failure_summary(f"fota apply `{label}`", "re-plan failed", result.stderr, 1))
         return "❌ **not applied: re-plan failed**: see the job log", "", 1
-    digest = digest_plan(result.plan_json, strip_title(result.markdown))
+    allow_abort = _allow_abort()
+    digest = digest_plan(result.plan_json, strip_title(result.markdown), allow_abort=allow_abort)
     runner.set_outputs(
         {
             "has-changes": digest.has_changes,
@@ -435,7 +446,16 @@ def _apply_if_unchanged(
         outcome = f"❌ **nothing applied**: {digest.refused} change(s) refused, none allowed"
         runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
         return outcome, fresh, 1
-    applied = run_cli(["apply", str(plan_file), "--auto-approve"])
+    if digest.blocked_aborts:
+        outcome = (
+            f"❌ **not applied: the plan aborts {digest.aborts} started campaign(s) and the "
+            "action input `allow-abort` is false**. Nothing was written. If the abort is "
+            "intended, set `allow-abort: true` in this workflow and re-run it"
+        )
+        runner.summary(f"### fota apply `{label}`\n\n{outcome}\n\n{fresh}")
+        return outcome, fresh, 1
+    argv = ["apply", str(plan_file), "--auto-approve"]
+    applied = run_cli([*argv, "--allow-abort"] if allow_abort else argv)
     click.echo(applied.stdout, nl=False)  # the apply report belongs in the job log too
     # The PR comment gets the apply report (stdout, redacted); stderr only the summary and log.
     details = f"```text\n{_fence_safe(applied.stdout.strip())}\n```\n\n{fresh}"
@@ -460,6 +480,17 @@ def _paths() -> list[str]:
     if not raw:
         raise UserError("action input path is empty: name the spec files or directories")
     return raw
+
+
+def _allow_abort() -> bool:
+    """The ``allow-abort`` input: the operator's second key for aborts, default off."""
+    raw = os.environ.get("FOTA_ACTION_ALLOW_ABORT", "false").strip().lower()
+    if raw not in ("true", "false", ""):
+        raise UserError(
+            f"action input allow-abort {raw!r} is not true or false; set `allow-abort: true` "
+            "to let apply abort started campaigns whose spec has lifecycle.allowAbort: true"
+        )
+    return raw == "true"
 
 
 def _temp_dir() -> str:

@@ -81,14 +81,23 @@ class PlanDigest:
     markdown: str = ""  # the planner's Markdown rendering (summary table + <details>)
     sha256: str = ""
     notes: Sequence[str] = field(default_factory=tuple)
+    aborts: int = 0  # campaigns the plan aborts (alone or as a replacement's first step)
+    allow_abort: bool = False  # the action input: may the apply workflow run aborts?
 
     @property
     def refused(self) -> int:
         return len(self.refusals)
 
+    @property
+    def blocked_aborts(self) -> int:
+        """Aborts that apply would refuse: the plan would always fail on merge."""
+        return 0 if self.allow_abort else self.aborts
+
     def status_line(self) -> str:
         if self.refusals:
             icon, verdict = "❌", f"{self.refused} change(s) refused: this check fails"
+        elif self.blocked_aborts:
+            icon, verdict = "❌", "aborts need allow-abort: this check fails"
         elif self.has_changes:
             icon, verdict = "📝", "changes to apply on merge"
         else:
@@ -112,6 +121,8 @@ def render_plan_comment(
     ]
     for note in digest.notes:
         head += [f"> {note}", ""]
+    if digest.aborts:
+        head += [abort_notice(digest), ""]
     if digest.refusals and not digest.markdown:  # the plan's Markdown lists them otherwise
         head += ["**Refused** (never applied; fix the spec or follow the hint):", ""]
         head += [f"- {line}" for line in digest.refusals] + [""]
@@ -125,6 +136,22 @@ def render_plan_comment(
         "",
     ]
     return _fit("\n".join(head) + "\n", digest.markdown, "\n".join(foot))
+
+
+def abort_notice(digest: PlanDigest) -> str:
+    """Whether the apply job will run the plan's aborts: the reviewer must know before merge."""
+    what = f"**This plan aborts {digest.aborts} started campaign(s)**: devices may be mid-upgrade."
+    if digest.allow_abort:
+        return (
+            f"> ⚠️ {what} The action input `allow-abort` is `true`, so the apply workflow will "
+            "run the abort(s) on merge (each spec also has `lifecycle.allowAbort: true`)."
+        )
+    return (
+        f"> ⛔ {what} The action input `allow-abort` is `false`, so the apply workflow would "
+        "refuse this plan on merge. If the abort is intended, set `allow-abort: true` in the "
+        "plan and apply workflows (the operator's second key, on top of the spec's "
+        "`lifecycle.allowAbort: true`); otherwise change the spec so nothing is aborted."
+    )
 
 
 def render_apply_comment(

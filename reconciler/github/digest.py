@@ -24,8 +24,14 @@ COUNTED_OUTCOMES = ("create", "change", "replace", "cancel", "abort")
 """Outcomes that are changes, in the order the status line and the outputs list them."""
 
 
-def digest_plan(plan_json: str, markdown: str = "", notes: tuple[str, ...] = ()) -> PlanDigest:
-    """Counts per outcome, one line per refusal, and the plan's SHA-256."""
+def digest_plan(
+    plan_json: str,
+    markdown: str = "",
+    notes: tuple[str, ...] = (),
+    *,
+    allow_abort: bool = False,
+) -> PlanDigest:
+    """Counts per outcome, one line per refusal, the aborts, and the plan's SHA-256."""
     try:
         data = json.loads(plan_json)
     except ValueError as exc:
@@ -35,6 +41,7 @@ def digest_plan(plan_json: str, markdown: str = "", notes: tuple[str, ...] = ())
     counts = dict.fromkeys(COUNTED_OUTCOMES, 0)
     refusals: list[str] = []
     has_changes = False
+    aborts = 0
     campaigns = data.get("campaigns")
     for campaign in campaigns if isinstance(campaigns, list) else []:
         if not isinstance(campaign, Mapping):
@@ -44,6 +51,8 @@ def digest_plan(plan_json: str, markdown: str = "", notes: tuple[str, ...] = ())
             counts[outcome] += 1
         if campaign.get("actions"):
             has_changes = True
+        if any(_aborts(action) for action in _list(campaign.get("actions"))):
+            aborts += 1
         for refusal in campaign.get("refusals") or ():
             if isinstance(refusal, Mapping):
                 refusals.append(refusal_line(campaign, refusal))
@@ -54,7 +63,20 @@ def digest_plan(plan_json: str, markdown: str = "", notes: tuple[str, ...] = ())
         markdown=markdown,
         sha256=plan_sha256(data),
         notes=notes,
+        aborts=aborts,
+        allow_abort=allow_abort,
     )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _aborts(action: Any) -> bool:
+    """An ``abort`` action, or a ``replace`` whose take-down step is one."""
+    if not isinstance(action, Mapping):
+        return False
+    return action.get("type") == "abort" or any(_aborts(s) for s in _list(action.get("steps")))
 
 
 def refusal_line(campaign: Mapping[str, Any], refusal: Mapping[str, Any]) -> str:

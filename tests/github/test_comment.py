@@ -99,3 +99,26 @@ def test_comment_never_exceeds_githubs_limit_and_keeps_details_balanced(
     assert body.count("<details>") == body.count("</details>")
     assert extract_plan_sha256(body) == "0" * 64
     assert body.rstrip().endswith("</sub>")
+
+
+def test_aborts_are_counted_alone_and_as_a_replacements_first_step() -> None:
+    def campaign(name: str, actions: list[object]) -> dict[str, object]:
+        return {"account": "0000000001-00001", "name": name, "outcome": "x", "actions": actions}
+
+    plan = dict(PLAN) | {
+        "campaigns": [
+            campaign("a", [{"type": "abort", "steps": []}]),
+            campaign("b", [{"type": "replace", "steps": [{"type": "abort"}, {"type": "create"}]}]),
+            campaign("c", [{"type": "replace", "steps": [{"type": "cancel"}, {"type": "create"}]}]),
+            campaign("d", [{"type": "cancel", "steps": []}]),
+        ]
+    }
+    blocked = digest_plan(json.dumps(plan))
+    assert (blocked.aborts, blocked.blocked_aborts) == (2, 2)
+    assert "aborts need allow-abort" in blocked.status_line()
+    allowed = digest_plan(json.dumps(plan), allow_abort=True)
+    assert (allowed.aborts, allowed.blocked_aborts) == (2, 0)
+    assert "changes to apply on merge" in allowed.status_line()
+    assert "⛔" in render_plan_comment(blocked, label="x", commit="")
+    assert "⚠️" in render_plan_comment(allowed, label="x", commit="")
+    assert "abort" not in render_plan_comment(digest_plan(json.dumps(PLAN)), label="x", commit="")
