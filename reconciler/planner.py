@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -258,6 +258,7 @@ def plan(
     campaign_filter: Iterable[str] = (),
     prune: Prune | None = None,
     prune_live: Iterable[LiveCampaign] = (),
+    namesakes: Mapping[Key, Sequence[LiveCampaign]] | None = None,
 ) -> Plan:
     """Plan every spec against its live match (``live[spec.key]``, None when there is none).
 
@@ -269,6 +270,10 @@ def plan(
     ``prune`` takes down the campaigns of ``prune_live`` (the listed campaigns of its accounts,
     metadata is enough) that its rules cover and no spec of ``specs`` describes: see
     :func:`plan_pruned`. A campaign already planned (e.g. a deleted spec's) is planned once.
+
+    ``namesakes[key]`` lists every campaign of the spec's account, kind and name, in every
+    status (metadata is enough). It is needed only where :func:`may_resume` holds, to resume
+    an interrupted replacement (R-RESUME-REPLACEMENT); without it the spec stays finished.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -279,7 +284,13 @@ def plan(
     if baseline is not None and names:
         baseline = {k: s for k, s in baseline.items() if s.name in frozenset(names)}
     entries = [
-        plan_campaign(spec, live.get(key), now, None if baseline is None else baseline.get(key))
+        plan_campaign(
+            spec,
+            live.get(key),
+            now,
+            None if baseline is None else baseline.get(key),
+            None if namesakes is None else namesakes.get(key),
+        )
         for key, spec in desired.items()
     ]
     if baseline is not None:
@@ -331,11 +342,14 @@ def plan_campaign(
     live: LiveCampaign | None,
     now: datetime,
     baseline: CampaignSpec | None = None,
+    namesakes: Sequence[LiveCampaign] | None = None,
 ) -> CampaignPlan:
     """The plan for one spec: create, change, replace, no-op, refused or finished."""
     if live is None:
         return _plan_create(spec, now)
     kw = _live_kw(live, now)
+    if resumes_replacement(spec, live, namesakes):
+        return _plan_resume(spec, live, now, kw)
     if live.terminal:
         return _entry(
             spec,
@@ -388,6 +402,45 @@ def _plan_create(spec: CampaignSpec, now: datetime) -> CampaignPlan:
             refusals=tuple(_refusal(v, spec, None, None) for v in violations),
         )
     return _entry(spec, Outcome.CREATE, actions=(_create_action(spec),))
+
+
+def may_resume(spec: CampaignSpec, live: LiveCampaign) -> bool:
+    """Could ``live`` be the first half of an interrupted replacement of ``spec``?
+
+    Cheap and necessary, not sufficient: :func:`resumes_replacement` also needs the
+    campaign's namesakes, which the edge reads only for the specs where this holds.
+    """
+    return (
+        rules.taken_down(live.status)
+        and spec.lifecycle.on_immutable_change is OnImmutableChange.REPLACE
+        and spec.campaign_id is None
+        and bool(diff_campaign(spec, live).immutable)
+    )
+
+
+def resumes_replacement(
+    spec: CampaignSpec, live: LiveCampaign, namesakes: Sequence[LiveCampaign] | None
+) -> bool:
+    """R-RESUME-REPLACEMENT: the take-down happened, and no campaign of the name (in any
+    status) has the spec's immutable fields, so the create did not. Unknown history
+    (``namesakes`` None) is not "no history": the spec then stays finished."""
+    if namesakes is None or not may_resume(spec, live):
+        return False
+    return all(diff_campaign(spec, other).immutable for other in namesakes)
+
+
+def _plan_resume(
+    spec: CampaignSpec, live: LiveCampaign, now: datetime, kw: dict[str, Any]
+) -> CampaignPlan:
+    note = (
+        f"resumes the replacement of campaign {live.id} ({live.status}): it was taken down but "
+        "its replacement was never created (R-RESUME-REPLACEMENT)"
+    )
+    violations = rules.check_create(spec, now)
+    if violations:
+        refusals = tuple(_refusal(v, spec, None, None) for v in violations)
+        return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=(note,), **kw)
+    return _entry(spec, Outcome.CREATE, actions=(_create_action(spec),), notes=(note,), **kw)
 
 
 def _create_action(spec: CampaignSpec) -> Action:
@@ -653,9 +706,11 @@ __all__ = [
     "Refusal",
     "Summary",
     "fingerprint",
+    "may_resume",
     "plan",
     "plan_campaign",
     "plan_deleted",
     "plan_pruned",
+    "resumes_replacement",
     "selected",
 ]

@@ -46,7 +46,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-FINISHED",
         "A campaign in a terminal status (ended, cancelled, aborted, failed) is never changed "
-        "nor re-created.",
+        "nor re-created (the one exception: R-RESUME-REPLACEMENT).",
         f'{_S000}: "CampaignEnded: The campaign end date has passed. No more devices are '
         'allowed to upgrade..."; "You can cancel the campaign ... which becomes '
         'CampaignCancelled state."',
@@ -137,6 +137,19 @@ RULES: tuple[Rule, ...] = (
         "to change firmware name/from/to, protocol, campaignName, make/model or the auto flags "
         'after creation."',
         "A replacement is cancel (or abort) then create, in that order.",
+    ),
+    Rule(
+        "R-RESUME-REPLACEMENT",
+        "A replacement cut between its take-down and its create is resumed: when a spec that "
+        "sets lifecycle.on_immutable_change: replace finds its campaign cancelled or aborted "
+        "with immutable fields that differ from the spec's, the new campaign is created.",
+        f'{_S000}: "You can cancel the campaign ... which becomes CampaignCancelled state"; '
+        '"You can delete the campaign after the start date, which becomes CampaignAborted '
+        'state." A replacement is that take-down followed by a create (R-IMMUTABLE).',
+        "Only cancelled or aborted (what a replacement's take-down leaves), never ended or "
+        "failed; never for a pinned campaign_id; never when any campaign of that name, in any "
+        "status, already has the spec's immutable fields (then the create did happen, and may "
+        "have been taken down on purpose).",
     ),
     Rule(
         "R-REPLACE-PINNED",
@@ -246,6 +259,15 @@ def phase(live: LiveCampaign, now: datetime) -> Phase:
     if has_started(live.schedule.start, now):
         return Phase.RUNNING
     return Phase.BEFORE_START
+
+
+_TAKEN_DOWN = frozenset(s.casefold() for s in ("CampaignCancelled", "CampaignAborted"))
+
+
+def taken_down(status: str) -> bool:
+    """Cancelled or aborted: the terminal statuses a replacement's first step leaves behind
+    (unlike ended or failed, which no replacement causes); see R-RESUME-REPLACEMENT."""
+    return status.casefold() in _TAKEN_DOWN
 
 
 def frozen_rule(live: LiveCampaign, now: datetime) -> Rule | None:

@@ -53,6 +53,13 @@ PENDING_STATUSES = frozenset(
 
 FAILED_STATUSES = frozenset({"CampaignRequestFailed", "CampaignFailed"})
 
+_ADOPTABLE_STATUSES = tuple(
+    s
+    for s in LISTING_STATUSES
+    if s not in ("CampaignCancelled", "CampaignAborted", "CampaignEnded")
+)
+"""Statuses in which an unanswered create's campaign can be found right after it."""
+
 CANCEL_MARGIN = timedelta(minutes=10)
 """A cancel is refused this close to the start instant: the DELETE could land after it."""
 
@@ -251,8 +258,13 @@ class _Runner:
         return self._wait(step, campaign_id, status, how, response)
 
     def _find_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
-        """A campaign of this name that was not there at plan time: the one we created."""
-        for status in LISTING_STATUSES:
+        """A campaign of this name that was not there at plan time: the one we created.
+
+        Cancelled, aborted and ended campaigns are not looked at: a campaign just created
+        cannot be in those states, while older campaigns of the name (a replacement's
+        predecessors) can, and adopting one of them would skip the create.
+        """
+        for status in _ADOPTABLE_STATUSES:
             for item in self.writer.list_campaigns(step.account, step.campaign_kind, status):
                 if not isinstance(item, Mapping):
                     continue

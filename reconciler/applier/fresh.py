@@ -52,6 +52,7 @@ def make_plan(
     ]
     listing = read_prune_listing(client, prune) if prune is not None else []
     live = read_live(client, [*chosen, *deleted])
+    namesakes = read_namesakes(client, chosen, live.matches)
     return planner.plan(
         specs,
         live.matches,
@@ -63,7 +64,26 @@ def make_plan(
         campaign_filter=campaign_filter,
         prune=prune,
         prune_live=listing,
+        namesakes=namesakes,
     )
+
+
+def read_namesakes(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    matches: Mapping[Key, LiveCampaign | None],
+) -> dict[Key, list[LiveCampaign]]:
+    """Every campaign named like a spec whose live match may be a cut replacement.
+
+    Read only for those specs (``planner.may_resume``: rare), one listing per account and kind.
+    """
+    wanted = [
+        s for s in specs if (m := matches.get(s.key)) is not None and planner.may_resume(s, m)
+    ]
+    listings: dict[tuple[str, Kind], list[LiveCampaign]] = {}
+    for group in sorted({(s.account, s.kind) for s in wanted}, key=lambda g: (g[0], g[1].value)):
+        listings[group] = list_account_campaigns(client, *group)
+    return {s.key: [c for c in listings[(s.account, s.kind)] if c.name == s.name] for s in wanted}
 
 
 def read_prune_listing(client: ThingSpaceClient, prune: Prune) -> list[LiveCampaign]:

@@ -9,9 +9,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from reconciler import planner
-from reconciler.applier import CampaignResult, ExecOptions, Journal, execute, works_from_plan
-from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient, read_live
+from reconciler.applier import CampaignResult, ExecOptions, Journal, execute, fresh, works_from_plan
+from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient
 from reconciler.model import (
     CampaignSpec,
     Kind,
@@ -102,8 +101,8 @@ def client_for(sim: RunningSim, **kw: Any) -> ThingSpaceClient:
 
 
 def make_plan(client: ThingSpaceClient, specs: Sequence[CampaignSpec]) -> Plan:
-    live = read_live(client, specs)
-    return planner.plan(specs, live.matches, live.now, specs_digest="test")
+    """The plan ``fota plan`` would make (the same edge: live state, namesakes, the clock)."""
+    return fresh.make_plan(client, specs, specs_digest="test", spec_paths=())
 
 
 def apply_once(

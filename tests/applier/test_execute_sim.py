@@ -204,3 +204,48 @@ def test_unanswered_create_with_a_failing_lookup_is_found_by_the_next_run(
     again, results = apply_once(client, [spec("lost")])
     assert not again.has_changes and results == []
     assert writes(sim) == {CREATE_KEY: 1}
+
+
+def test_an_unanswered_replacement_create_never_adopts_a_cancelled_predecessor(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    from dataclasses import replace as with_
+
+    third = with_(FW_OTHER, to_version="SR1.2.0.0-10800")
+    apply_once(client, [spec("chain")])
+    apply_once(client, [spec("chain", package=FW_OTHER, replace_on_change=True)])
+    # v1 is cancelled, v2 is live. Replace v2 by v3; v3's create is lost before processing.
+    sim.emulator.add_fault(FaultRule("503", phase="before", method="POST", path=FOTA, times=1))
+    plan, results = apply_once(client, [spec("chain", package=third, replace_on_change=True)])
+    assert plan.campaigns[0].outcome is PlanOutcome.REPLACE
+    cancel, create = results[0].results
+    assert cancel.outcome is Outcome.OK and create.outcome is Outcome.OK, create.detail
+    assert "found after" not in create.detail  # the create was sent again, not adopted
+    assert writes(sim)[CREATE_KEY] == 3
+    found = {c["id"]: (c["status"], c["firmwareTo"]) for c in campaigns_named(client, "chain")}
+    assert found[create.campaign_id][1] == "SR1.2.0.0-10800"
+    assert sorted(s for s, _ in found.values()).count("CampaignCancelled") == 2
+
+
+def test_a_replacement_cut_after_its_cancel_is_resumed_once(
+    sim: RunningSim, client: ThingSpaceClient
+) -> None:
+    apply_once(client, [spec("cut")])
+    (old,) = campaigns_named(client, "cut")
+    client.delete_campaign(spec("cut").account, spec("cut").kind, old["id"])  # the first half
+    wanted = spec("cut", package=FW_OTHER, replace_on_change=True)
+    plan, results = apply_once(client, [wanted])
+    (entry,) = plan.campaigns
+    assert entry.outcome is PlanOutcome.CREATE and entry.campaign_id == old["id"]
+    assert "R-RESUME-REPLACEMENT" in entry.notes[0]
+    assert results[0].results[0].outcome is Outcome.OK
+    assert writes(sim)[CREATE_KEY] == 2
+    # Done: the next plan finds the replacement; once it is cancelled on purpose (the portal),
+    # a campaign with the spec's package exists under the name, so nothing is re-created.
+    assert not make_plan(client, [wanted]).has_changes
+    new_id = results[0].results[0].campaign_id
+    assert new_id is not None
+    client.delete_campaign(wanted.account, wanted.kind, new_id)
+    after = make_plan(client, [wanted])
+    assert [c.outcome for c in after.campaigns] == [PlanOutcome.FINISHED]
+    assert writes(sim)[CREATE_KEY] == 2

@@ -6,7 +6,8 @@ held by emulator latency (before it is processed) so the test can stop the proce
 in turn: the k-th write is done, the (k+1)-th is waiting in the emulator, and the journal may or
 may not have recorded the k-th answer. (A write processed whose answer never arrives is covered
 by the after-phase fault tests.) Order of writes: keep (dates PUT), new-1..3 (POST each),
-replace-me (DELETE, then POST).
+replace-me (DELETE, then POST): at k=5 the kill cuts the replacement after its cancel, and the
+re-run resumes it by creating the new campaign (R-RESUME-REPLACEMENT).
 """
 
 from __future__ import annotations
@@ -144,13 +145,12 @@ def test_sigkill_after_each_write_then_rerun_converges_without_duplicates(
                 name: [c for c in campaigns(sim, name) if c["status"] not in TERMINAL_STATUSES]
                 for name in NAMES
             }
-            assert all(len(found) == 1 for name, found in live.items() if name != "replace-me")
-            cut_in_replacement = not live["replace-me"]
-            if cut_in_replacement:
-                # Killed between the cancel and the create of the replacement: the re-run sees
-                # only the cancelled campaign and reports the spec as finished (known planner
-                # gap: resuming such a replacement). Still nothing is duplicated.
-                assert creates == 3, (k, creates)
-            else:
-                assert len(live["replace-me"]) == 1
-                assert creates == 4, (k, creates)  # 3 new + the replacement, never more
+            assert all(len(found) == 1 for found in live.values()), (k, live)
+            # 3 new + the replacement, never more. At k=5 the kill fell between the
+            # replacement's cancel and its create: the re-run resumes it (R-RESUME-REPLACEMENT).
+            assert creates == 4, (k, creates)
+            (replacement,) = live["replace-me"]
+            assert replacement["firmwareTo"] == "SR1.2.0.0-10700", (k, replacement)
+            statuses = sorted(c["status"] for c in campaigns(sim, "replace-me"))
+            assert statuses.count("CampaignCancelled") == 1, (k, statuses)
+            assert len(statuses) == 2, (k, statuses)

@@ -101,6 +101,15 @@ REPLACE = Lifecycle(on_immutable_change=OnImmutableChange.REPLACE)
 REPLACE_ABORT = Lifecycle(on_immutable_change=OnImmutableChange.REPLACE, allow_abort=True)
 
 
+NEW_PKG = replace(PKG, to_version="SR3.0")
+
+
+def extra_namesakes() -> dict[tuple[str, str], list[LiveCampaign]]:
+    """Campaigns named like a scenario's spec besides its live match (its history)."""
+    made = fw_spec("g05-replacement-already-made", package=NEW_PKG)
+    return {made.key: [live_of(made, "CampaignCancelled", cid="c-g05-new", devices={})]}
+
+
 def scenarios() -> list[tuple[CampaignSpec | None, LiveCampaign | None, CampaignSpec | None]]:
     """(desired spec, live campaign, baseline spec) per scenario; None where absent."""
     out: list[tuple[CampaignSpec | None, LiveCampaign | None, CampaignSpec | None]] = []
@@ -216,6 +225,13 @@ def scenarios() -> list[tuple[CampaignSpec | None, LiveCampaign | None, Campaign
     add(s, live_of(s, "CampaignCancelled", devices={}))
     s = fw_spec("g02-finished-ended", schedule=replace(STARTED, end=date(2026, 11, 21)))
     add(s, live_of(s, "CampaignEnded", schedule=replace(STARTED, end=date(2026, 11, 21))))
+    # a replacement cut after its cancel: resumed; after a failure or a completed create: not
+    s = fw_spec("g03-resume-cut-replacement", package=NEW_PKG, lifecycle=REPLACE)
+    add(s, live_of(s, "CampaignCancelled", package=PKG, devices={}))
+    s = fw_spec("g04-failed-not-resumed", package=NEW_PKG, lifecycle=REPLACE)
+    add(s, live_of(s, "CampaignFailed", package=PKG, devices={}))
+    s = fw_spec("g05-replacement-already-made", package=NEW_PKG, lifecycle=REPLACE)
+    add(s, live_of(s, "CampaignCancelled", package=PKG, devices={}))
     # deleted specs (baseline only)
     s = fw_spec("h01-deleted-cancel")
     add(None, live_of(s), s)
@@ -261,4 +277,7 @@ def scenario_plan(now: datetime = NOW) -> Plan:
         spec_paths=("campaigns",),
         prune=PRUNE,
         prune_live=prune_listing(),
+        namesakes={
+            key: [lv, *extra_namesakes().get(key, [])] for key, lv in live.items() if lv is not None
+        },
     )

@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from plan_factory import NOW, fw_spec, live_of, scenario_plan
+from plan_factory import NEW_PKG, NOW, PKG, REPLACE, STARTED, fw_spec, live_of, scenario_plan
 
-from reconciler.model import LiveCampaign
+from reconciler.model import Lifecycle, LiveCampaign
 from reconciler.planner import ActionType, CampaignPlan, Outcome, fingerprint, plan
 
 EXPECTED: dict[str, tuple[Outcome, tuple[str, ...]]] = {
@@ -43,6 +43,9 @@ EXPECTED: dict[str, tuple[Outcome, tuple[str, ...]]] = {
     "f02-drift-window-removed-running": (Outcome.REFUSED, ("R-WINDOW-NO-REMOVE",)),
     "g01-finished-cancelled": (Outcome.FINISHED, ()),
     "g02-finished-ended": (Outcome.FINISHED, ()),
+    "g03-resume-cut-replacement": (Outcome.CREATE, ()),
+    "g04-failed-not-resumed": (Outcome.FINISHED, ()),
+    "g05-replacement-already-made": (Outcome.FINISHED, ()),
     "h01-deleted-cancel": (Outcome.CANCEL, ()),
     "h02-deleted-abort": (Outcome.ABORT, ()),
     "h03-deleted-running-refused": (Outcome.REFUSED, ("R-ABORT-OPT-IN",)),
@@ -183,3 +186,45 @@ def test_campaign_filter_plans_only_the_named_specs_and_is_recorded() -> None:
     assert everything.campaign_filter == ()
     named_gone = plan([a, b], live, NOW, baseline={gone.key: gone}, campaign_filter=["gone"])
     assert [(c.name, c.outcome) for c in named_gone.campaigns] == [("gone", Outcome.CANCEL)]
+
+
+@pytest.mark.parametrize(
+    ("status", "lifecycle", "pinned", "history_known", "expected"),
+    [
+        ("CampaignCancelled", "replace", False, True, Outcome.CREATE),
+        ("CampaignAborted", "replace", False, True, Outcome.CREATE),
+        ("campaigncancelled", "replace", False, True, Outcome.CREATE),
+        ("CampaignEnded", "replace", False, True, Outcome.FINISHED),
+        ("CampaignFailed", "replace", False, True, Outcome.FINISHED),
+        ("CampaignRequestFailed", "replace", False, True, Outcome.FINISHED),
+        ("CampaignCancelled", "refuse", False, True, Outcome.FINISHED),
+        ("CampaignCancelled", "replace", True, True, Outcome.FINISHED),
+        ("CampaignCancelled", "replace", False, False, Outcome.FINISHED),
+    ],
+)
+def test_only_a_cancelled_or_aborted_campaign_of_an_opted_in_spec_is_replaced_anew(
+    status: str, lifecycle: str, pinned: bool, history_known: bool, expected: Outcome
+) -> None:
+    s = fw_spec(
+        "cut",
+        package=NEW_PKG,
+        lifecycle=REPLACE if lifecycle == "replace" else Lifecycle(),
+        campaign_id="c-cut" if pinned else None,
+    )
+    lv = live_of(s, status, cid="c-cut", package=PKG, devices={})
+    result = plan([s], {s.key: lv}, NOW, namesakes={s.key: [lv]} if history_known else None)
+    (entry,) = result.campaigns
+    assert entry.outcome is expected
+    if expected is Outcome.CREATE:
+        assert entry.actions[0].type is ActionType.CREATE and entry.campaign_id == "c-cut"
+        assert "R-RESUME-REPLACEMENT" in entry.notes[0] and "c-cut" in entry.notes[0]
+    else:
+        assert not entry.actions
+
+
+def test_a_resumed_replacement_must_itself_be_creatable() -> None:
+    s = fw_spec("late", package=NEW_PKG, lifecycle=REPLACE, schedule=STARTED)
+    lv = live_of(s, "CampaignCancelled", package=PKG, devices={})
+    (entry,) = plan([s], {s.key: lv}, NOW, namesakes={s.key: [lv]}).campaigns
+    assert entry.outcome is Outcome.REFUSED and entry.refusals[0].rule == "R-START-PAST"
+    assert "R-RESUME-REPLACEMENT" in entry.notes[0]

@@ -49,7 +49,7 @@ def test_matches_golden(name: str) -> None:
 def test_text_summary_line_and_colour_only_when_asked() -> None:
     p = scenario_plan()
     text = render_text(p)
-    assert text.rstrip().endswith("Plan: 4 to create, 8 to change, 5 to cancel, 17 refused.")
+    assert text.rstrip().endswith("Plan: 5 to create, 8 to change, 5 to cancel, 17 refused.")
     assert "\x1b[" not in text
     assert "\x1b[32m+ create" in render_text(p, colour=True)
 

@@ -75,8 +75,17 @@ def test_rule_ids_are_stable_unique_and_cite_a_seed() -> None:
 
 def test_every_rule_is_documented_for_users() -> None:
     doc = (ROOT / "docs" / "RULES.md").read_text()
+    rows = doc.splitlines()
     for rule in rules.RULES:
         assert f"`{rule.id}`" in doc, f"docs/RULES.md does not list {rule.id}"
+        row = f"| `{rule.id}` | {rule.sentence} | {rule.seed} | {rule.reading} |"
+        assert row in rows, f"docs/RULES.md's row for {rule.id} is not the text in rules.py"
+
+
+def test_only_cancelled_or_aborted_campaigns_count_as_taken_down() -> None:
+    taken = {"CampaignCancelled", "CampaignAborted", "campaigncancelled"}
+    for status in [*taken, "CampaignEnded", "CampaignFailed", "CampaignRequestFailed", "x"]:
+        assert rules.taken_down(status) is (status in taken)
 
 
 # --- phases and boundary instants -------------------------------------------------------------
