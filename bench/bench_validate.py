@@ -1,10 +1,13 @@
 """How fast ``load_specs`` is on the two shapes users have: many small specs, few huge ones.
 
-Run: python bench/bench_validate.py [--files 10000] [--big-specs 10] [--big-devices 100000]
+Run: python bench/bench_validate.py [--files 10000] [--inline-specs 1000] [--inline-devices 1000]
+     [--big-specs 10] [--big-devices 100000]
 
 1. ``--files`` small spec files (one campaign of 3 inline devices each, one account per 100
    files, distinct devices) in a temp directory: targets "a few seconds" for 10,000.
-2. ``--big-specs`` specs of ``--big-devices`` devices each (devices files) on one account, with
+2. ``--inline-specs`` specs of ``--inline-devices`` devices each, listed inline (the shape
+   ``bench_plan.py`` part b loads: 1,000 x 1,000 by default).
+3. ``--big-specs`` specs of ``--big-devices`` devices each (devices files) on one account, with
    non-overlapping dates and the same devices re-used by every wave, so the cross-spec device
    index does real work: targets "fast" for 10 x 100,000.
 Prints wall-clock figures; it asserts nothing (see tests for behaviour).
@@ -79,6 +82,18 @@ def small(root: Path, files: int) -> None:
     _time(f"{files:,} small spec files", [str(root)])
 
 
+def inline(root: Path, specs: int, devices: int) -> None:
+    serial = 0
+    for index in range(specs):
+        lines = []
+        for _ in range(devices):
+            lines.append(f'  - "{luhn_complete(f"35{serial:012d}")}"')
+            serial += 1
+        text = SMALL.format(account="0402196254-00001", index=index, devices="\n".join(lines))
+        (root / f"campaign-{index:05d}.yaml").write_text(text, encoding="utf-8")
+    _time(f"{specs:,} specs x {devices:,} inline devices", [str(root)])
+
+
 def big(root: Path, specs: int, devices: int) -> None:
     imeis = "\n".join(luhn_complete(f"35{n:012d}") for n in range(devices))
     (root / "devices.txt").write_text(imeis + "\n", encoding="utf-8")
@@ -95,12 +110,16 @@ def big(root: Path, specs: int, devices: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--inline-specs", type=int, default=1000)
+    parser.add_argument("--inline-devices", type=int, default=1000)
     parser.add_argument("--big-specs", type=int, default=10)
     parser.add_argument("--big-devices", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "small").mkdir()
         small(Path(tmp) / "small", args.files)
+    with tempfile.TemporaryDirectory() as tmp:
+        inline(Path(tmp), args.inline_specs, args.inline_devices)
     with tempfile.TemporaryDirectory() as tmp:
         big(Path(tmp), args.big_specs, args.big_devices)
 
