@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -200,13 +201,47 @@ class PlanRun:
     stderr: str  # redacted; for the job log and summary, never for a PR comment
 
 
-def run_plan(paths: Sequence[str], plan_file: Path) -> PlanRun:
+def run_plan(paths: Sequence[str], plan_file: Path, baseline_ref: str | None = None) -> PlanRun:
     plan_file.parent.mkdir(parents=True, exist_ok=True)
     plan_file.unlink(missing_ok=True)  # never report a stale plan from an earlier run
     argv = ["plan", *paths, "--out", str(plan_file), "--output", "markdown"]
+    if baseline_ref:
+        argv += ["--baseline-ref", baseline_ref]
     result = run_cli([*argv, "--detailed-exitcode"])
     plan_json = plan_file.read_text("utf-8") if plan_file.exists() else None
     return PlanRun(result.exit_code, plan_json, result.stdout, result.stderr)
+
+
+def baseline_ref(mode: str, event: Event, override: str = "") -> str | None:
+    """The commit whose specs are the plan's baseline: what git said before this change.
+
+    With a baseline, a spec deleted by the change takes its live campaign down, and a live
+    value that differs from a baseline equal to the spec is labelled drift. Pull request: its
+    base commit; push (apply on merge): the branch tip before the push; drift: none, because
+    every difference from git is what it reports. ``override`` (the ``baseline-ref`` input)
+    is for runs with no such commit in the event, e.g. apply from workflow_dispatch.
+    """
+    if mode == "drift":
+        return None
+    return override.strip() or event.base_sha or event.before
+
+
+def missing_baseline(ref: str) -> str | None:
+    """Why ``ref`` cannot be read from this checkout (a one-line fix), or None if it can."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return f"the baseline commit {ref[:12]} needs git, which could not be run"
+    if done.returncode == 0:
+        return None
+    return (
+        f"the baseline commit {ref[:12]} is not in this checkout: check the repository out "
+        "with actions/checkout and `fetch-depth: 0` (a shallow clone has only the last commit)"
+    )
 
 
 def failure_summary(title: str, headline: str, stderr: str, exit_code: int) -> str:
@@ -237,7 +272,17 @@ def plan_step() -> None:
         runner.set_output("comment-file", str(comment_file))
         raise UserError(f"{len(problems)} problem(s) in the specs: see the annotations")
 
-    result = run_plan(paths, plan_file)
+    baseline = baseline_ref(mode, event, env.get("FOTA_ACTION_BASELINE_REF", ""))
+    unreadable = missing_baseline(baseline) if baseline else None
+    if unreadable:
+        runner.set_outputs({"exitcode": 1, "has-changes": False, "refused": 0})
+        runner.summary(f"### fota {mode} `{label}`\n\n❌ **no plan**: {unreadable}\n")
+        comment_file.write_text(
+            failure_comment(label, event, f"❌ **no plan**: {unreadable}", ()), "utf-8"
+        )
+        runner.set_output("comment-file", str(comment_file))
+        raise UserError(unreadable)
+    result = run_plan(paths, plan_file, baseline)
     if result.plan_json is None:
         runner.set_outputs({"exitcode": 1, "has-changes": False, "refused": 0})
         runner.summary(
@@ -267,7 +312,7 @@ def plan_step() -> None:
     )
     runner.summary(
         f"### fota {mode} `{label}`\n\n{digest.status_line()}\n\n"
-        f"Plan SHA-256: `{digest.sha256}`\n\n"
+        f"Plan SHA-256: `{digest.sha256}` · {_baseline_note(baseline)}\n\n"
         f"{strip_title(full_markdown(result.plan_json, result.markdown))}"
     )
     if mode == "plan":
@@ -362,7 +407,10 @@ def apply_step() -> None:
                     "the workflow with input expected-plan-sha256 after reviewing a fresh plan"
                 )
             expected = recorded
-        outcome, details, exit_code = _apply_if_unchanged(runner, paths, plan_file, expected, label)
+        baseline = baseline_ref("apply", event, env.get("FOTA_ACTION_BASELINE_REF", ""))
+        outcome, details, exit_code = _apply_if_unchanged(
+            runner, paths, plan_file, expected, label, baseline
+        )
         if pr_number is not None and wants_comment:
             body = render_apply_comment(
                 label=label,
@@ -400,7 +448,12 @@ def merged_pr(api: GitHubAPI, event: Event) -> int:
 
 
 def _apply_if_unchanged(
-    runner: Runner, paths: Sequence[str], plan_file: Path, expected: str, label: str
+    runner: Runner,
+    paths: Sequence[str],
+    plan_file: Path,
+    expected: str,
+    label: str,
+    baseline: str | None,
 ) -> tuple[str, str, int]:
     """(outcome line, Markdown details, exit code); applies only the plan the PR showed."""
     problems = annotate_problems(paths)
@@ -408,7 +461,13 @@ def _apply_if_unchanged(
         runner.set_outputs({"refused": 0, "has-changes": False})
         runner.summary(validation_summary(paths, problems))
         return "❌ **not applied: the specs are invalid**", validation_summary(paths, problems), 1
-    result = run_plan(paths, plan_file)
+    unreadable = missing_baseline(baseline) if baseline else None
+    if unreadable:
+        runner.set_outputs({"refused": 0, "has-changes": False})
+        outcome = f"❌ **not applied**: {unreadable}"
+        runner.summary(f"### fota apply `{label}`\n\n{outcome}\n")
+        return outcome, "", 1
+    result = run_plan(paths, plan_file, baseline)
     if result.plan_json is None:
         runner.set_outputs({"refused": 0, "has-changes": False})
         runner.summary(failure_summary(f"fota apply `{label}`", "re-plan failed", result.stderr, 1))
@@ -425,7 +484,8 @@ def _apply_if_unchanged(
         }
     )
     fresh = (
-        f"Fresh plan SHA-256 `{digest.sha256}`; reviewed plan SHA-256 `{expected}`.\n\n"
+        f"Fresh plan SHA-256 `{digest.sha256}`; reviewed plan SHA-256 `{expected}`; "
+        f"{_baseline_note(baseline)}.\n\n"
         f"<details><summary>Fresh plan</summary>\n\n{digest.markdown}\n</details>\n"
     )
     if not digest.has_changes and not digest.refused:
@@ -480,6 +540,12 @@ def _paths() -> list[str]:
     if not raw:
         raise UserError("action input path is empty: name the spec files or directories")
     return raw
+
+
+def _baseline_note(baseline: str | None) -> str:
+    if baseline is None:
+        return "no baseline (every difference from git counts)"
+    return f"baseline `{baseline}` (action input baseline-ref to re-run with it)"
 
 
 def _allow_abort() -> bool:

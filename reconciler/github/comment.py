@@ -22,8 +22,12 @@ COMMENT_LIMIT = 65_536
 
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _SHA_LINE = re.compile(r"^<!-- fota-reconciler:plan-sha256:([0-9a-f]{64}) -->$", re.MULTILINE)
-VOLATILE_PLAN_KEYS = frozenset({"now"})
-"""Top-level plan.json keys left out of the plan SHA-256: they change on every run."""
+VOLATILE_PLAN_KEYS = frozenset({"now", "baseline_ref"})
+"""Top-level plan.json keys left out of the plan SHA-256. ``now`` changes on every run.
+``baseline_ref`` names the commit the baseline specs came from, which the PR plan (the PR's
+base) and the apply re-plan (the push's ``before``) name differently even when the baseline is
+the same; what the baseline changes in the plan (deleted specs taken down, drift labels) is in
+``campaigns`` and so still hashed."""
 
 
 def check_label(label: str) -> str:
@@ -48,9 +52,11 @@ def apply_marker(label: str) -> str:
 def plan_sha256(plan_json: str | Mapping[str, Any]) -> str:
     """SHA-256 of the plan's canonical JSON without ``now``: equal iff the plans do the same.
 
-    Two plans made at different instants against the same specs and the same live state have
-    the same hash; any difference in actions, request bodies, refusals or live fingerprints
-    changes it. Accepts the JSON text or its already-decoded object.
+    Left out besides: ``baseline_ref`` and the verbatim live status names (see
+    ``VOLATILE_PLAN_KEYS`` and ``_without_status_name``). Two plans made at different instants
+    against the same specs and the same live state have the same hash; any difference in
+    actions, request bodies, refusals or live fingerprints changes it. Accepts the JSON text
+    or its already-decoded object.
     """
     data: Any = plan_json
     if isinstance(plan_json, str):
@@ -62,8 +68,28 @@ def plan_sha256(plan_json: str | Mapping[str, Any]) -> str:
             ) from None
     if isinstance(data, Mapping):
         data = {key: value for key, value in data.items() if key not in VOLATILE_PLAN_KEYS}
+        if isinstance(data.get("campaigns"), list):
+            data["campaigns"] = [_without_status_name(c) for c in data["campaigns"]]
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_status_name(node: Any) -> Any:
+    """A campaign entry without the verbatim live status, which is only shown to people.
+
+    A new campaign moves from ``CampaignRequestQueued`` to ``CampaignScheduled`` on its own
+    between the PR's plan and the merge; the rules treat both alike and the entry's
+    ``fingerprint`` hashes the status as the rules read it (its class, or the terminal status
+    itself), so leaving the name out changes no decision but keeps the reviewed plan's hash.
+    """
+    if isinstance(node, list):
+        return [_without_status_name(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {key: _without_status_name(value) for key, value in node.items() if key != "live_status"}
+    if out.get("field") == "status":
+        out.pop("before", None)
+    return out
 
 
 def extract_plan_sha256(body: str) -> str | None:

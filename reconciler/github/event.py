@@ -2,7 +2,8 @@
 
 Only the few facts the action decides on: which pull request (to comment on), whether it comes
 from a fork (then the job has no secrets and planning degrades to validation), which commit was
-pushed (to find the merged pull request on apply).
+pushed (to find the merged pull request on apply), and the commit before the change (the PR's
+base, the push's ``before``) whose specs are the plan's baseline.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Event:
     from_fork: bool  # PR head lives in another repository: no secrets, read-only token
     default_branch: str | None
     ref: str | None
+    base_sha: str | None = None  # pull_request.base.sha: the commit the PR is compared with
+    before: str | None = None  # push: the branch tip before the push (None for a new branch)
 
     @property
     def is_pull_request(self) -> bool:
@@ -70,6 +73,10 @@ def parse_event(env: Mapping[str, str], payload: Mapping[str, Any]) -> Event:
         base_repo = _dig(pull, "base", "repo", "full_name") or repository
         # A deleted fork has head.repo null: still a fork, still without secrets.
         from_fork = head_repo != base_repo
+    base_sha = _dig(pull, "base", "sha") if isinstance(pull, Mapping) else None
+    before = payload.get("before")
+    if not isinstance(before, str) or not before.strip("0"):
+        before = None  # absent, or all zeros: the push created the branch, nothing before it
     default_branch = _dig(payload, "repository", "default_branch")
     return Event(
         name=env.get("GITHUB_EVENT_NAME", ""),
@@ -80,6 +87,8 @@ def parse_event(env: Mapping[str, str], payload: Mapping[str, Any]) -> Event:
         from_fork=from_fork,
         default_branch=default_branch,
         ref=env.get("GITHUB_REF") or payload.get("ref"),
+        base_sha=base_sha or None,
+        before=before,
     )
 
 

@@ -122,3 +122,24 @@ def test_aborts_are_counted_alone_and_as_a_replacements_first_step() -> None:
     assert "⛔" in render_plan_comment(blocked, label="x", commit="")
     assert "⚠️" in render_plan_comment(allowed, label="x", commit="")
     assert "abort" not in render_plan_comment(digest_plan(json.dumps(PLAN)), label="x", commit="")
+
+
+def test_the_plan_hash_ignores_what_changes_no_decision() -> None:
+    """Queued -> Scheduled on its own, or the baseline named by another sha, between the PR's
+    plan and the merge must not block the apply; a new fingerprint or action must."""
+
+    def plan(status: str, fingerprint: str = "sha256:aa", ref: str = "b1") -> dict[str, object]:
+        change = {"field": "status", "before": status, "after": "CampaignCancelled"}
+        entry = {
+            "name": "x",
+            "outcome": "cancel",
+            "live_status": status,
+            "fingerprint": fingerprint,
+            "actions": [{"type": "cancel", "changes": [change], "body": None, "steps": []}],
+        }
+        return {"now": "2026-01-01T00:00:00Z", "baseline_ref": ref, "campaigns": [entry]}
+
+    queued = plan_sha256(plan("CampaignRequestQueued"))
+    assert queued == plan_sha256(plan("CampaignScheduled", ref="b2"))
+    assert queued != plan_sha256(plan("CampaignRequestQueued", fingerprint="sha256:bb"))
+    assert plan_sha256(json.dumps(plan("CampaignScheduled"))) == queued

@@ -50,3 +50,19 @@ def test_unreadable_event_file_is_a_user_error(tmp_path: Path) -> None:
     good = tmp_path / "ok.json"
     good.write_text(json.dumps(_pr("acme/fleet")))
     assert read_event(ENV | {"GITHUB_EVENT_PATH": str(good)}).pr_number == 7
+
+
+def test_the_baseline_commit_of_each_event() -> None:
+    from reconciler.cli.github import baseline_ref
+
+    pr = _pr("acme/fleet")
+    pr["pull_request"]["base"]["sha"] = "b" * 40  # type: ignore[index]
+    event = parse_event(ENV | {"GITHUB_EVENT_NAME": "pull_request"}, pr)
+    assert event.base_sha == "b" * 40 and baseline_ref("plan", event) == "b" * 40
+    assert baseline_ref("plan", event, "override") == "override"
+    push = parse_event(ENV, {"ref": "refs/heads/main", "before": "a" * 40})
+    assert baseline_ref("apply", push) == "a" * 40
+    assert baseline_ref("drift", push) is None and baseline_ref("drift", push, "x") is None
+    created = parse_event(ENV, {"ref": "refs/heads/main", "before": "0" * 40})
+    assert created.before is None and baseline_ref("apply", created) is None
+    assert baseline_ref("apply", parse_event(ENV, {})) is None  # workflow_dispatch
