@@ -228,6 +228,8 @@ def baseline_ref(mode: str, event: Event, override: str = "") -> str | None:
 
 def missing_baseline(ref: str) -> str | None:
     """Why ``ref`` cannot be read from this checkout (a one-line fix), or None if it can."""
+    if ref.startswith("-"):  # git would read it as an option
+        return f"action input baseline-ref {ref[:40]!r} is not a commit: name a sha or a branch"
     try:
         done = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],

@@ -66,3 +66,9 @@ def test_the_baseline_commit_of_each_event() -> None:
     created = parse_event(ENV, {"ref": "refs/heads/main", "before": "0" * 40})
     assert created.before is None and baseline_ref("apply", created) is None
     assert baseline_ref("apply", parse_event(ENV, {})) is None  # workflow_dispatch
+
+
+def test_a_baseline_that_git_would_read_as_an_option_is_refused() -> None:
+    from reconciler.cli.github import missing_baseline
+
+    assert "is not a commit" in (missing_baseline("--output=/tmp/x") or "")
