@@ -40,6 +40,7 @@ from reconciler.client._errors import (
     TransportError,
 )
 from reconciler.client._paging import JsonObject, page_items, walk_pages
+from reconciler.client._redact import Redactor
 from reconciler.client._retry import RetryPolicy, parse_retry_after
 from reconciler.client._url import api_base_url
 from reconciler.model import Kind
@@ -54,6 +55,8 @@ TOKEN_PATH = "/api/ts/v1/oauth2/token"
 LOGIN_PATH = "/api/m2m/v1/session/login"
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 521, 522, 524})
 _IDEMPOTENT = frozenset({"GET", "PUT"})
+_LOGIN_CODE_CHARS = 60
+_LOGIN_MESSAGE_CHARS = 120
 DEVICE_CHUNK = 10_000
 """Devices per add/remove PUT: large lists are split so no single request is huge."""
 
@@ -130,6 +133,7 @@ class ThingSpaceClient:
         self.concurrency = concurrency
         self.retry = retry if retry is not None else RetryPolicy()
         self._credentials = credentials
+        self._redactor = Redactor(credentials.client_id, credentials.secrets())
         pool = max(10, 2 * concurrency)
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -499,7 +503,7 @@ class ThingSpaceClient:
         ambiguous: bool = False,
         suffix: str = "",
     ) -> ThingSpaceError:
-        code, text = _error_fields(response)
+        code, text, _ = _error_fields(response, self._redact)
         detail = " ".join(part for part in (str(response.status_code), code) if part)
         if text:
             detail += f": {text}"
@@ -520,15 +524,15 @@ class ThingSpaceClient:
             method=method,
             path=path,
             status=response.status_code,
-            error_code=self._redact(code) if code else None,
-            error_message=self._redact(text) if text else None,
+            error_code=code or None,
+            error_message=text or None,
         )
 
     def _redact(self, text: str) -> str:
-        for secret in (*self._credentials.secrets(), *self._auth.secrets()):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        """Every form (verbatim, JSON, URL, base64 Basic) of the credentials and of the tokens
+        of this and earlier logins (``Redactor``)."""
+        self._redactor.remember(*self._auth.secrets())
+        return self._redactor(text)
 
     # --- login ------------------------------------------------------------------------------
 
@@ -545,6 +549,9 @@ class ThingSpaceClient:
         access = token_body.get("access_token")
         if not isinstance(access, str) or not access:
             raise self._unreadable("POST", TOKEN_PATH, "no access_token")
+        if not _header_safe(access):
+            raise self._unreadable("POST", TOKEN_PATH, "the access_token is not printable ASCII")
+        self._redactor.remember(access)
         expires_in = token_body.get("expires_in")
         lifetime: float | None = None
         if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
@@ -561,6 +568,9 @@ class ThingSpaceClient:
         session = login_body.get("sessionToken")
         if not isinstance(session, str) or not session:
             raise self._unreadable("POST", LOGIN_PATH, "no sessionToken")
+        if not _header_safe(session):
+            raise self._unreadable("POST", LOGIN_PATH, "the sessionToken is not printable ASCII")
+        self._redactor.remember(session)
         return Tokens(access, session, lifetime)
 
     def _auth_call(
@@ -577,11 +587,8 @@ class ThingSpaceClient:
         """A login POST. Logging in has no side effect worth protecting, so it is retried like
         a GET (transport failures, 429, 5xx)."""
 
-        def redact(text: str) -> str:
-            text = self._redact(text)
-            for secret in extra_secrets:
-                text = text.replace(secret, "***")
-            return text
+        self._redactor.remember(*extra_secrets)
+        redact = self._redact
 
         attempt = 0
         while True:
@@ -622,7 +629,11 @@ class ThingSpaceClient:
                     path=path,
                     status=status,
                 )
-            code, text = _error_fields(outcome)
+            # Only the status, the error code and a short errorMessage: a login endpoint that
+            # reflects the request would otherwise hand back the credentials in some encoding.
+            code, text, structured = _error_fields(outcome, redact)
+            code = code[:_LOGIN_CODE_CHARS]
+            text = _shorten(text, _LOGIN_MESSAGE_CHARS) if structured else ""
             detail = " ".join(part for part in (str(status), code) if part)
             if text:
                 detail += f": {text}"
@@ -632,13 +643,18 @@ class ThingSpaceClient:
                 method="POST",
                 path=path,
                 status=status,
-                error_code=redact(code) if code else None,
-                error_message=redact(text) if text else None,
+                error_code=code or None,
+                error_message=text or None,
             )
 
 
-def _error_fields(response: httpx.Response) -> tuple[str, str]:
-    """(errorCode, errorMessage) of an error answer: the FOTA shape, the OAuth shape, or text."""
+def _error_fields(response: httpx.Response, redact: Callable[[str], str]) -> tuple[str, str, bool]:
+    """(errorCode, errorMessage, structured) of an error answer: the FOTA shape, the OAuth shape
+    (structured), or the body as text.
+
+    Secrets are redacted before whitespace is folded or text is cut: folding could break up a
+    secret containing spaces, cutting could leave half of one.
+    """
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -647,10 +663,19 @@ def _error_fields(response: httpx.Response) -> tuple[str, str]:
         code = body.get("errorCode") or body.get("error") or ""
         text = body.get("errorMessage") or body.get("error_description") or ""
         if code or text:
-            return str(code), _one_line(str(text))
+            return _one_line(redact(str(code))), _one_line(redact(str(text))), True
     text = response.text if response.content else ""
-    return "", _one_line(text)[:200]
+    return "", _shorten(_one_line(redact(text)), 200), False
+
+
+def _header_safe(token: str) -> bool:
+    """Tokens go into headers; anything else would fail inside httpx with the token attached."""
+    return all(" " <= ch <= "~" for ch in token)
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
