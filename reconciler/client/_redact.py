@@ -16,12 +16,14 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-f]{4})")
 MAX_TOKENS = 32
 
 
@@ -32,11 +34,18 @@ def _text_forms(secret: str) -> set[str]:
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
     ):
-        forms.add(escaped)
-        forms.add(json.dumps(escaped)[1:-1])  # JSON inside a JSON string (a reflected body)
+        # Other JSON writers: "/" escaped as "\/" (PHP), upper-case \uXXXX hex (Java).
+        for slashed in (escaped, escaped.replace("/", "\\/")):
+            for variant in (slashed, _UNICODE_ESCAPE.sub(_upper, slashed)):
+                forms.add(variant)
+                forms.add(json.dumps(variant)[1:-1])  # JSON in a JSON string (reflected body)
     for form in list(forms):
         forms.update((quote(form, safe=""), quote(form), quote_plus(form), html.escape(form)))
     return forms
+
+
+def _upper(match: re.Match[str]) -> str:
+    return "\\u" + match.group(1).upper()
 
 
 def _basic_forms(user: str, secret: str) -> set[str]:

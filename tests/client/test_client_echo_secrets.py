@@ -275,3 +275,10 @@ def test_every_encoded_form_of_a_secret_is_masked(secret: str, user: str) -> Non
     for form in full:
         masked = redactor(f"<{form}>")
         assert form not in masked and "***" in masked
+
+
+def test_other_json_writers_escapes_are_masked() -> None:
+    """ "/" written as "\\/" (PHP) and upper-case \\uXXXX (Java), alone and together."""
+    redactor = Redactor("id", ["a/bö-c"])
+    for echoed in ("a\\/bö-c", "a/b\\u00F6-c", "a\\/b\\u00F6-c", "a\\/b\\u00f6-c"):
+        assert redactor(f"<{echoed}>") == "<***>", echoed
