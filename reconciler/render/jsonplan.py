@@ -1,7 +1,8 @@
 """plan.json: the versioned, machine-readable form of a ``Plan``, and reading it back.
 
 ``fota apply`` executes exactly what this file says, so the format is documented by a JSON
-Schema (``reconciler/schemas/plan.schema.json``, checked on every load) and carries a version:
+Schema (``reconciler/schemas/plan.schema.json``, checked on every load: by a compiled yes/no
+check, and by jsonschema only to explain a plan that fails it) and carries a version:
 a plan written by another format version is refused, never guessed at. Output is deterministic
 (same plan -> byte-identical text) so plan files can be diffed and hashed.
 
@@ -33,6 +34,7 @@ from reconciler.planner import (
     Refusal,
 )
 from reconciler.prune import PruneRule
+from reconciler.render.fastcheck import Check, Unsupported, compile_schema
 
 JsonObject = dict[str, Any]
 
@@ -125,6 +127,15 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(plan_schema())
 
 
+@cache
+def _fast_check() -> Check | None:
+    """The compiled yes/no check of the plan schema (None: fall back to jsonschema)."""
+    try:
+        return compile_schema(plan_schema())
+    except Unsupported:
+        return None
+
+
 def _lighten(node: Any) -> Any:
     """``node`` with each all-string ``deviceList`` cut to its first item.
 
@@ -210,7 +221,13 @@ def load_plan(json_text: str, *, source: str = "plan.json") -> Plan:
             f"{source}: plan format version {version!r} is not supported (this fota reads "
             f"version {PLAN_FORMAT_VERSION}); re-run `fota plan` with this version"
         )
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(_lighten(data)))
+    fast = _fast_check()
+    valid = fast is not None and fast(data)
+    error = (
+        None
+        if valid
+        else jsonschema.exceptions.best_match(_validator().iter_errors(_lighten(data)))
+    )
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise UserError(

@@ -7,13 +7,16 @@ import json
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 from plan_factory import scenario_plan
 
 from reconciler.errors import UserError
 from reconciler.planner import Plan
-from reconciler.render import load_plan, render_json
+from reconciler.render import load_plan, plan_schema, render_json
+from reconciler.render.fastcheck import compile_schema
 
 KEEP = {
     "a02-create-software",
@@ -80,3 +83,65 @@ def test_one_field_of_a_valid_plan_replaced_by_anything(path: tuple[Any, ...], v
         node = node[part]
     node[path[-1]] = value
     _accepts_or_explains(json.dumps(data))
+
+
+# --- the compiled check agrees with jsonschema ------------------------------------------------
+
+FAST = compile_schema(plan_schema())  # raises Unsupported if the schema outgrew the compiler
+VALIDATOR = Draft202012Validator(plan_schema())
+
+
+def _agrees(data: Any) -> None:
+    expected = not any(True for _ in VALIDATOR.iter_errors(data))
+    assert FAST(data) is expected
+
+
+def test_the_compiled_check_accepts_every_rendered_plan() -> None:
+    assert FAST(json.loads(render_json(_FULL)))
+    assert FAST(VALID)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PATHS), json_values, st.sampled_from(["set", "delete", "extra"]))
+def test_the_compiled_check_agrees_with_jsonschema(
+    path: tuple[Any, ...], value: Any, how: str
+) -> None:
+    data = json.loads(json.dumps(VALID))
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    if how == "set":
+        node[path[-1]] = value
+    elif how == "delete":
+        del node[path[-1]]
+    elif isinstance(node, dict):
+        node["unexpected"] = value
+    else:
+        node.append(value)
+    _agrees(data)
+
+
+@settings(deadline=None)
+@given(json_values)
+def test_the_compiled_check_agrees_on_arbitrary_json(value: Any) -> None:
+    _agrees(value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "valid"),
+    [
+        ("format_version", True, False),  # true is not 1
+        ("format_version", 1.0, True),  # 1.0 is 1
+        ("campaign_filter", ["a", "a"], False),  # uniqueItems
+        ("prune_rules", [{"account": "0000000001-00001", "prefix": "x"}] * 2, False),
+        ("prune_rules", [{"account": "0000000001-00001", "prefix": " "}], False),  # \S
+        ("spec_paths", [""], False),
+    ],
+)
+def test_json_schema_semantics_that_python_equality_gets_wrong(
+    field: str, value: Any, valid: bool
+) -> None:
+    data = json.loads(json.dumps(VALID))
+    data[field] = value
+    assert FAST(data) is valid
+    _agrees(data)
