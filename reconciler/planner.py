@@ -351,15 +351,19 @@ def plan_campaign(
     if resumes_replacement(spec, live, namesakes):
         return _plan_resume(spec, live, now, kw)
     if live.terminal:
-        return _entry(
-            spec,
-            Outcome.FINISHED,
-            notes=(
-                f"campaign {live.id} is finished ({live.status}); it is never changed nor "
-                "re-created (R-FINISHED): give the spec a new name to start a new campaign",
-            ),
-            **kw,
-        )
+        finished = [
+            f"campaign {live.id} is finished ({live.status}); it is never changed nor "
+            "re-created (R-FINISHED): give the spec a new name to start a new campaign"
+        ]
+        made = [
+            o for o in namesakes or () if o.id != live.id and not diff_campaign(spec, o).immutable
+        ]
+        if made and may_resume(spec, live):
+            finished.append(
+                f"its replacement was already created as campaign {made[0].id} "
+                f"({made[0].status}), so it is not created again (R-RESUME-REPLACEMENT)"
+            )
+        return _entry(spec, Outcome.FINISHED, notes=tuple(finished), **kw)
     diff = diff_campaign(spec, live)
     notes: list[str] = []
     if spec.auto_add_devices and diff.devices_removed:

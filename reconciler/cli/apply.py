@@ -91,7 +91,8 @@ def _execute(
 @click.option(
     "--allow-abort",
     is_flag=True,
-    help="Allow aborting RUNNING campaigns (devices may already be upgrading).",
+    help="Allow aborting RUNNING campaigns (devices may already be upgrading); with --prune, "
+    "also plan aborts of pruned campaigns that already started.",
 )
 @click.option(
     "--wait", "wait_", is_flag=True, help="Poll each created campaign until it leaves pending."
