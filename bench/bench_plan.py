@@ -153,7 +153,9 @@ def write_spec_files(folder: Path, specs: list[CampaignSpec]) -> None:
         )
 
 
-def bench_full(campaigns: int, devices: int, concurrency: int, in_process: bool) -> None:
+def bench_full(
+    campaigns: int, devices: int, concurrency: int, in_process: bool, repeat: int = 1
+) -> None:
     specs = [make_spec(i, devices) for i in range(campaigns)]
     env = {
         "FOTA_CLIENT_ID": "demo-client",
@@ -178,11 +180,14 @@ def bench_full(campaigns: int, devices: int, concurrency: int, in_process: bool)
             sink, errs = io.StringIO(), io.StringIO()
             stack.enter_context(contextlib.redirect_stdout(sink))
             stack.enter_context(contextlib.redirect_stderr(errs))
-            before = _received(url)
-            started = time.perf_counter()
-            code = main(argv)
-            elapsed = time.perf_counter() - started
-            requests = _received(url) - before
+            runs: list[float] = []
+            for _ in range(repeat):  # identical plans against one emulator: any growth shows
+                before = _received(url)
+                started = time.perf_counter()
+                code = main(argv)
+                runs.append(time.perf_counter() - started)
+                requests = _received(url) - before
+            elapsed = runs[0]
         # the same steps one by one, for the breakdown
         started = time.perf_counter()
         specset = load_specs([folder])
@@ -207,6 +212,9 @@ def bench_full(campaigns: int, devices: int, concurrency: int, in_process: bool)
         f"    breakdown: load specs {t_load:.1f} s, read live {t_live:.1f} s "
         f"({requests / max(t_live, 1e-9):.0f} req/s), plan {t_plan * 1000:.0f} ms"
     )
+    if repeat > 1:
+        shown = ", ".join(f"{t:.1f} s" for t in runs)
+        print(f"    {repeat} identical plans against the same emulator: {shown}")
     if code not in (0, 2):
         print("    stderr: " + errs.getvalue().strip().replace("\n", "\n    "))
 
@@ -238,13 +246,18 @@ def cli() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skip-full", action="store_true", help="only the pure planner")
     parser.add_argument(
+        "--repeat", type=int, default=1, help="run the full plan this many times (one emulator)"
+    )
+    parser.add_argument(
         "--in-process", action="store_true", help="run the emulator in a thread of this process"
     )
     args = parser.parse_args()
     bench_pure(args.campaigns, args.devices, args.rounds)
     sys.stdout.flush()
     if not args.skip_full:
-        bench_full(args.campaigns, args.devices, args.concurrency, args.in_process)
+        bench_full(
+            args.campaigns, args.devices, args.concurrency, args.in_process, max(1, args.repeat)
+        )
     return 0
 
 
