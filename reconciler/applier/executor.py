@@ -7,9 +7,11 @@ Why each rule here exists:
   and a half-applied campaign is simply re-planned next time.
 - One campaign's failure never stops another's: each runs in its own task and every outcome is
   reported.
-- No duplicates, ever: a create whose outcome is unknown (``AmbiguousWriteError``: timeout,
-  reset, 5xx after the request may have been processed) is followed by a lookup by name before
-  anything is sent again; a campaign found there is adopted as the one we created.
+- No duplicates, ever: a create is sent once per run. When its outcome is unknown
+  (``AmbiguousWriteError``: timeout, reset, 5xx after the request may have been processed) the
+  campaign is looked up by name a few times with backoff (the API creates asynchronously, so
+  the listing may lag); one found is adopted as the one we created, and otherwise the action
+  fails as "outcome unknown": the next run plans against the listing again, by then current.
 - An ambiguous DELETE is resolved by reading the campaign back.
 - A cancel is re-checked against the API's clock right before it is sent: a DELETE after the
   start date aborts instead of cancelling, so a cancel planned before midnight and executed
@@ -60,6 +62,11 @@ _ADOPTABLE_STATUSES = tuple(
 )
 """Statuses in which an unanswered create's campaign can be found right after it."""
 
+UNKNOWN_CREATE = (
+    "outcome unknown: re-run fota apply; it will find the campaign by name if it was created"
+)
+"""The end of a create's report when neither its answer nor a lookup told what happened."""
+
 CANCEL_MARGIN = timedelta(minutes=10)
 """A cancel is refused this close to the start instant: the DELETE could land after it."""
 
@@ -100,7 +107,8 @@ class ExecOptions:
     wait_polls: int = 20
     wait_base: float = 1.0
     wait_cap: float = 30.0
-    create_attempts: int = 3
+    create_lookups: int = 4  # lookups by name after an unanswered create (never a re-send)
+    create_lookup_base: float = 2.0  # seconds before the 2nd lookup, doubling, capped at wait_cap
     delete_attempts: int = 3
     shown_device_failures: int = 10
 
@@ -205,47 +213,33 @@ class _Runner:
 
     def _create(self, work: CampaignWork, step: Step) -> StepResult:
         assert step.body is not None
-        response: Any = None
+        self._request(step)
         adopted = False
-        for attempt in range(1, self.options.create_attempts + 1):
-            self._request(step, attempt=attempt)
-            try:
-                response = self.writer.create_campaign(
-                    step.account, step.campaign_kind, dict(step.body)
-                )
-            except AmbiguousWriteError as exc:
-                self._log(
-                    "ambiguous",
-                    campaign=work.label,
-                    action="create",
-                    error=str(exc),
-                    attempt=attempt,
-                )
-                try:
-                    found = self._find_by_name(work, step)
-                except UserError as lookup:
-                    return StepResult(
-                        step,
-                        Outcome.FAILED,
-                        f"create: no answer ({exc.message}) and looking the campaign up by name "
-                        f"failed too ({lookup.message}); run apply again: it finds the campaign "
-                        "by name if the create went through",
-                    )
-                self._log("lookup", campaign=work.label, found=_str(found, "id"))
-                if found is not None:
-                    response, adopted = found, True
-                    break
-                continue
-            self._response(step, response)
-            break
-        else:
-            return StepResult(
-                step,
-                Outcome.FAILED,
-                f"create: the outcome of {self.options.create_attempts} attempts is unknown "
-                "and no campaign of this name was found; run apply again (it looks campaigns "
-                "up by name, so it cannot create a duplicate)",
+        try:
+            response: Any = self.writer.create_campaign(
+                step.account, step.campaign_kind, dict(step.body)
             )
+        except AmbiguousWriteError as exc:
+            self._log("ambiguous", campaign=work.label, action="create", error=str(exc))
+            try:
+                found = self._await_by_name(work, step)
+            except UserError as lookup:
+                return StepResult(
+                    step,
+                    Outcome.FAILED,
+                    f"create: no answer ({exc.message}) and looking the campaign up by name "
+                    f"failed ({lookup.message}); {UNKNOWN_CREATE}",
+                )
+            if found is None:
+                return StepResult(
+                    step,
+                    Outcome.FAILED,
+                    f"create: no answer ({exc.message}) and not listed by name after "
+                    f"{self.options.create_lookups} lookups; {UNKNOWN_CREATE}",
+                )
+            response, adopted = found, True
+        else:
+            self._response(step, response)
         campaign_id = _str(response, "id")
         status = _str(response, "status") or "?"
         how = "found after an unanswered create" if adopted else "created"
@@ -256,6 +250,24 @@ class _Runner:
                 step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
             )
         return self._wait(step, campaign_id, status, how, response)
+
+    def _await_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
+        """Look an unanswered create's campaign up by name, a few times with backoff.
+
+        ThingSpace creates campaigns asynchronously, so the listing may lag behind the create;
+        an empty listing does not prove the create was lost, and the POST is never sent again
+        in this run (a second campaign of the name is worse than a re-run).
+        """
+        delay = self.options.create_lookup_base
+        for lookup in range(1, self.options.create_lookups + 1):
+            if lookup > 1:
+                (self.options.sleep or _sleep)(delay)
+                delay = min(self.options.wait_cap, delay * 2)
+            found = self._find_by_name(work, step)
+            self._log("lookup", campaign=work.label, found=_str(found, "id"), attempt=lookup)
+            if found is not None:
+                return found
+        return None
 
     def _find_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
         """A campaign of this name that was not there at plan time: the one we created.
@@ -323,20 +335,12 @@ class _Runner:
         status = _str(current, "status") or "?"
         if status in TERMINAL_STATUSES:
             return _delete_result(step, status, "already")
-        if step.kind is StepKind.CANCEL:
-            started = _start_instant(current)
-            now = self.writer.server_now()
-            if started is not None and now >= started - CANCEL_MARGIN:
-                return StepResult(
-                    step,
-                    Outcome.REFUSED,
-                    f"cancel: the campaign starts at {started.isoformat()} and the API's clock "
-                    f"says {now.isoformat(timespec='seconds')}; a DELETE now could abort it. "
-                    "Plan again (aborting needs the spec's allow_abort and --allow-abort)",
-                    step.campaign_id,
-                    status,
-                )
         for attempt in range(1, self.options.delete_attempts + 1):
+            # Before every attempt, a retry too: the retry of a cancel sent at 23:59Z would
+            # otherwise land after 00:00Z and abort the campaign.
+            late = self._cancel_too_late(step, current, status)
+            if late is not None:
+                return late
             self._request(step, attempt=attempt)
             try:
                 response = self.writer.delete_campaign(
@@ -364,6 +368,27 @@ class _Runner:
             Outcome.FAILED,
             f"{step.kind.value}: the outcome of {self.options.delete_attempts} attempts is "
             "unknown and the campaign is still live; run apply again",
+            step.campaign_id,
+            status,
+        )
+
+    def _cancel_too_late(self, step: Step, current: Any, status: str) -> StepResult | None:
+        """A refusal when a cancel's DELETE could land after the start (as an abort)."""
+        if step.kind is not StepKind.CANCEL:
+            return None
+        started = _start_instant(current)
+        if started is None:
+            return None
+        now = self.writer.server_now()
+        if now < started - CANCEL_MARGIN:
+            return None
+        return StepResult(
+            step,
+            Outcome.REFUSED,
+            f"cancel: the campaign starts at {started.isoformat()} and the API's clock "
+            f"says {now.isoformat(timespec='seconds')}; a DELETE now could abort it. "
+            "Plan again (aborting needs the spec's lifecycle.allowAbort: true and "
+            "--allow-abort)",
             step.campaign_id,
             status,
         )

@@ -68,12 +68,17 @@ def test_ambiguous_create_is_adopted_after_lookup_not_resent(
     assert [c["id"] for c in campaigns_named(client, "gamma")] == [step.campaign_id]
 
 
-def test_create_lost_before_processing_is_sent_again_once(
+def test_create_lost_before_processing_is_not_re_sent_but_created_by_the_next_run(
     sim: RunningSim, client: ThingSpaceClient
 ) -> None:
     sim.emulator.add_fault(FaultRule("503", phase="before", method="POST", path=FOTA, times=1))
     _, results = apply_once(client, [spec("delta")])
-    assert results[0].results[0].outcome is Outcome.OK
+    (step,) = results[0].results
+    assert step.outcome is Outcome.FAILED
+    assert "outcome unknown: re-run fota apply" in step.detail
+    assert writes(sim) == {}  # sent once, never processed, and not sent again in that run
+    _, again = apply_once(client, [spec("delta")])
+    assert again[0].results[0].outcome is Outcome.OK
     assert writes(sim) == {CREATE_KEY: 1}
     assert len(campaigns_named(client, "delta")) == 1
 
@@ -199,7 +204,8 @@ def test_unanswered_create_with_a_failing_lookup_is_found_by_the_next_run(
     (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
     (step,) = result.results
     assert step.outcome is Outcome.FAILED
-    assert "looking the campaign up by name failed too" in step.detail
+    assert "looking the campaign up by name failed" in step.detail
+    assert "outcome unknown: re-run fota apply" in step.detail
     sim.emulator.clear_faults()
     again, results = apply_once(client, [spec("lost")])
     assert not again.has_changes and results == []
@@ -219,8 +225,13 @@ def test_an_unanswered_replacement_create_never_adopts_a_cancelled_predecessor(
     plan, results = apply_once(client, [spec("chain", package=third, replace_on_change=True)])
     assert plan.campaigns[0].outcome is PlanOutcome.REPLACE
     cancel, create = results[0].results
-    assert cancel.outcome is Outcome.OK and create.outcome is Outcome.OK, create.detail
-    assert "found after" not in create.detail  # the create was sent again, not adopted
+    assert cancel.outcome is Outcome.OK
+    assert create.outcome is Outcome.FAILED, create.detail  # not adopted, not re-sent
+    assert "outcome unknown" in create.detail
+    assert writes(sim)[CREATE_KEY] == 2
+    _, resumed = apply_once(client, [spec("chain", package=third, replace_on_change=True)])
+    (create,) = resumed[0].results
+    assert create.outcome is Outcome.OK and "found after" not in create.detail
     assert writes(sim)[CREATE_KEY] == 3
     found = {c["id"]: (c["status"], c["firmwareTo"]) for c in campaigns_named(client, "chain")}
     assert found[create.campaign_id][1] == "SR1.2.0.0-10800"
