@@ -368,7 +368,7 @@ def plan_campaign(
     notes: list[str] = []
     if spec.auto_add_devices and diff.devices_removed:
         notes.append(
-            f"{len(diff.devices_removed)} device(s) joined through auto_add_devices and stay"
+            f"{len(diff.devices_removed)} device(s) joined through autoAddDevices and stay"
         )
         diff = CampaignDiff(diff.immutable, diff.schedule, diff.devices_added, frozenset())
     if diff.empty:
@@ -395,7 +395,7 @@ def _plan_create(spec: CampaignSpec, now: datetime) -> CampaignPlan:
             live=None,
             desired=spec.campaign_id,
             reason=rule.sentence,
-            instead="remove campaign_id from the spec to create a new campaign, or fix the id",
+            instead="remove campaignId from the spec to create a new campaign, or fix the id",
         )
         return _entry(spec, Outcome.REFUSED, refusals=(refusal,))
     violations = rules.check_create(spec, now)
@@ -482,7 +482,7 @@ def _plan_replace(
                 Violation(
                     rule,
                     item.field,
-                    "revert the field, or set lifecycle.on_immutable_change: replace to "
+                    "revert the field, or set lifecycle.onImmutableChange: replace to "
                     "cancel (or abort) the campaign and create a new one",
                 ),
                 spec,
@@ -495,7 +495,7 @@ def _plan_replace(
     if spec.campaign_id is not None:
         rule = rules.RULES_BY_ID["R-REPLACE-PINNED"]
         instead = (
-            f"remove campaign_id {spec.campaign_id} from the spec so the replacement is found "
+            f"remove campaignId {spec.campaign_id} from the spec so the replacement is found "
             "by name, or revert the field"
         )
         refusals = tuple(

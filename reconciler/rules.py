@@ -116,12 +116,16 @@ RULES: tuple[Rule, ...] = (
         "A campaign can be cancelled only before its start date; after start, removal is an abort.",
         f'{_S000}: "You can cancel the campaign if it is in Queued status and if it is before '
         'the Start Date, which becomes CampaignCancelled state."',
-        "Cancel = DELETE before start, planned for queued or scheduled campaigns only.",
+        "Cancel = DELETE before start, planned for queued and also scheduled campaigns: seed "
+        '000 names only "Queued status", while the SDK (API facts) says only that a started '
+        "campaign cannot be cancelled; a CampaignScheduled campaign has not started, so the "
+        "cancel is planned, and the applier re-checks the start on the API's clock (10-minute "
+        "margin) before every DELETE so a cancel never lands as an abort.",
     ),
     Rule(
         "R-ABORT-OPT-IN",
         "A started campaign is aborted (DELETE after start) only when its spec sets "
-        "lifecycle.allow_abort: true (a campaign no spec describes, taken down by --prune: "
+        "lifecycle.allowAbort: true (a campaign no spec describes, taken down by --prune: "
         "only when --allow-abort is given).",
         f'{_S000}: "You can delete the campaign after the start date, which becomes '
         'CampaignAborted state." ... "Some devices may have already started or completed the '
@@ -132,7 +136,7 @@ RULES: tuple[Rule, ...] = (
         "R-IMMUTABLE",
         "Package, protocol, kind, campaign name and auto flags cannot change on a live "
         "campaign; changing them means replacing it, planned only with "
-        "lifecycle.on_immutable_change: replace.",
+        "lifecycle.onImmutableChange: replace.",
         f'{_S003}: only dates and windows are changeable; API facts 3: "There is no endpoint '
         "to change firmware name/from/to, protocol, campaignName, make/model or the auto flags "
         'after creation."',
@@ -141,15 +145,15 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-RESUME-REPLACEMENT",
         "A replacement cut between its take-down and its create is resumed: when a spec that "
-        "sets lifecycle.on_immutable_change: replace finds its campaign cancelled or aborted "
+        "sets lifecycle.onImmutableChange: replace finds its campaign cancelled or aborted "
         "with immutable fields that differ from the spec's, the new campaign is created.",
         f'{_S000}: "You can cancel the campaign ... which becomes CampaignCancelled state"; '
         '"You can delete the campaign after the start date, which becomes CampaignAborted '
         'state." A replacement is that take-down followed by a create (R-IMMUTABLE).',
         "Only cancelled or aborted (what a replacement's take-down leaves), never ended or "
-        "failed; never for a pinned campaign_id; never when any campaign of that name, in any "
-        "status, already has the spec's immutable fields (then the create did happen, and may "
-        "have been taken down on purpose).",
+        "failed; never for a spec pinned by campaignId; never when any campaign of that name, "
+        "in any status, already has the spec's immutable fields (then the create did happen, "
+        "and may have been taken down on purpose).",
     ),
     Rule(
         "R-REPLACE-PINNED",
@@ -157,14 +161,14 @@ RULES: tuple[Rule, ...] = (
         "pinned one, and the next plan would find only the cancelled one.",
         f'{_S002}: the campaign id is "returned ... when the upgrade was scheduled", so a new '
         "campaign always has a new id.",
-        "Remove campaign_id from the spec (the replacement is then found by name).",
+        "Remove campaignId from the spec (the replacement is then found by name).",
     ),
     Rule(
         "R-PINNED-MISSING",
         "A spec pinned to a campaign id that the API does not know is not created anew.",
         f'{_S002}: the id is "returned ... when the upgrade was scheduled"; a pin to an '
         "unknown id is a mistake to fix, not a campaign to create.",
-        "Remove campaign_id from the spec to create a new campaign.",
+        "Remove campaignId from the spec to create a new campaign.",
     ),
     Rule(
         "R-DEVICE-ADD-BEFORE-END",
@@ -174,10 +178,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R-DEVICE-REMOVE-OPT-OUT",
-        "Devices dropped from a spec leave the campaign only while lifecycle."
-        "allow_device_removal is true (the default).",
+        "Devices dropped from a spec leave the campaign only while "
+        "lifecycle.allowDeviceRemoval is true (the default).",
         f'{_S000}: "Some devices may have already started or completed the upgrade."',
-        "With allow_device_removal: false a dropped device is a refusal, not a silent no-op.",
+        "With lifecycle.allowDeviceRemoval: false a dropped device is a refusal, not a silent "
+        "no-op.",
     ),
     Rule(
         "R-DEVICE-REMOVE-UPGRADED",
@@ -379,7 +384,7 @@ def check_device_removal(
             Violation(
                 RULES_BY_ID["R-DEVICE-REMOVE-OPT-OUT"],
                 "devices",
-                "keep the devices in the spec, or set lifecycle.allow_device_removal: true",
+                "keep the devices in the spec, or set lifecycle.allowDeviceRemoval: true",
             )
         ]
     upgraded = upgraded_devices(live, removed)
@@ -405,7 +410,7 @@ def removal_step(live: LiveCampaign, allow_abort: bool, now: datetime) -> str | 
     """How a live campaign can be taken down: ``cancel``, ``abort``, or why not."""
     rule = frozen_rule(live, now)
     if rule is not None:
-        return Violation(rule, "status", _frozen_instead(rule))
+        return Violation(rule, "status", frozen_instead(rule))
     if not has_started(live.schedule.start, now):
         return "cancel"
     if allow_abort:
@@ -413,19 +418,15 @@ def removal_step(live: LiveCampaign, allow_abort: bool, now: datetime) -> str | 
     return Violation(
         RULES_BY_ID["R-ABORT-OPT-IN"],
         "status",
-        "set lifecycle.allow_abort: true to abort the running campaign, or leave it to run",
+        "set lifecycle.allowAbort: true to abort the running campaign, or leave it to run",
     )
 
 
-def _frozen_instead(rule: Rule) -> str:
+def frozen_instead(rule: Rule) -> str:
+    """What to do instead when ``frozen_rule`` forbids every change."""
     return {
         "R-FINISHED": "nothing can change; give the spec a new name for a new campaign",
         "R-ENDED": "nothing can change after the end; create a new campaign under a new name",
         "R-PENDING": "wait until the API reports the campaign queued, then plan again",
         "R-STATUS-UNKNOWN": "check the campaign in the ThingSpace portal; plan again later",
     }.get(rule.id, "")
-
-
-def frozen_instead(rule: Rule) -> str:
-    """What to do instead when ``frozen_rule`` forbids every change."""
-    return _frozen_instead(rule)

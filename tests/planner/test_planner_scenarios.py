@@ -124,7 +124,7 @@ def test_auto_added_devices_are_not_removed() -> None:
     lv = live_of(s, devices={**dict.fromkeys(s.devices, "UpgradePending"), "354658090009999": "x"})
     (entry,) = plan([s], {s.key: lv}, NOW).campaigns
     assert entry.outcome is Outcome.NO_OP
-    assert entry.notes and "auto_add_devices" in entry.notes[0]
+    assert entry.notes and "autoAddDevices" in entry.notes[0]
 
 
 def test_each_entry_records_what_it_was_planned_against() -> None:
