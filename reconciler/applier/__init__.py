@@ -46,7 +46,6 @@ from reconciler.applier.steps import (
     CampaignWork,
     Outcome,
     Step,
-    StepKind,
     StepResult,
 )
 
@@ -67,7 +66,6 @@ __all__ = [
     "Outcome",
     "StalePlanError",
     "Step",
-    "StepKind",
     "StepResult",
     "Writer",
     "account_locks",

@@ -34,12 +34,12 @@ from reconciler.applier.steps import (
     CampaignWork,
     Outcome,
     Step,
-    StepKind,
     StepResult,
 )
 from reconciler.client import AmbiguousWriteError
 from reconciler.errors import UserError
 from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, Kind
+from reconciler.planner import ActionType
 
 PENDING_STATUSES = frozenset(
     {
@@ -173,11 +173,11 @@ class _Runner:
 
     def _run_step(self, work: CampaignWork, step: Step) -> StepResult:
         try:
-            if step.kind is StepKind.CREATE:
+            if step.kind is ActionType.CREATE:
                 return self._create(work, step)
-            if step.kind in (StepKind.CANCEL, StepKind.ABORT):
+            if step.kind in (ActionType.CANCEL, ActionType.ABORT):
                 return self._delete(step)
-            if step.kind is StepKind.UPDATE_SCHEDULE:
+            if step.kind is ActionType.UPDATE_SCHEDULE:
                 return self._update(step)
             return self._devices(step)
         except UserError as exc:
@@ -323,7 +323,7 @@ class _Runner:
 
     def _delete(self, step: Step) -> StepResult:
         assert step.campaign_id is not None
-        if step.kind is StepKind.ABORT and not self.options.allow_abort:
+        if step.kind is ActionType.ABORT and not self.options.allow_abort:
             return StepResult(
                 step,
                 Outcome.REFUSED,
@@ -374,7 +374,7 @@ class _Runner:
 
     def _cancel_too_late(self, step: Step, current: Any, status: str) -> StepResult | None:
         """A refusal when a cancel's DELETE could land after the start (as an abort)."""
-        if step.kind is not StepKind.CANCEL:
+        if step.kind is not ActionType.CANCEL:
             return None
         started = _start_instant(current)
         if started is None:
@@ -414,7 +414,7 @@ class _Runner:
     def _devices(self, step: Step) -> StepResult:
         assert step.campaign_id is not None and step.body is not None
         op: Literal["append", "remove"] = (
-            "append" if step.kind is StepKind.ADD_DEVICES else "remove"
+            "append" if step.kind is ActionType.ADD_DEVICES else "remove"
         )
         imeis = [str(i) for i in step.body.get("deviceList") or ()]
         self._request(step)
@@ -452,9 +452,9 @@ class _Runner:
 
 
 def _delete_result(step: Step, status: str, how: str) -> StepResult:
-    expected = "CampaignCancelled" if step.kind is StepKind.CANCEL else "CampaignAborted"
+    expected = "CampaignCancelled" if step.kind is ActionType.CANCEL else "CampaignAborted"
     if status == expected or (how == "already" and status in TERMINAL_STATUSES):
-        word = "cancelled" if step.kind is StepKind.CANCEL else "aborted"
+        word = "cancelled" if step.kind is ActionType.CANCEL else "aborted"
         prefix = {"already": "already finished", "confirmed": f"{word} (confirmed by lookup)"}
         return StepResult(
             step, Outcome.OK, f"{prefix.get(how, word)} ({status})", step.campaign_id, status

@@ -13,18 +13,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler.applier.steps import CampaignWork, Step, StepKind
+from reconciler.applier.steps import CampaignWork, Step
 from reconciler.errors import UserError
 from reconciler.planner import Action, ActionType, CampaignPlan, Plan
-
-_STEP_KINDS = {
-    ActionType.CREATE: StepKind.CREATE,
-    ActionType.UPDATE_SCHEDULE: StepKind.UPDATE_SCHEDULE,
-    ActionType.ADD_DEVICES: StepKind.ADD_DEVICES,
-    ActionType.REMOVE_DEVICES: StepKind.REMOVE_DEVICES,
-    ActionType.CANCEL: StepKind.CANCEL,
-    ActionType.ABORT: StepKind.ABORT,
-}
 
 
 class StalePlanError(UserError):
@@ -45,18 +36,18 @@ def campaign_work(entry: CampaignPlan) -> CampaignWork:
     """The ordered steps of one campaign's plan entry (a replacement: take-down, then create)."""
     steps: list[Step] = []
     for action in _flatten(entry.actions):
-        kind = _STEP_KINDS[action.type]
+        kind = action.type
         steps.append(
             Step(
                 kind=kind,
                 account=entry.account,
                 campaign_kind=entry.kind,
                 name=entry.name,
-                campaign_id=None if kind is StepKind.CREATE else entry.campaign_id,
+                campaign_id=None if kind is ActionType.CREATE else entry.campaign_id,
                 body=action.body,
             )
         )
-        if kind is not StepKind.CREATE and entry.campaign_id is None:
+        if kind is not ActionType.CREATE and entry.campaign_id is None:
             raise UserError(
                 f"the plan for {entry.account}/{entry.name} has a {action.type.value} without a "
                 "campaign id; the plan file is damaged: run fota plan again"

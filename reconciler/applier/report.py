@@ -11,16 +11,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reconciler.applier.steps import CampaignResult, Outcome, StepKind
-from reconciler.planner import CampaignPlan
+from reconciler.applier.steps import CampaignResult, Outcome
+from reconciler.planner import ActionType, CampaignPlan
 
 _SYMBOL = {
-    StepKind.CREATE: "+",
-    StepKind.UPDATE_SCHEDULE: "~",
-    StepKind.ADD_DEVICES: "~",
-    StepKind.REMOVE_DEVICES: "~",
-    StepKind.CANCEL: "-",
-    StepKind.ABORT: "-",
+    ActionType.CREATE: "+",
+    ActionType.UPDATE_SCHEDULE: "~",
+    ActionType.ADD_DEVICES: "~",
+    ActionType.REMOVE_DEVICES: "~",
+    ActionType.CANCEL: "-",
+    ActionType.ABORT: "-",
 }
 
 

@@ -14,22 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.model import Kind
-
-
-class StepKind(enum.Enum):
-    CREATE = "create"
-    UPDATE_SCHEDULE = "update_schedule"
-    ADD_DEVICES = "add_devices"
-    REMOVE_DEVICES = "remove_devices"
-    CANCEL = "cancel"
-    ABORT = "abort"
+from reconciler.planner import ActionType
 
 
 @dataclass(frozen=True)
 class Step:
-    """One write. ``campaign_id`` is None only for a create (the API assigns the id)."""
+    """One write. ``campaign_id`` is None only for a create (the API assigns the id).
 
-    kind: StepKind
+    ``kind`` is the planner's action type, never ``REPLACE`` (a replacement is flattened into
+    its take-down and its create by :mod:`reconciler.applier.from_plan`).
+    """
+
+    kind: ActionType
     account: str
     campaign_kind: Kind
     name: str
@@ -43,18 +39,18 @@ class Step:
             base, write = "/api/fota/v3/campaigns", "/api/fota/v3/campaigns/firmware"
         else:
             base = write = "/api/fota/v2/campaigns"
-        if self.kind is StepKind.CREATE:
+        if self.kind is ActionType.CREATE:
             return ("POST", f"{write}/{acc}")
-        if self.kind is StepKind.UPDATE_SCHEDULE:
+        if self.kind is ActionType.UPDATE_SCHEDULE:
             return ("PUT", f"{write}/{acc}/{cid}/dates")
-        if self.kind in (StepKind.ADD_DEVICES, StepKind.REMOVE_DEVICES):
+        if self.kind in (ActionType.ADD_DEVICES, ActionType.REMOVE_DEVICES):
             return ("PUT", f"{write}/{acc}/{cid}")
         return ("DELETE", f"{base}/{acc}/{cid}")
 
     def describe(self) -> str:
-        if self.kind is StepKind.CREATE:
+        if self.kind is ActionType.CREATE:
             return "create"
-        if self.kind in (StepKind.ADD_DEVICES, StepKind.REMOVE_DEVICES) and self.body:
+        if self.kind in (ActionType.ADD_DEVICES, ActionType.REMOVE_DEVICES) and self.body:
             count = len(self.body.get("deviceList") or ())
             return f"{self.kind.value} ({count} device{'s' if count != 1 else ''})"
         return f"{self.kind.value} {self.campaign_id}"

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from reconciler.applier import ExecOptions, Outcome, StepKind, execute
+from reconciler.applier import ExecOptions, Outcome, execute
 from reconciler.applier.executor import CANCEL_MARGIN
 from reconciler.applier.steps import CampaignWork, Step
 from reconciler.client import AmbiguousWriteError
 from reconciler.model import Kind
+from reconciler.planner import ActionType
 
 START = datetime(2026, 3, 10, tzinfo=UTC)
 
@@ -69,14 +70,14 @@ class ScriptedApi:
         raise AssertionError("not planned")
 
 
-def _work(kind: StepKind) -> CampaignWork:
+def _work(kind: ActionType) -> CampaignWork:
     step = Step(
         kind=kind,
         account="0402196254-00001",
         campaign_kind=Kind.FIRMWARE,
         name="lagging",
-        campaign_id=None if kind is StepKind.CREATE else "c-0",
-        body={"campaignName": "lagging"} if kind is StepKind.CREATE else None,
+        campaign_id=None if kind is ActionType.CREATE else "c-0",
+        body={"campaignName": "lagging"} if kind is ActionType.CREATE else None,
     )
     return CampaignWork("0402196254-00001", "lagging", (step,))
 
@@ -85,7 +86,7 @@ def test_a_create_listed_late_is_adopted_and_never_sent_twice() -> None:
     api = ScriptedApi(listed_after=3, clock=[START - timedelta(days=1)])
     slept: list[float] = []
     options = ExecOptions(sleep=slept.append, create_lookups=4, create_lookup_base=2.0)
-    (result,) = execute([_work(StepKind.CREATE)], api, options)
+    (result,) = execute([_work(ActionType.CREATE)], api, options)
     (step,) = result.results
     assert step.outcome is Outcome.OK and step.campaign_id == "c-1"
     assert "found after an unanswered create" in step.detail
@@ -97,7 +98,7 @@ def test_a_create_never_listed_is_outcome_unknown_not_re_sent() -> None:
     api = ScriptedApi(listed_after=None, clock=[START - timedelta(days=1)])
     slept: list[float] = []
     options = ExecOptions(sleep=slept.append, create_lookups=3, create_lookup_base=1.0)
-    (result,) = execute([_work(StepKind.CREATE)], api, options)
+    (result,) = execute([_work(ActionType.CREATE)], api, options)
     (step,) = result.results
     assert step.outcome is Outcome.FAILED
     assert api.creates == 1
@@ -113,7 +114,7 @@ def test_a_cancel_retry_re_checks_the_start_margin_on_the_api_clock() -> None:
     early = START - CANCEL_MARGIN - timedelta(minutes=5)
     late = START - CANCEL_MARGIN + timedelta(seconds=1)
     api = ScriptedApi(listed_after=None, clock=[early, late])
-    (result,) = execute([_work(StepKind.CANCEL)], api, ExecOptions(sleep=lambda _: None))
+    (result,) = execute([_work(ActionType.CANCEL)], api, ExecOptions(sleep=lambda _: None))
     (step,) = result.results
     assert api.deletes == 1
     assert step.outcome is Outcome.REFUSED
@@ -124,6 +125,6 @@ def test_a_cancel_retry_re_checks_the_start_margin_on_the_api_clock() -> None:
 def test_a_cancel_retry_well_before_the_start_is_sent() -> None:
     early = START - timedelta(days=1)
     api = ScriptedApi(listed_after=None, clock=[early])
-    (result,) = execute([_work(StepKind.CANCEL)], api, ExecOptions(delete_attempts=3))
+    (result,) = execute([_work(ActionType.CANCEL)], api, ExecOptions(delete_attempts=3))
     (step,) = result.results
     assert api.deletes == 3 and step.outcome is Outcome.FAILED

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from reconciler.applier import ExecOptions, Outcome, StepKind
+from reconciler.applier import ExecOptions, Outcome
 from reconciler.client import ThingSpaceClient
+from reconciler.planner import ActionType
 from reconciler.planner import Outcome as PlanOutcome
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.testing import RunningSim, running_sim
@@ -131,7 +132,7 @@ def test_abort_is_refused_without_allow_abort_and_replacement_create_skipped(
     plan, results = apply_once(client, [changed])
     assert plan.campaigns[0].outcome is PlanOutcome.REPLACE
     abort, create = results[0].results
-    assert abort.step.kind is StepKind.ABORT and abort.outcome is Outcome.REFUSED
+    assert abort.step.kind is ActionType.ABORT and abort.outcome is Outcome.REFUSED
     assert "--allow-abort" in abort.detail
     assert create.outcome is Outcome.SKIPPED
     assert len(campaigns_named(client, "running")) == 1

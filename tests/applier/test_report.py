@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from reconciler.applier import CampaignResult, CampaignWork, Outcome, Step, StepKind, StepResult
+from reconciler.applier import CampaignResult, CampaignWork, Outcome, Step, StepResult
 from reconciler.applier.report import make_report, report_lines
 from reconciler.model import Kind
-from reconciler.planner import CampaignPlan, Refusal
+from reconciler.planner import ActionType, CampaignPlan, Refusal
 from reconciler.planner import Outcome as PlanOutcome
 
 GOLDEN = Path(__file__).parent / "golden" / "report.txt"
@@ -16,7 +16,7 @@ ACC = "0402196254-00001"
 
 
 def step(
-    kind: StepKind, name: str, cid: str | None = "c-1", body: dict[str, object] | None = None
+    kind: ActionType, name: str, cid: str | None = "c-1", body: dict[str, object] | None = None
 ) -> Step:
     return Step(kind, ACC, Kind.FIRMWARE, name, cid, body)
 
@@ -25,10 +25,10 @@ def scenario() -> list[str]:
     devices = {"Type": "append", "deviceList": ["354658090353977", "354658090353985"]}
     results = [
         CampaignResult(
-            CampaignWork(ACC, "new", (step(StepKind.CREATE, "new", None),)),
+            CampaignWork(ACC, "new", (step(ActionType.CREATE, "new", None),)),
             (
                 StepResult(
-                    step(StepKind.CREATE, "new", None),
+                    step(ActionType.CREATE, "new", None),
                     Outcome.OK,
                     "created: id c-9 (CampaignRequestPending)",
                     "c-9",
@@ -36,15 +36,15 @@ def scenario() -> list[str]:
             ),
         ),
         CampaignResult(
-            CampaignWork(ACC, "changed", (step(StepKind.UPDATE_SCHEDULE, "changed"),)),
+            CampaignWork(ACC, "changed", (step(ActionType.UPDATE_SCHEDULE, "changed"),)),
             (
                 StepResult(
-                    step(StepKind.UPDATE_SCHEDULE, "changed"),
+                    step(ActionType.UPDATE_SCHEDULE, "changed"),
                     Outcome.OK,
                     "schedule updated (CampaignScheduled)",
                 ),
                 StepResult(
-                    step(StepKind.ADD_DEVICES, "changed", body=devices),
+                    step(ActionType.ADD_DEVICES, "changed", body=devices),
                     Outcome.PARTIAL,
                     "1 added, 1 failed: 354658090353985 (Device is already in the campaign); "
                     "the failed ones are planned again next time",
@@ -57,13 +57,13 @@ def scenario() -> list[str]:
             CampaignWork(ACC, "replaced", ()),
             (
                 StepResult(
-                    step(StepKind.ABORT, "replaced"),
+                    step(ActionType.ABORT, "replaced"),
                     Outcome.REFUSED,
                     "abort needs --allow-abort: the campaign has started and some devices may "
                     "already be upgrading; not executed",
                 ),
                 StepResult(
-                    step(StepKind.CREATE, "replaced", None),
+                    step(ActionType.CREATE, "replaced", None),
                     Outcome.SKIPPED,
                     "not attempted: the abort before it did not succeed",
                 ),
@@ -73,7 +73,7 @@ def scenario() -> list[str]:
             CampaignWork(ACC, "gone", ()),
             (
                 StepResult(
-                    step(StepKind.CANCEL, "gone"), Outcome.OK, "cancelled (CampaignCancelled)"
+                    step(ActionType.CANCEL, "gone"), Outcome.OK, "cancelled (CampaignCancelled)"
                 ),
             ),
         ),
@@ -110,7 +110,7 @@ def test_report_lines_match_the_golden_file() -> None:
 def test_a_clean_run_exits_zero() -> None:
     ok = CampaignResult(
         CampaignWork(ACC, "x", ()),
-        (StepResult(step(StepKind.CANCEL, "x"), Outcome.OK, "cancelled (CampaignCancelled)"),),
+        (StepResult(step(ActionType.CANCEL, "x"), Outcome.OK, "cancelled (CampaignCancelled)"),),
     )
     report = make_report([ok], [])
     assert report.ok and report.exit_code == 0
