@@ -34,6 +34,11 @@ from reconciler.spec import load_specs
 Key = tuple[str, str]
 
 
+NOW_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+NOW_MAX = datetime(9999, 1, 1, tzinfo=UTC)
+"""The instants ``--now`` accepts: the planner's date arithmetic cannot overflow in between."""
+
+
 def parse_now(text: str) -> datetime:
     """An ISO 8601 instant; a date or a naive time is read as UTC."""
     try:
@@ -44,7 +49,17 @@ def parse_now(text: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        utc = None
+    # The planner adds days to now (end dates, the +24 h rule): keep a year of headroom.
+    if utc is None or not NOW_MIN <= utc < NOW_MAX:
+        raise UserError(
+            f"--now {text!r} is out of range: give an instant from {NOW_MIN:%Y-%m-%d} to "
+            f"{NOW_MAX:%Y-%m-%d} (exclusive), UTC; e.g. --now 2026-12-01T00:00:00Z"
+        )
+    return utc
 
 
 def _git(args: Sequence[str], cwd: Path) -> bytes:

@@ -241,6 +241,23 @@ def test_bad_now_is_a_one_line_error(
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "9999-12-31T00:00:00Z"],
+)
+def test_now_out_of_range_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    spec = tmp_path / "pilot.yaml"
+    spec.write_text(spec_yaml("pilot"))
+    code, out, err = run(capsys, str(spec), "--now", text)
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: --now {text!r} is out of range: give an instant from 1970-01-01 to "
+        "9999-01-01 (exclusive), UTC; e.g. --now 2026-12-01T00:00:00Z\n"
+    )
+
+
 @pytest.mark.slow
 def test_fota_plan_as_a_subprocess(sim: RunningSim, tmp_path: Path) -> None:
     create_over_http(sim, "pilot")
