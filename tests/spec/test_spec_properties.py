@@ -36,7 +36,7 @@ from reconciler.spec.schema import _validator, fast_check, schema
 _TEXT_RE = re.compile(schema()["$defs"]["firmware"]["properties"]["name"]["pattern"])
 
 texts = (
-    st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40)
+    st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)
     .map(str.strip)
     .filter(lambda s: bool(s) and "\n" not in s and _TEXT_RE.search(s) is not None)
 )
