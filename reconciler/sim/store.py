@@ -268,10 +268,25 @@ class State:
 
 
 def save_state(state: State, path: Path) -> None:
-    """Atomic write: temporary file in the same directory, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Atomic write: temporary file in the same directory, then rename over ``path``.
+
+    A directory that cannot be made or written (a parent that is a regular file, no
+    permission) is a ``StateError`` naming the path, so the CLI shows one line, not a traceback.
+    """
     data = json.dumps(state.to_json(), separators=(",", ":"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        where = (
+            f" ({exc.filename} exists and is not a directory)"
+            if isinstance(exc, (FileExistsError, NotADirectoryError))
+            else ""
+        )
+        raise StateError(
+            f"{path}: cannot write the emulator state: {exc.strerror}{where}; "
+            "choose a state path in a writable directory"
+        ) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(data)

@@ -139,3 +139,17 @@ def test_unlicensed_devices_need_auto_assign() -> None:
             json={"Type": "append", "deviceList": [IMEI_B]},
         ).json()["deviceList"]
         assert item["status"] == "AddDeviceFailed" and "license" in item["Reason"]
+
+
+def test_state_path_under_a_regular_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("not a directory")
+    state = afile / "state.json"
+    assert main(["sim", "serve", "--port", "0", "--state", str(state)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert str(state) in err[0] and "not a directory" in err[0], err
+    assert "writable directory" in err[0]
+    assert afile.read_text() == "not a directory"
