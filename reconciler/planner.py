@@ -45,7 +45,7 @@ from reconciler.rules import Violation
 from reconciler.wire import encode_create, encode_device_change, encode_schedule
 
 PLAN_FORMAT = "fota-plan"
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2
 
 Key = tuple[str, str]
 JsonObject = dict[str, Any]

@@ -218,8 +218,8 @@ def load_plan(json_text: str, *, source: str = "plan.json") -> Plan:
     version = data.get("format_version")
     if version != PLAN_FORMAT_VERSION:
         raise UserError(
-            f"{source}: plan format version {version!r} is not supported (this fota reads "
-            f"version {PLAN_FORMAT_VERSION}); re-run `fota plan` with this version"
+            f"{source} has format {version!r}; this fota reads {PLAN_FORMAT_VERSION}: "
+            "re-run fota plan"
         )
     fast = _fast_check()
     valid = fast is not None and fast(data)

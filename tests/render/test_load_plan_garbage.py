@@ -130,8 +130,9 @@ def test_the_compiled_check_agrees_on_arbitrary_json(value: Any) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "valid"),
     [
-        ("format_version", True, False),  # true is not 1
-        ("format_version", 1.0, True),  # 1.0 is 1
+        ("format_version", True, False),  # true is not a number
+        ("format_version", 2.0, True),  # 2.0 is 2
+        ("format_version", 1, False),  # the format before spec_paths/campaign_filter
         ("campaign_filter", ["a", "a"], False),  # uniqueItems
         ("prune_rules", [{"account": "0000000001-00001", "prefix": "x"}] * 2, False),
         ("prune_rules", [{"account": "0000000001-00001", "prefix": " "}], False),  # \S

@@ -110,8 +110,8 @@ def test_markdown_small_plan_is_not_truncated() -> None:
     [
         ("{not json", "plan.json: not JSON"),
         ('{"format": "something-else"}', "plan.json: not a fota plan file"),
-        ('{"format": "fota-plan", "format_version": 99}', "format version 99 is not supported"),
-        ('{"format": "fota-plan", "format_version": 1}', "plan.json: invalid plan at"),
+        ('{"format": "fota-plan", "format_version": 99}', "plan.json has format 99; this fota"),
+        ('{"format": "fota-plan", "format_version": 2}', "plan.json: invalid plan at"),
     ],
 )
 def test_load_plan_refuses_what_it_cannot_trust(text: str, expected: str) -> None:
@@ -119,6 +119,15 @@ def test_load_plan_refuses_what_it_cannot_trust(text: str, expected: str) -> Non
         load_plan(text)
     assert expected in info.value.message
     assert "\n" not in info.value.message
+
+
+def test_a_format_1_plan_is_refused_with_the_versions_and_the_fix() -> None:
+    data = json.loads(render_json(scenario_plan()))
+    assert data["format_version"] == 2  # 2 made spec_paths and campaign_filter required
+    data["format_version"] = 1
+    with pytest.raises(UserError) as info:
+        load_plan(json.dumps(data))
+    assert info.value.message == "plan.json has format 1; this fota reads 2: re-run fota plan"
 
 
 def test_load_plan_refuses_a_tampered_action() -> None:
