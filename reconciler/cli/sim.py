@@ -62,7 +62,13 @@ def _rules(latency: tuple[str, ...], faults: tuple[str, ...]) -> list[FaultRule]
 @click.option("--port", default=8900, show_default=True, type=int, help="0 picks a free port.")
 @click.option("--now", "now_text", metavar="ISO", help="Start the clock at this instant (UTC).")
 @click.option("--frozen", is_flag=True, help="Stop the clock (it moves only when told).")
-@click.option("--devices", default=100, show_default=True, type=int, help="Generated devices.")
+@click.option(
+    "--devices",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Generated devices.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for everything.")
 @click.option("--fleet", "fleet_file", type=click.Path(path_type=Path), help="JSON/CSV fleet.")
 @click.option("--state", "state_file", type=click.Path(path_type=Path), help="Persist here.")
@@ -80,8 +86,16 @@ def _rules(latency: tuple[str, ...], faults: tuple[str, ...]) -> list[FaultRule]
     metavar="KIND:RATE[:PHASE][@[METHOD ]PATTERN]",
     help="Inject 429/500/503/drop faults (repeat), e.g. 503:0.2@POST /api/fota/v3/*.",
 )
-@click.option("--page-size", default=50, show_default=True, type=int, help="Campaign listing.")
-@click.option("--token-ttl", default=3600, show_default=True, type=int, help="Seconds.")
+@click.option(
+    "--page-size",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Campaign listing.",
+)
+@click.option(
+    "--token-ttl", default=3600, show_default=True, type=click.IntRange(min=1), help="Seconds."
+)
 @click.option("--client-id", envvar="FOTA_SIM_CLIENT_ID", default=DEMO_CLIENT_ID)
 @click.option(
     "--client-secret", envvar="FOTA_SIM_CLIENT_SECRET", default=DEMO_CLIENT_SECRET, hidden=True

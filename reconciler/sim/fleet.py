@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -228,6 +228,35 @@ def _device_from_row(row: dict[str, object], where: str) -> Device:
     )
 
 
+CSV_COLUMNS = ("imei", "account", "make", "model", "firmware", "protocol", "mdn", "licensed")
+"""The header a fleet CSV may use (``deviceId`` is accepted for ``imei``)."""
+
+
+def _check_csv_header(path: Path, header: Sequence[str] | None) -> None:
+    """A misspelt or missing header would otherwise drop columns (or a first device) silently:
+    refuse any column the loader would not read and insist on ``imei`` and ``firmware``."""
+    expected = ",".join(CSV_COLUMNS)
+    if not header:
+        raise FleetError(f"{path}:1: empty fleet CSV; use a header row of {expected}")
+    names = [name.strip() for name in header]
+    unknown = [name for name in names if name not in (*CSV_COLUMNS, "deviceId")]
+    missing = [
+        column
+        for column, aliases in (("imei", ("imei", "deviceId")), ("firmware", ("firmware",)))
+        if not any(alias in names for alias in aliases)
+    ]
+    if unknown or missing:
+        what = (
+            f"unknown column(s) {', '.join(repr(n) for n in unknown)}"
+            if unknown
+            else f"missing column(s) {', '.join(missing)}"
+        )
+        raise FleetError(
+            f"{path}:1: {what} in the CSV header; use a header row of {expected} "
+            "(imei and firmware are required)"
+        )
+
+
 def load_fleet_file(path: Path) -> list[Device]:
     """Devices from JSON (a list of objects, or ``{"devices": [...]}``) or CSV with a header
     row using the field names ``imei,account,make,model,firmware,protocol,mdn,licensed``."""
@@ -236,8 +265,12 @@ def load_fleet_file(path: Path) -> list[Device]:
     except OSError as exc:
         raise FleetError(f"{path}: cannot read the fleet file ({exc.strerror})") from exc
     rows: list[dict[str, object]]
+    first = 1
     if path.suffix.lower() == ".csv":
-        rows = [dict(r) for r in csv.DictReader(text.splitlines())]
+        reader = csv.DictReader(text.splitlines())
+        _check_csv_header(path, reader.fieldnames)
+        rows = [{k.strip(): v for k, v in r.items() if k is not None} for r in reader]
+        first = 2  # line 1 is the header
     else:
         try:
             data = json.loads(text)
@@ -248,4 +281,4 @@ def load_fleet_file(path: Path) -> list[Device]:
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise FleetError(f"{path}: expected a list of device objects (or {{'devices': [...]}})")
         rows = data
-    return [_device_from_row(row, f"{path}:{n}") for n, row in enumerate(rows, start=1)]
+    return [_device_from_row(row, f"{path}:{n}") for n, row in enumerate(rows, start=first)]

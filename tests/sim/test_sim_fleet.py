@@ -49,7 +49,11 @@ def test_fleet_from_json_and_csv(tmp_path: Path) -> None:
         ("bad.json", "{nope", "invalid JSON"),
         ("list.json", '{"devices": 3}', "expected a list"),
         ("short.csv", "imei,firmware\n123,1.0\n", "not a 15-digit IMEI"),
-        ("nofw.csv", f"imei,firmware\n{IMEI_A},\n", "has no firmware"),
+        ("nofw.csv", f"imei,firmware\n{IMEI_A},\n", "nofw.csv:2: device"),
+        ("typo.csv", f"imei,firmwre\n{IMEI_A},1.0\n", "typo.csv:1: unknown column(s) 'firmwre'"),
+        ("nohead.csv", f"{IMEI_A},1.0\n", "nohead.csv:1: unknown column(s) "),
+        ("noimei.csv", "make,firmware\nAcme,1.0\n", "noimei.csv:1: missing column(s) imei"),
+        ("empty.csv", "", "empty.csv:1: empty fleet CSV"),
     ],
 )
 def test_bad_fleet_files_name_the_file_and_the_fix(
@@ -60,6 +64,8 @@ def test_bad_fleet_files_name_the_file_and_the_fix(
     with pytest.raises(FleetError) as info:
         load_fleet_file(path)
     assert str(path) in str(info.value) and needle in str(info.value)
+    if name.endswith(".csv") and ":1: " in needle:
+        assert "use a header row of imei,account,make,model,firmware" in str(info.value)
 
 
 def test_strict_mode_refuses_unknown_firmware(tmp_path: Path) -> None:
@@ -153,3 +159,18 @@ def test_state_path_under_a_regular_file_is_a_one_line_error(
     assert str(state) in err[0] and "not a directory" in err[0], err
     assert "writable directory" in err[0]
     assert afile.read_text() == "not a directory"
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--devices", "-5"], "Invalid value for '--devices': -5 is not in the range x>=0."),
+        (["--page-size", "0"], "Invalid value for '--page-size': 0 is not in the range x>=1."),
+    ],
+)
+def test_serve_refuses_out_of_range_counts(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sim", "serve", "--port", "0", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"Error: {needle}", err
