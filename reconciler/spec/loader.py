@@ -148,6 +148,24 @@ class _Collector:
         return self.report
 
 
+def _unreadable_entry(name: str) -> Problem:
+    """A ``*.yaml`` entry that is not a readable regular file: skipping it quietly would let
+    a spec drop out of the plan (and a plan propose deleting its live campaign)."""
+    if os.path.islink(name) and not os.path.exists(name):
+        try:
+            target = os.readlink(name)
+        except OSError:
+            target = "?"
+        return Problem(
+            name,
+            1,
+            1,
+            f"{os.path.basename(name)} is a broken symlink (to {target}); "
+            "fix the link or delete it so no spec silently drops out of the plan",
+        )
+    return Problem(name, 1, 1, "not a regular file; replace it with a spec file or delete it")
+
+
 def spec_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[Problem]]:
     """The files to read: files as given, directories walked for ``*.yaml``/``*.yml``.
 
@@ -168,16 +186,19 @@ def spec_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list
         path = os.fspath(raw)
         if os.path.isdir(path):
             found: list[str] = []
+            skipped: list[Problem] = []
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(
-                    os.path.join(root, n)
-                    for n in names
-                    if n.endswith(SPEC_SUFFIXES)
-                    and not n.startswith(".")
-                    and os.path.isfile(os.path.join(root, n))
-                )
-            if not found:
+                for n in sorted(names):
+                    if not n.endswith(SPEC_SUFFIXES) or n.startswith("."):
+                        continue
+                    name = os.path.join(root, n)
+                    if os.path.isfile(name):
+                        found.append(name)
+                    else:
+                        skipped.append(_unreadable_entry(os.path.normpath(name)))
+            problems.extend(skipped)
+            if not found and not skipped:
                 problems.append(Problem(path, 1, 1, "directory has no *.yaml or *.yml spec files"))
             for name in sorted(found):
                 add(os.path.normpath(name))

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from spec_helpers import VALID_FIRMWARE, VALID_SOFTWARE, problems_of, replace, write
 
+from reconciler.cli import main
 from reconciler.errors import Problem
 from reconciler.model import Kind, Lifecycle, OnImmutableChange, TimeWindow
 from reconciler.spec import load_specs
@@ -363,3 +364,26 @@ def test_long_garbage_is_not_echoed_in_full(tmp_path: Path) -> None:
     path = _with_file(tmp_path, "f.txt", "x" * 500 + "\n")
     (problem,) = problems_of(path)
     assert len(problem.message) < 100
+
+
+def test_broken_yaml_symlink_in_a_spec_directory_is_a_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dangling link must not let its spec drop out of the plan without a word."""
+    write(tmp_path, "specs/a.yaml", VALID_FIRMWARE)
+    link = tmp_path / "specs" / "b.yaml"
+    link.symlink_to(tmp_path / "specs" / "moved-away.yaml")
+    (problem,) = problems_of(tmp_path / "specs")
+    assert (problem.path, problem.line, problem.col) == (str(link), 1, 1)
+    assert problem.message.startswith("b.yaml is a broken symlink (to ")
+    assert "moved-away.yaml" in problem.message and "fix the link or delete it" in problem.message
+    assert main(["validate", str(tmp_path / "specs")]) == 1
+    err = capsys.readouterr().err
+    assert f"{link}:1:1: b.yaml is a broken symlink" in err
+
+
+def test_only_a_broken_symlink_is_reported_as_such(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "only.yml").symlink_to(tmp_path / "nowhere.yml")
+    (problem,) = problems_of(tmp_path / "specs")
+    assert "is a broken symlink" in problem.message
