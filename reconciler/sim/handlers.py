@@ -610,10 +610,7 @@ def _listing(
         after = seen.seq
     page: list[JsonObj] = []
     more = False
-    for cid in ctx.state.order:
-        c = ctx.state.campaigns[cid]
-        if c.seq <= after or c.account != acc or c.kind != kind:
-            continue
+    for c in ctx.state.campaigns_after(acc, kind, after):
         current = c.status(ctx.now, ctx.settle)
         if current != status:
             continue

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -68,19 +69,50 @@ class Campaign:
     closed_at: datetime | None = None
     regimes: list[progress.Regime] = field(default_factory=list)
     members: dict[str, Member] = field(default_factory=dict)
-    imeis: list[str] = field(default_factory=list)  # sorted current members
+    # Sorted current members, brought up to date lazily by ``imeis``: joins and leaves are
+    # buffered and merged in bulk when a reader needs the order, so appending a 10,000-device
+    # chunk to a 1,000,000-device campaign costs one merge, not 10,000 list insertions.
+    sorted_imeis: list[str] = field(default_factory=list, repr=False)
+    _joining: set[str] = field(default_factory=set, repr=False, compare=False)
+    _leaving: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    @property
+    def imeis(self) -> list[str]:
+        """The current members in IMEI order (a report page is a bisect and a slice)."""
+        if self._leaving:
+            leaving = self._leaving
+            self.sorted_imeis = [i for i in self.sorted_imeis if i not in leaving]
+            leaving.clear()
+        if self._joining:
+            fresh = sorted(self._joining)
+            self._joining.clear()
+            current = self.sorted_imeis
+            if current and fresh[0] < current[-1]:
+                current.extend(fresh)
+                current.sort()  # two sorted runs: timsort merges them in linear time
+            else:
+                current.extend(fresh)
+        return self.sorted_imeis
 
     def add_member(self, imei: str, now: datetime) -> None:
+        was_member = self.is_member(imei)
         self.members[imei] = Member(now)
-        index = bisect.bisect_left(self.imeis, imei)
-        if index == len(self.imeis) or self.imeis[index] != imei:
-            self.imeis.insert(index, imei)
+        if was_member:
+            return
+        if imei in self._leaving:  # left and rejoined before anyone read the order
+            self._leaving.discard(imei)
+        else:
+            self._joining.add(imei)
 
     def remove_member(self, imei: str, now: datetime) -> None:
+        was_member = self.is_member(imei)
         self.members[imei].left = now
-        index = bisect.bisect_left(self.imeis, imei)
-        if index < len(self.imeis) and self.imeis[index] == imei:
-            del self.imeis[index]
+        if not was_member:
+            return
+        if imei in self._joining:
+            self._joining.discard(imei)
+        else:
+            self._leaving.add(imei)
 
     def is_member(self, imei: str) -> bool:
         member = self.members.get(imei)
@@ -194,7 +226,7 @@ class Campaign:
                 for since, ws in d["regimes"]
             ],
             members=members,
-            imeis=sorted(i for i, m in members.items() if m.left is None),
+            sorted_imeis=sorted(i for i, m in members.items() if m.left is None),
         )
 
 
@@ -222,6 +254,21 @@ class State:
     access_tokens: dict[str, datetime] = field(default_factory=dict)  # digest -> expiry
     session_tokens: dict[str, datetime] = field(default_factory=dict)
     by_device: dict[str, list[str]] = field(default_factory=dict)  # imei -> campaign ids
+    # (account, kind) -> (seqs, campaigns) in creation order: a listing page bisects to the
+    # campaign after lastSeenCampaignId instead of scanning every campaign of every account.
+    by_kind: dict[tuple[str, str], tuple[list[int], list[Campaign]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def campaigns_after(self, account: str, kind: str, seq: int) -> Iterator[Campaign]:
+        """The account's campaigns of ``kind`` created after the one numbered ``seq``, oldest
+        first, without copying the list (a listing stops after one page)."""
+        entry = self.by_kind.get((account, kind))
+        if entry is None:
+            return
+        seqs, campaigns = entry
+        for index in range(bisect.bisect_right(seqs, seq), len(campaigns)):
+            yield campaigns[index]
 
     def index_member(self, imei: str, campaign_id: str) -> None:
         ids = self.by_device.setdefault(imei, [])
@@ -231,6 +278,14 @@ class State:
     def add_campaign(self, campaign: Campaign) -> None:
         self.campaigns[campaign.id] = campaign
         self.order.append(campaign.id)
+        seqs, campaigns = self.by_kind.setdefault((campaign.account, campaign.kind), ([], []))
+        if seqs and campaign.seq <= seqs[-1]:  # not in creation order (a hand-edited file)
+            index = bisect.bisect_right(seqs, campaign.seq)
+            seqs.insert(index, campaign.seq)
+            campaigns.insert(index, campaign)
+        else:
+            seqs.append(campaign.seq)
+            campaigns.append(campaign)
         for imei in campaign.members:
             self.index_member(imei, campaign.id)
 
