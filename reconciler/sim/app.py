@@ -31,7 +31,7 @@ from werkzeug.wrappers import Request, Response
 from reconciler.sim import handlers
 from reconciler.sim.apierror import ApiError
 from reconciler.sim.clock import ClockError, SimClock, http_date, parse_duration, parse_instant
-from reconciler.sim.faults import Decision, FaultError, FaultInjector, FaultRule
+from reconciler.sim.faults import Decision, FaultError, FaultInjector, FaultRule, Hold
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, Device, Fleet, load_fleet_file
 from reconciler.sim.handlers import Ctx
 from reconciler.sim.store import SOFTWARE, State, load_state, save_state, token_digest
@@ -115,6 +115,9 @@ _ADMIN_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("admin_faults_add", "POST", "/_sim/faults"),
     ("admin_faults_clear", "DELETE", "/_sim/faults"),
     ("admin_fleet_add", "POST", "/_sim/fleet"),
+    ("admin_holds", "GET", "/_sim/holds"),
+    ("admin_holds_add", "POST", "/_sim/holds"),
+    ("admin_holds_release", "DELETE", "/_sim/holds"),
     ("admin_health", "GET", "/_sim/health"),
 )
 _ROUTES = _FOTA_ROUTES + _AUTH_ROUTES + _ADMIN_ROUTES
@@ -161,6 +164,10 @@ class Emulator:
             )
             self._save()
         self.faults = FaultInjector(opts.faults, seed=self.state.seed)
+        self._holds: list[Hold] = []
+        self._next_hold = 1
+        self.sleep: Callable[[float], None] = time.sleep
+        """How latency faults wait (real seconds); a test may substitute a recorder."""
         self.settle = timedelta(seconds=opts.settle_seconds)
 
     # --- in-process control API (what /_sim/ exposes) ----------------------------------------
@@ -215,6 +222,27 @@ class Emulator:
     def clear_faults(self) -> None:
         with self._lock:
             self.faults.rules.clear()
+
+    def hold(self, method: str, pattern: str) -> Hold:
+        """Hold matching requests (``method``: ``*``, ``POST`` or ``POST,PUT,DELETE``;
+        ``pattern``: fnmatch over the path) before they are processed, until the returned
+        ``Hold`` releases them: see ``Hold.wait_reached``/``release_one``/``release``."""
+        with self._lock:
+            hold = Hold(self._next_hold, method, pattern)
+            self._next_hold += 1
+            self._holds.append(hold)
+            return hold
+
+    def holds(self) -> list[Hold]:
+        with self._lock:
+            return list(self._holds)
+
+    def release_holds(self) -> None:
+        """Release and forget every hold (held requests go on and are processed)."""
+        with self._lock:
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.release()
 
     def add_device(self, device: Device) -> None:
         with self._lock:
@@ -297,9 +325,15 @@ class Emulator:
         key = f"{method} {rule}"
         with self._lock:
             self.faults.received[key] += 1
+            holds = [h for h in self._holds if h.matches(method, request.path)]
             decision = self.faults.decide(method, request.path)
+        for hold in holds:  # outside the lock: the rest of the emulator keeps serving
+            if not hold.arrive():
+                with self._lock:
+                    self.faults.injected[key] += 1
+                return self._fault_response(Decision(0, FaultRule("drop")), environ)
         if decision.latency_ms:
-            time.sleep(decision.latency_ms / 1000.0)
+            self.sleep(decision.latency_ms / 1000.0)
         if decision.failure is not None and decision.failure.phase == "before":
             with self._lock:
                 self.faults.injected[key] += 1
@@ -565,6 +599,17 @@ class Emulator:
                 self.state.fleet.add(Device(**item))
             self._save()
             return _json_response(200, {"devices": len(self.state.fleet.devices)})
+        if name == "admin_holds":
+            return _json_response(200, {"holds": [h.to_json() for h in self._holds]})
+        if name == "admin_holds_add":
+            data = self._json_body(request)
+            if not isinstance(data, dict) or not isinstance(data.get("path"), str):
+                raise ApiError("InvalidRequest", "body must be {method?, path}")
+            hold = self.hold(str(data.get("method", "*")), data["path"])
+            return _json_response(200, hold.to_json())
+        if name == "admin_holds_release":
+            self.release_holds()
+            return _json_response(200, {"holds": []})
         raise ApiError("NotFound", f"no admin handler {name}", status=404)
 
     def _clock_body(self) -> dict[str, object]:

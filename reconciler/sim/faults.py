@@ -6,6 +6,7 @@ A rule matches a method (``*`` = any) and an fnmatch pattern over the request pa
 request is processed first: ``before`` (nothing happens, the fault is the answer) or ``after``
 (the request takes effect, then its response is lost or replaced), which is how a client's
 handling of an ambiguous create is tested. ``times`` caps how often a rule fires.
+A ``Hold`` (tests) keeps matching requests waiting until the test releases them.
 
 Text form (CLI ``--fault-rate``/``--latency``): ``KIND:RATE[:PHASE][@[METHOD ]PATTERN]``, e.g.
 ``503:0.2``, ``drop:1:after@POST /api/fota/v3/campaigns/firmware/*``; latency:
@@ -15,6 +16,7 @@ Text form (CLI ``--fault-rate``/``--latency``): ``KIND:RATE[:PHASE][@[METHOD ]PA
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
@@ -149,3 +151,71 @@ class FaultInjector:
         self.received.clear()
         self.processed.clear()
         self.injected.clear()
+
+
+class Hold:
+    """A test hook: matching requests wait in the emulator, before they are processed, until
+    the test lets them through, so a test sets up a race or a kill point on an event instead
+    of on a real latency and a wall-clock poll.
+
+    ``method`` is ``*``, one method or several joined by ``,`` (``POST,PUT,DELETE``); ``path``
+    is an fnmatch pattern over the request path. Requests are numbered as they arrive (1, 2,
+    ...); ``release_one`` lets the next held one through, ``release`` lets every one through
+    (``drop=True``: they are answered by a dropped connection and never processed, as if the
+    client had died while they were in flight).
+    """
+
+    def __init__(self, hold_id: int, method: str, path: str) -> None:
+        self.id = hold_id
+        self.methods = frozenset(m.strip().upper() for m in method.split(",") if m.strip())
+        if not self.methods:
+            raise FaultError(f"invalid hold method {method!r}: use *, GET or POST,PUT,DELETE")
+        self.method = ",".join(sorted(self.methods))
+        self.path = path
+        self._cond = threading.Condition()
+        self.reached = 0  # requests that arrived (held or let through)
+        self._allowed = 0  # requests numbered <= this go on
+        self._released = False
+        self._drop = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return ("*" in self.methods or method in self.methods) and fnmatchcase(path, self.path)
+
+    def arrive(self) -> bool:
+        """Called by the emulator for a matching request: blocks while it is held. True: go
+        on and process it; False: drop it unprocessed."""
+        with self._cond:
+            self.reached += 1
+            number = self.reached
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._released or number <= self._allowed)
+            return not (self._drop and number > self._allowed)
+
+    def wait_reached(self, timeout: float, count: int = 1) -> bool:
+        """Block until ``count`` matching requests have arrived (True) or ``timeout`` seconds
+        passed without it (False: the test should fail, not carry on)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.reached >= count, timeout)
+
+    def release_one(self) -> None:
+        """Let the next held request (in arrival order) through; later ones stay held."""
+        with self._cond:
+            self._allowed += 1
+            self._cond.notify_all()
+
+    def release(self, *, drop: bool = False) -> None:
+        """Stop holding: requests waiting now and arriving later go on (or, with ``drop``,
+        are dropped unprocessed)."""
+        with self._cond:
+            self._released, self._drop = True, drop
+            self._cond.notify_all()
+
+    def to_json(self) -> dict[str, Any]:
+        with self._cond:
+            return {
+                "id": self.id,
+                "method": self.method,
+                "path": self.path,
+                "reached": self.reached,
+                "released": self._released,
+            }

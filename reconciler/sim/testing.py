@@ -46,6 +46,7 @@ def running_sim(**options: Any) -> Iterator[RunningSim]:
     try:
         yield RunningSim(f"http://127.0.0.1:{server.server_port}", emulator)
     finally:
+        emulator.release_holds()  # a test that failed mid-race leaves no thread held
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)

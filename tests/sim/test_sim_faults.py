@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import httpx
 import pytest
@@ -81,10 +81,13 @@ def test_dropped_connection_before_and_after() -> None:
 def test_latency_is_added_to_matching_requests_only() -> None:
     rule = parse_latency(f"150@GET {V3}/firmware/*")
     with running_sim(faults=[rule]) as sim:
+        waits: list[float] = []
+        sim.emulator.sleep = waits.append  # record the latency instead of timing it
         api = Api(sim)
-        begin = time.perf_counter()
         assert api.get(f"{V3}/firmware/{ACC}?protocol=all").status_code == 200
-        assert time.perf_counter() - begin >= 0.15
+        assert waits == [0.15]
+        assert api.get(LISTING, params={"campaignStatus": "CampaignEnded"}).status_code == 200
+        assert waits == [0.15]
         decision = sim.emulator.faults.decide("GET", LISTING)
         assert decision.latency_ms == 0 and decision.failure is None
         assert sim.emulator.faults.decide("GET", f"{V3}/firmware/{ACC}").latency_ms == 150
@@ -141,3 +144,69 @@ def test_fault_text_forms() -> None:
     assert not rule.matches("GET", "/api/fota/v3/campaigns/firmware/0000123456-00001")
     assert parse_fault("429:0.5@GET").method == "GET"
     assert parse_latency("250").latency_ms == 250
+
+
+def _create_in_thread(api: Api, out: dict[str, object]) -> threading.Thread:
+    def post() -> None:
+        try:
+            out["status"] = api.post(CREATE, json=firmware_body()).status_code
+        except httpx.TransportError as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    return thread
+
+
+def test_hold_keeps_a_request_unprocessed_until_released() -> None:
+    with running_sim() as sim:
+        api, other = Api(sim), Api(sim)
+        hold = sim.emulator.hold("POST", f"{V3}/campaigns/*")
+        out: dict[str, object] = {}
+        thread = _create_in_thread(api, out)
+        assert hold.wait_reached(timeout=30)
+        # Held before processing: nothing created, and the rest of the emulator still answers.
+        assert sim.emulator.processed_counts().get(CREATE_KEY, 0) == 0
+        assert _pending_count(other) == 0
+        hold.release()
+        thread.join(timeout=30)
+        assert out == {"status": 200}
+        assert sim.emulator.processed_counts()[CREATE_KEY] == 1
+        assert _pending_count(other) == 1
+
+
+def test_hold_steps_one_request_at_a_time_and_drops_the_rest() -> None:
+    with running_sim() as sim:
+        hold = sim.emulator.hold("POST,PUT", f"{V3}/campaigns/*")
+        first: dict[str, object] = {}
+        thread = _create_in_thread(Api(sim), first)
+        assert hold.wait_reached(timeout=30, count=1)
+        hold.release_one()
+        thread.join(timeout=30)
+        assert first == {"status": 200}
+        second: dict[str, object] = {}
+        thread = _create_in_thread(Api(sim), second)
+        assert hold.wait_reached(timeout=30, count=2)
+        hold.release(drop=True)
+        thread.join(timeout=30)
+        assert isinstance(second.get("error"), httpx.TransportError)
+        assert sim.emulator.processed_counts()[CREATE_KEY] == 1
+        assert sim.emulator.request_counts()[CREATE_KEY] == 2
+        assert not hold.wait_reached(timeout=0, count=3)
+
+
+def test_hold_admin_api() -> None:
+    with running_sim() as sim:
+        http = Api(sim).http
+        added = http.post("/_sim/holds", json={"method": "post", "path": "/api/fota/*"}).json()
+        assert added == {
+            "id": 1,
+            "method": "POST",
+            "path": "/api/fota/*",
+            "reached": 0,
+            "released": False,
+        }
+        assert http.get("/_sim/holds").json()["holds"] == [added]
+        assert http.post("/_sim/holds", json={"method": "GET"}).status_code == 400
+        assert http.delete("/_sim/holds").json() == {"holds": []}
+        assert sim.emulator.holds() == []
