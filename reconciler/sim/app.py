@@ -223,12 +223,13 @@ class Emulator:
         with self._lock:
             self.faults.rules.clear()
 
-    def hold(self, method: str, pattern: str) -> Hold:
+    def hold(self, method: str, pattern: str, *, times: int | None = None) -> Hold:
         """Hold matching requests (``method``: ``*``, ``POST`` or ``POST,PUT,DELETE``;
         ``pattern``: fnmatch over the path) before they are processed, until the returned
-        ``Hold`` releases them: see ``Hold.wait_reached``/``release_one``/``release``."""
+        ``Hold`` releases them (``times``: only the first so many). See
+        ``Hold.wait_reached``/``release_one``/``release``."""
         with self._lock:
-            hold = Hold(self._next_hold, method, pattern)
+            hold = Hold(self._next_hold, method, pattern, times)
             self._next_hold += 1
             self._holds.append(hold)
             return hold
@@ -605,7 +606,10 @@ class Emulator:
             data = self._json_body(request)
             if not isinstance(data, dict) or not isinstance(data.get("path"), str):
                 raise ApiError("InvalidRequest", "body must be {method?, path}")
-            hold = self.hold(str(data.get("method", "*")), data["path"])
+            times = data.get("times")
+            if times is not None and (not isinstance(times, int) or times < 1):
+                raise ApiError("InvalidRequest", "times must be a positive integer")
+            hold = self.hold(str(data.get("method", "*")), data["path"], times=times)
             return _json_response(200, hold.to_json())
         if name == "admin_holds_release":
             self.release_holds()

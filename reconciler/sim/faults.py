@@ -162,16 +162,18 @@ class Hold:
     is an fnmatch pattern over the request path. Requests are numbered as they arrive (1, 2,
     ...); ``release_one`` lets the next held one through, ``release`` lets every one through
     (``drop=True``: they are answered by a dropped connection and never processed, as if the
-    client had died while they were in flight).
+    client had died while they were in flight). With ``times`` only the first ``times``
+    matching requests are held; later ones pass straight through.
     """
 
-    def __init__(self, hold_id: int, method: str, path: str) -> None:
+    def __init__(self, hold_id: int, method: str, path: str, times: int | None = None) -> None:
         self.id = hold_id
         self.methods = frozenset(m.strip().upper() for m in method.split(",") if m.strip())
         if not self.methods:
             raise FaultError(f"invalid hold method {method!r}: use *, GET or POST,PUT,DELETE")
         self.method = ",".join(sorted(self.methods))
         self.path = path
+        self.times = times  # hold only the first ``times`` matching requests (None: all)
         self._cond = threading.Condition()
         self.reached = 0  # requests that arrived (held or let through)
         self._allowed = 0  # requests numbered <= this go on
@@ -188,6 +190,8 @@ class Hold:
             self.reached += 1
             number = self.reached
             self._cond.notify_all()
+            if self.times is not None and number > self.times:
+                return True
             self._cond.wait_for(lambda: self._released or number <= self._allowed)
             return not (self._drop and number > self._allowed)
 
@@ -216,6 +220,7 @@ class Hold:
                 "id": self.id,
                 "method": self.method,
                 "path": self.path,
+                "times": self.times,
                 "reached": self.reached,
                 "released": self._released,
             }

@@ -195,6 +195,19 @@ def test_hold_steps_one_request_at_a_time_and_drops_the_rest() -> None:
         assert not hold.wait_reached(timeout=0, count=3)
 
 
+def test_hold_with_times_lets_later_requests_through() -> None:
+    with running_sim() as sim:
+        hold = sim.emulator.hold("POST", f"{V3}/campaigns/*", times=1)
+        held: dict[str, object] = {}
+        thread = _create_in_thread(Api(sim), held)
+        assert hold.wait_reached(timeout=30)
+        assert Api(sim).post(CREATE, json=firmware_body()).status_code == 200
+        assert sim.emulator.processed_counts()[CREATE_KEY] == 1 and held == {}
+        hold.release()
+        thread.join(timeout=30)
+        assert held == {"status": 200}
+
+
 def test_hold_admin_api() -> None:
     with running_sim() as sim:
         http = Api(sim).http
@@ -203,6 +216,7 @@ def test_hold_admin_api() -> None:
             "id": 1,
             "method": "POST",
             "path": "/api/fota/*",
+            "times": None,
             "reached": 0,
             "released": False,
         }
