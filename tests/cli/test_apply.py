@@ -344,23 +344,25 @@ def test_two_racing_applies_the_second_is_refused_naming_the_holder(
     sim: RunningSim, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_spec("a", spec_yaml("raced"))
-    # Hold the first apply inside its create for a moment (emulator latency, not a sleep here).
-    sim.emulator.add_fault(
-        FaultRule("latency", latency_ms=1500, method="POST", path="/api/fota/*", times=1)
-    )
+    # Hold the first apply inside its create (in the emulator, before it is processed) until
+    # the second apply has run: the race is set up on an event, not on timing.
+    hold = sim.emulator.hold("POST", "/api/fota/*", times=1)
     first: dict[str, int] = {}
     thread = threading.Thread(
         target=lambda: first.setdefault("code", main(["apply", "specs", "--auto-approve"]))
     )
     thread.start()
     lock = Path(".fota/locks") / f"{ACC}.lock"
-    for _ in range(2000):
-        if lock.exists() and sim.emulator.request_counts().get(CREATE):
-            break
-        threading.Event().wait(0.005)
-    code = main(["apply", "specs", "--auto-approve"])
+    try:
+        assert hold.wait_reached(timeout=60), "the first apply never reached its create"
+        assert lock.exists()  # the first apply holds the account while its create is in flight
+        assert sim.emulator.processed_counts().get(CREATE, 0) == 0
+        code = main(["apply", "specs", "--auto-approve"])
+    finally:
+        hold.release()
+        thread.join(timeout=60)
     _, err = capsys.readouterr()
-    thread.join()
+    assert hold.reached == 1  # the second apply made no create of its own
     assert code == 1
     holder = json.loads(lock.read_text()) if lock.exists() else None
     assert holder is None  # released by the first apply when it finished
