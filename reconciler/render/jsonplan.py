@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler.errors import UserError
+from reconciler.fastschema import Check, Unsupported, compile_schema
 from reconciler.model import Kind, Phase
 from reconciler.planner import (
     PLAN_FORMAT,
@@ -34,7 +35,6 @@ from reconciler.planner import (
     Refusal,
 )
 from reconciler.prune import PruneRule
-from reconciler.render.fastcheck import Check, Unsupported, compile_schema
 
 JsonObject = dict[str, Any]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
-from reconciler.spec.fastschema import Unsupported, compile_schema
+from reconciler.fastschema import Unsupported, compile_schema
 from reconciler.spec.yamlcore import Document, Mark, Path, clip
 
 SCHEMA_FILE = "campaign-spec.schema.json"

@@ -14,9 +14,9 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unus
 from plan_factory import scenario_plan
 
 from reconciler.errors import UserError
+from reconciler.fastschema import compile_schema
 from reconciler.planner import Plan
 from reconciler.render import load_plan, plan_schema, render_json
-from reconciler.render.fastcheck import compile_schema
 
 KEEP = {
     "a02-create-software",
