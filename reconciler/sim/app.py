@@ -223,13 +223,15 @@ class Emulator:
         with self._lock:
             self.faults.rules.clear()
 
-    def hold(self, method: str, pattern: str, *, times: int | None = None) -> Hold:
+    def hold(
+        self, method: str, pattern: str, *, times: int | None = None, phase: str = "before"
+    ) -> Hold:
         """Hold matching requests (``method``: ``*``, ``POST`` or ``POST,PUT,DELETE``;
         ``pattern``: fnmatch over the path) before they are processed, until the returned
         ``Hold`` releases them (``times``: only the first so many). See
         ``Hold.wait_reached``/``release_one``/``release``."""
         with self._lock:
-            hold = Hold(self._next_hold, method, pattern, times)
+            hold = Hold(self._next_hold, method, pattern, times, phase)
             self._next_hold += 1
             self._holds.append(hold)
             return hold
@@ -329,7 +331,7 @@ class Emulator:
             holds = [h for h in self._holds if h.matches(method, request.path)]
             decision = self.faults.decide(method, request.path)
         for hold in holds:  # outside the lock: the rest of the emulator keeps serving
-            if not hold.arrive():
+            if hold.phase == "before" and not hold.arrive():
                 with self._lock:
                     self.faults.injected[key] += 1
                 return self._fault_response(Decision(0, FaultRule("drop")), environ)
@@ -342,6 +344,11 @@ class Emulator:
         with self._lock:
             self.faults.processed[key] += 1
             response = self._handle(name, request, args)
+        for hold in holds:
+            if hold.phase == "after" and not hold.arrive():
+                with self._lock:
+                    self.faults.injected[key] += 1
+                return self._fault_response(Decision(0, FaultRule("drop")), environ)
         if decision.failure is not None:
             with self._lock:
                 self.faults.injected[key] += 1
@@ -609,7 +616,8 @@ class Emulator:
             times = data.get("times")
             if times is not None and (not isinstance(times, int) or times < 1):
                 raise ApiError("InvalidRequest", "times must be a positive integer")
-            hold = self.hold(str(data.get("method", "*")), data["path"], times=times)
+            phase = str(data.get("phase", "before"))
+            hold = self.hold(str(data.get("method", "*")), data["path"], times=times, phase=phase)
             return _json_response(200, hold.to_json())
         if name == "admin_holds_release":
             self.release_holds()

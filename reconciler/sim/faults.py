@@ -163,16 +163,27 @@ class Hold:
     ...); ``release_one`` lets the next held one through, ``release`` lets every one through
     (``drop=True``: they are answered by a dropped connection and never processed, as if the
     client had died while they were in flight). With ``times`` only the first ``times``
-    matching requests are held; later ones pass straight through.
+    matching requests are held; later ones pass straight through. With ``phase="after"`` the
+    request is processed first and its answer is what waits (and is lost on a drop).
     """
 
-    def __init__(self, hold_id: int, method: str, path: str, times: int | None = None) -> None:
+    def __init__(
+        self,
+        hold_id: int,
+        method: str,
+        path: str,
+        times: int | None = None,
+        phase: str = "before",
+    ) -> None:
+        if phase not in PHASES:
+            raise FaultError(f"unknown hold phase {phase!r}: use before or after")
         self.id = hold_id
         self.methods = frozenset(m.strip().upper() for m in method.split(",") if m.strip())
         if not self.methods:
             raise FaultError(f"invalid hold method {method!r}: use *, GET or POST,PUT,DELETE")
         self.method = ",".join(sorted(self.methods))
         self.path = path
+        self.phase = phase  # after: processed, then its answer is held (and dropped on drop)
         self.times = times  # hold only the first ``times`` matching requests (None: all)
         self._cond = threading.Condition()
         self.reached = 0  # requests that arrived (held or let through)
@@ -211,7 +222,8 @@ class Hold:
         """Stop holding: requests waiting now and arriving later go on (or, with ``drop``,
         are dropped unprocessed)."""
         with self._cond:
-            self._released, self._drop = True, drop
+            if not self._released:  # the first release decides (a later one cannot undo a drop)
+                self._released, self._drop = True, drop
             self._cond.notify_all()
 
     def to_json(self) -> dict[str, Any]:
@@ -221,6 +233,7 @@ class Hold:
                 "method": self.method,
                 "path": self.path,
                 "times": self.times,
+                "phase": self.phase,
                 "reached": self.reached,
                 "released": self._released,
             }

@@ -1,13 +1,15 @@
 """Crash safety: ``fota apply`` is SIGKILLed right after the k-th write the emulator processed,
 for every k; a re-run converges and no campaign is ever created twice.
 
-The apply runs as a subprocess (a real process to kill) with concurrency 1, and every write is
-held by emulator latency (before it is processed) so the test can stop the process at each point
-in turn: the k-th write is done, the (k+1)-th is waiting in the emulator, and the journal may or
-may not have recorded the k-th answer. (A write processed whose answer never arrives is covered
-by the after-phase fault tests.) Order of writes: keep (dates PUT), new-1..3 (POST each),
-replace-me (DELETE, then POST): at k=5 the kill cuts the replacement after its cancel, and the
-re-run resumes it by creating the new campaign (R-RESUME-REPLACEMENT).
+The apply runs as a subprocess (a real process to kill) with concurrency 1, and every one of its
+FOTA requests is held in the emulator (before it is processed) and let through one at a time, so
+the test stops the process at each point in turn, on an event rather than on timing: the k-th
+write is done, the next request is waiting in the emulator (it is then dropped unprocessed), and
+the journal may or may not have recorded the k-th answer. After the last write the apply sends
+no further request, so there the last write is processed and its answer held and lost. Order
+of writes: keep (dates PUT), new-1..3 (POST each), replace-me (DELETE, then POST): at k=5
+the kill cuts the replacement after its cancel, and the re-run resumes it by creating the new
+campaign (R-RESUME-REPLACEMENT).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import pytest
 from reconciler.applier import read_journal
 from reconciler.cli import main
 from reconciler.model import TERMINAL_STATUSES
-from reconciler.sim.faults import FaultRule
+from reconciler.sim.faults import Hold
 from reconciler.sim.testing import RunningSim, running_sim
 from tests.cli.test_apply import DEVICES, campaigns, spec_yaml
 
@@ -76,9 +77,25 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     yield values
 
 
-def kill_after_writes(sim: RunningSim, root: Path, k: int) -> tuple[int, bool]:
-    """Run apply in a subprocess and SIGKILL it once the emulator processed ``k`` writes."""
+def _next_arrival(hold: Hold, count: int, proc: subprocess.Popen[bytes]) -> bool:
+    """Wait until the apply's ``count``-th FOTA request is held (True) or the apply exited
+    without sending it (False)."""
+    while not hold.wait_reached(timeout=0.05, count=count):
+        if proc.poll() is not None:
+            return hold.wait_reached(timeout=0, count=count)
+    return True
+
+
+def kill_after_writes(sim: RunningSim, root: Path, k: int, last: bool) -> tuple[int, bool]:
+    """Run apply in a subprocess and SIGKILL it once the emulator processed ``k`` writes and
+    the apply's next request is held unprocessed (it is dropped after the kill). After the
+    ``last`` write there is no next request: that one is processed and its answer is held
+    (and lost) instead."""
     base = fota_writes(sim)
+    if last:
+        hold = sim.emulator.hold(",".join(WRITE_METHODS), "/api/fota/*", phase="after")
+    else:
+        hold = sim.emulator.hold("*", "/api/fota/*")
     env = {**os.environ, "FOTA_API_URL": sim.url}
     proc = subprocess.Popen(
         [
@@ -97,14 +114,19 @@ def kill_after_writes(sim: RunningSim, root: Path, k: int) -> tuple[int, bool]:
         stderr=subprocess.DEVNULL,
     )
     killed = False
-    reached = threading.Event()
-    while proc.poll() is None:
-        if fota_writes(sim) - base >= k:
-            proc.send_signal(signal.SIGKILL)
-            killed = True
-            break
-        reached.wait(0.002)
-    proc.wait(timeout=60)
+    try:
+        arrived = 1
+        while _next_arrival(hold, arrived, proc):
+            if fota_writes(sim) - base >= k:
+                proc.send_signal(signal.SIGKILL)
+                killed = True
+                break
+            hold.release_one()
+            arrived += 1
+        proc.wait(timeout=60)
+    finally:
+        hold.release(drop=True)  # the request in flight when the client died is lost
+        sim.emulator.release_holds()
     return fota_writes(sim) - base, killed
 
 
@@ -126,14 +148,9 @@ def test_sigkill_after_each_write_then_rerun_converges_without_duplicates(
             assert main(["apply", "specs", "--auto-approve"]) == 0
             write_specs(root, 2)
             creates_before = sim.emulator.processed_counts().get(CREATE, 0)
-            for method in WRITE_METHODS:
-                sim.emulator.add_fault(
-                    FaultRule("latency", latency_ms=120, method=method, path="/api/fota/*")
-                )
-            done, killed = kill_after_writes(sim, root, k)
+            done, killed = kill_after_writes(sim, root, k, last=k == total_writes)
             assert killed, f"apply finished before its write {k}"
-            assert done in (k, k + 1)
-            sim.emulator.clear_faults()
+            assert done == k
             # The journal is still readable line by line after the kill.
             read_journal(root / ".fota" / "journal.jsonl")
             # Re-run (the lock of the killed process is stale: its pid is dead on this host).

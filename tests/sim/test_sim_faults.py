@@ -217,10 +217,26 @@ def test_hold_admin_api() -> None:
             "method": "POST",
             "path": "/api/fota/*",
             "times": None,
+            "phase": "before",
             "reached": 0,
             "released": False,
         }
         assert http.get("/_sim/holds").json()["holds"] == [added]
         assert http.post("/_sim/holds", json={"method": "GET"}).status_code == 400
+        bad_phase = {"path": "*", "phase": "during"}
+        assert http.post("/_sim/holds", json=bad_phase).status_code == 400
         assert http.delete("/_sim/holds").json() == {"holds": []}
         assert sim.emulator.holds() == []
+
+
+def test_after_hold_processes_the_request_and_holds_its_answer() -> None:
+    with running_sim() as sim:
+        hold = sim.emulator.hold("POST", f"{V3}/campaigns/*", phase="after")
+        out: dict[str, object] = {}
+        thread = _create_in_thread(Api(sim), out)
+        assert hold.wait_reached(timeout=30)
+        assert sim.emulator.processed_counts()[CREATE_KEY] == 1 and out == {}
+        assert _pending_count(Api(sim)) == 1
+        hold.release(drop=True)
+        thread.join(timeout=30)
+        assert isinstance(out.get("error"), httpx.TransportError)
