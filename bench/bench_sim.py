@@ -7,13 +7,18 @@ over every campaign (the same reads a ``fota plan`` makes), so any slow-down as 
 keeps serving shows up as growth from pass to pass.
 
 Run: python bench/bench_sim.py [--campaigns 1000] [--devices 1000] [--rounds 3]
+     python bench/bench_sim.py --bulk   (in process: member merge and listing index, each
+     against the per-device insert / full scan it replaced)
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
+import itertools
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -26,7 +31,9 @@ import httpx
 
 from reconciler.client import Credentials, ThingSpaceClient
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
-from reconciler.sim.fleet import DEFAULT_ACCOUNT, luhn_digit
+from reconciler.sim.clock import SimClock
+from reconciler.sim.fleet import DEFAULT_ACCOUNT, Fleet, luhn_digit
+from reconciler.sim.store import Campaign, State
 from reconciler.wire import encode_create
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -147,13 +154,109 @@ def run(campaigns: int, devices: int, rounds: int, extra: list[str]) -> None:
                 )
 
 
+def _old_insert(imeis: list[str], fresh: list[str]) -> None:
+    """What the store did before: one sorted insert per added device."""
+    for imei in fresh:
+        index = bisect.bisect_left(imeis, imei)
+        if index == len(imeis) or imeis[index] != imei:
+            imeis.insert(index, imei)
+
+
+def bulk(members: int, chunk: int, campaigns: int) -> None:
+    rng = random.Random(1)
+    start = time.perf_counter()
+    base = sorted({f"35{rng.getrandbits(40) % 10**12:012d}0" for _ in range(members)})
+    fresh = [f"35{rng.getrandbits(40) % 10**12:012d}1" for _ in range(chunk)]
+    print(
+        f"bulk: {len(base):,} members, {chunk:,}-device append ({time.perf_counter() - start:.1f}"
+        " s to build)"
+    )
+    old = list(base)
+    began = time.perf_counter()
+    _old_insert(old, fresh)
+    old_s = time.perf_counter() - began
+    campaign = _bench_campaign(1, "A", "firmware")
+    campaign.sorted_imeis = list(base)
+    began = time.perf_counter()
+    for imei in fresh:
+        campaign.add_member(imei, NOW)
+    merged = campaign.imeis
+    new_s = time.perf_counter() - began
+    assert merged == old
+    print(
+        f"  append chunk: per-device insert {old_s * 1000:.0f} ms, bulk merge "
+        f"{new_s * 1000:.0f} ms ({old_s / new_s:.1f}x)"
+    )
+    state = State(
+        clock=SimClock(NOW, frozen=True), fleet=Fleet.generate(0, 0), seed=0, failure_rate=0.0
+    )
+    for seq in range(1, campaigns + 1):
+        state.add_campaign(
+            _bench_campaign(seq, "AB"[seq % 2], ("firmware", "software")[seq % 3 == 0])
+        )
+    page = 50
+
+    def walk(after_fn: Callable[[int], Iterator[Campaign]]) -> int:
+        after, pages = 0, 0
+        while True:
+            got = list(itertools.islice(after_fn(after), page))
+            pages += 1
+            if len(got) < page:
+                return pages
+            after = got[-1].seq
+
+    def scan(after: int) -> Iterator[Campaign]:
+        for cid in state.order:
+            c = state.campaigns[cid]
+            if c.seq > after and c.account == "A" and c.kind == "firmware":
+                yield c
+
+    began = time.perf_counter()
+    pages = walk(scan)
+    old_s = time.perf_counter() - began
+    began = time.perf_counter()
+    assert walk(lambda after: state.campaigns_after("A", "firmware", after)) == pages
+    new_s = time.perf_counter() - began
+    print(
+        f"  listing, every page of one (account, kind) over {campaigns:,} campaigns "
+        f"({pages} pages of {page}): full scan {old_s * 1000:.0f} ms, index "
+        f"{new_s * 1000:.1f} ms ({old_s / new_s:.0f}x)"
+    )
+
+
+def _bench_campaign(seq: int, account: str, kind: str) -> Campaign:
+    return Campaign(
+        id=f"c{seq}",
+        seq=seq,
+        account=account,
+        kind=kind,
+        name=None,
+        package="p",
+        from_version="1",
+        to_version="2",
+        protocol="LWM2M",
+        make="m",
+        model="x",
+        start=date(2026, 3, 10),
+        end=date(2026, 3, 20),
+        created=NOW,
+        failure_rate=0.0,
+    )
+
+
 def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--campaigns", type=int, default=1000)
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--state", action="store_true", help="persist to a state file too")
+    parser.add_argument("--bulk", action="store_true", help="in-process bulk figures only")
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--chunk", type=int, default=10_000)
     args = parser.parse_args()
+    if args.bulk:
+        bulk(args.members, args.chunk, max(args.campaigns, 20_000))
+        return 0
     extra: list[str] = []
     if args.state:
         import tempfile

@@ -88,8 +88,7 @@ class Campaign:
             self._joining.clear()
             current = self.sorted_imeis
             if current and fresh[0] < current[-1]:
-                current.extend(fresh)
-                current.sort()  # two sorted runs: timsort merges them in linear time
+                self.sorted_imeis = _merge(current, fresh)
             else:
                 current.extend(fresh)
         return self.sorted_imeis
@@ -228,6 +227,20 @@ class Campaign:
             members=members,
             sorted_imeis=sorted(i for i, m in members.items() if m.left is None),
         )
+
+
+def _merge(current: list[str], fresh: list[str]) -> list[str]:
+    """Merge sorted ``fresh`` into sorted ``current``: a bisect per new IMEI and slice copies
+    between them (memory copies, no per-element Python work for the existing members)."""
+    out: list[str] = []
+    previous = 0
+    for imei in fresh:
+        index = bisect.bisect_left(current, imei, previous)
+        out.extend(current[previous:index])
+        out.append(imei)
+        previous = index
+    out.extend(current[previous:])
+    return out
 
 
 def _group_members(members: dict[str, Member]) -> dict[str, list[str]]:
