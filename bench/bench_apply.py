@@ -17,8 +17,6 @@ import argparse
 import contextlib
 import io
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,9 +24,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from _support import imei, served_emulator
 
 from reconciler.cli import main
-from reconciler.sim.fleet import DEFAULT_ACCOUNT, luhn_digit
+from reconciler.sim.fleet import DEFAULT_ACCOUNT
 
 FW = ("SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657", "SR1.2.0.0-10512")
 NOW = "2026-03-02T09:00:00+00:00"
@@ -38,11 +37,6 @@ ENV = {
     "FOTA_USERNAME": "demo",
     "FOTA_PASSWORD": "demo-password",
 }
-
-
-def imei(n: int) -> str:
-    body = f"35{n:012d}"
-    return body + luhn_digit(body)
 
 
 def write_specs(folder: Path, campaigns: int, devices: int, end: str) -> None:
@@ -61,24 +55,8 @@ def write_specs(folder: Path, campaigns: int, devices: int, end: str) -> None:
 
 @contextlib.contextmanager
 def emulator() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "reconciler", "sim", "serve", "--port", str(port)]
-    command += ["--now", NOW, "--frozen", "--devices", "10"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):  # waiting for a server to come up, not timing anything
-            try:
-                httpx.get(f"{url}/_sim/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with served_emulator(NOW) as (url, _pid):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def counts(url: str) -> tuple[int, int]:

@@ -13,52 +13,28 @@ import argparse
 import contextlib
 import io
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from _support import FIRMWARE, bench_spec, imei, served_emulator
 
 from reconciler.cli import main
 from reconciler.client import Credentials, ThingSpaceClient, read_live
-from reconciler.model import CampaignSpec, Kind, LiveCampaign, Package, Schedule, TimeWindow
+from reconciler.model import CampaignSpec, LiveCampaign
 from reconciler.planner import plan
 from reconciler.render import render_json
-from reconciler.sim.fleet import DEFAULT_ACCOUNT, luhn_digit
 from reconciler.sim.testing import running_sim
 from reconciler.spec import load_specs
 from reconciler.wire import encode_create
 
-FW = Package(
-    "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657",
-    "SR1.2.0.0-10512",
-    "SR1.2.0.0-10657",
-    "LWM2M",
-)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def imei(n: int) -> str:
-    body = f"35{n:012d}"
-    return body + luhn_digit(body)
-
-
-def make_spec(i: int, devices: int) -> CampaignSpec:
-    return CampaignSpec(
-        account=DEFAULT_ACCOUNT,
-        name=f"bench-{i:05d}",
-        kind=Kind.FIRMWARE,
-        package=FW,
-        schedule=Schedule(date(2026, 3, 10), date(2026, 3, 30), windows=(TimeWindow(18, 22),)),
-        devices=frozenset(imei(i * devices + d) for d in range(devices)),
-    )
 
 
 def make_live(spec: CampaignSpec, i: int, devices: int) -> LiveCampaign:
@@ -87,7 +63,7 @@ def make_live(spec: CampaignSpec, i: int, devices: int) -> LiveCampaign:
 
 
 def bench_pure(campaigns: int, devices: int, rounds: int) -> None:
-    specs = [make_spec(i, devices) for i in range(campaigns)]
+    specs = [bench_spec(i, devices) for i in range(campaigns)]
     live: dict[tuple[str, str], LiveCampaign | None] = {
         s.key: make_live(s, i, devices) for i, s in enumerate(specs)
     }
@@ -118,24 +94,8 @@ def emulator_process(in_process: bool) -> Iterator[str]:
         with running_sim(now=NOW, devices=10) as sim:
             yield sim.url
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "reconciler", "sim", "serve", "--port", str(port)]
-    command += ["--now", NOW.isoformat(), "--frozen", "--devices", "10"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):  # a bench may wait for a server to come up
-            try:
-                httpx.get(f"{url}/_sim/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with served_emulator(NOW.isoformat()) as (url, _pid):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def write_spec_files(folder: Path, specs: list[CampaignSpec]) -> None:
@@ -145,8 +105,8 @@ def write_spec_files(folder: Path, specs: list[CampaignSpec]) -> None:
         (folder / f"{s.name}.yaml").write_text(
             "apiVersion: fota.reconciler/v1\nkind: FirmwareCampaign\n"
             f'account: "{s.account}"\nname: {s.name}\n'
-            f"firmware:\n  name: {FW.name}\n  from: {FW.from_version}\n"
-            f"  to: {FW.to_version}\n  protocol: LWM2M\n"
+            f"firmware:\n  name: {FIRMWARE.name}\n  from: {FIRMWARE.from_version}\n"
+            f"  to: {FIRMWARE.to_version}\n  protocol: LWM2M\n"
             f"schedule:\n  start: {s.schedule.start}\n  end: {end}\n"
             "  windows:\n    - {start: 18, end: 22}\n"
             f"devices:\n{devices_yaml}"
@@ -156,7 +116,7 @@ def write_spec_files(folder: Path, specs: list[CampaignSpec]) -> None:
 def bench_full(
     campaigns: int, devices: int, concurrency: int, in_process: bool, repeat: int = 1
 ) -> None:
-    specs = [make_spec(i, devices) for i in range(campaigns)]
+    specs = [bench_spec(i, devices) for i in range(campaigns)]
     env = {
         "FOTA_CLIENT_ID": "demo-client",
         "FOTA_CLIENT_SECRET": "demo-secret",

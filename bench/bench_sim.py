@@ -19,47 +19,23 @@ import functools
 import itertools
 import os
 import random
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
-import httpx
+from _support import bench_spec, served_emulator
 
 from reconciler.client import Credentials, ThingSpaceClient
-from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
+from reconciler.model import Kind
 from reconciler.sim.clock import SimClock
-from reconciler.sim.fleet import DEFAULT_ACCOUNT, Fleet, luhn_digit
+from reconciler.sim.fleet import DEFAULT_ACCOUNT, Fleet
 from reconciler.sim.store import Campaign, State
 from reconciler.wire import encode_create
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-FW = Package(
-    "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657",
-    "SR1.2.0.0-10512",
-    "SR1.2.0.0-10657",
-    "LWM2M",
-)
 V3 = "/api/fota/v3"
-
-
-def _imei(n: int) -> str:
-    body = f"35{n:012d}"
-    return body + luhn_digit(body)
-
-
-def _spec(i: int, devices: int) -> CampaignSpec:
-    return CampaignSpec(
-        account=DEFAULT_ACCOUNT,
-        name=f"bench-{i:05d}",
-        kind=Kind.FIRMWARE,
-        package=FW,
-        schedule=Schedule(date(2026, 3, 10), date(2026, 3, 30), windows=(TimeWindow(18, 22),)),
-        devices=frozenset(_imei(i * devices + d) for d in range(devices)),
-    )
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -71,24 +47,8 @@ def _cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def _server(extra: list[str]) -> Iterator[tuple[str, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "reconciler", "sim", "serve", "--port", str(port)]
-    command += ["--now", NOW.isoformat(), "--frozen", "--devices", "10", *extra]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):  # a bench may wait for a server to come up
-            try:
-                httpx.get(f"{url}/_sim/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served_emulator(NOW.isoformat(), *extra) as served:
+        yield served
 
 
 def _measure(pid: int, label: str, calls: list[Callable[[], object]]) -> float:
@@ -118,7 +78,7 @@ def _first_listing_page(client: ThingSpaceClient, status: str) -> object:
 
 
 def run(campaigns: int, devices: int, rounds: int, extra: list[str]) -> None:
-    specs = [_spec(i, devices) for i in range(campaigns)]
+    specs = [bench_spec(i, devices) for i in range(campaigns)]
     with _server(extra) as (url, pid):
         started = time.perf_counter()
         with ThingSpaceClient(url, Credentials.demo(), concurrency=8, timeout=300) as c:

@@ -20,14 +20,13 @@ import argparse
 import contextlib
 import io
 import os
-import re
-import subprocess
-import sys
 import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
+
+from _support import served_emulator
 
 from reconciler.cli import main
 from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient, read_live
@@ -55,21 +54,9 @@ def _timed(label: str, devices: int, repeat: int, fn: Callable[[], object]) -> N
 
 @contextlib.contextmanager
 def served_sim() -> Iterator[str]:
-    """``fota sim serve`` in a child process on a free port; yields its URL."""
-    command = [sys.executable, "-m", "reconciler", "sim", "serve", "--port", "0", "--frozen"]
-    command += ["--now", "2026-03-02T09:00:00Z"]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline()  # "fota sim: serving http://127.0.0.1:PORT (...)"
-        match = re.search(r"serving (http://\S+)", line)
-        if match is None:
-            raise SystemExit(f"the emulator did not start: {line!r}")
-        yield match.group(1)
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
-
+    """``fota sim serve`` in a child process; yields its URL."""
+    with served_emulator("2026-03-02T09:00:00Z") as (url, _pid):
+        yield url
 
 def run(count: int, repeat: int) -> None:
     imeis = [f"35{i:012d}" for i in range(count)]
