@@ -18,7 +18,7 @@ import pytest
 
 from reconciler.sim.testing import RunningSim, running_sim
 from tests.github.fake_github import FakeGitHub, running_github
-from tests.github.test_action_e2e import (
+from tests.github.scenario import (
     APPLY_MARKER,
     CLIENT_SECRET,
     MARKER,

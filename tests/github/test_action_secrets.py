@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from reconciler.github.workflow import REDACTED, redact
 from tests.github.actionrun import parse_outputs
 from tests.github.fake_github import FakeGitHub, running_github
-from tests.github.test_action_e2e import (
+from tests.github.scenario import (
     CLIENT_SECRET,
     MARKER,
     PASSWORD,
