@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from _support import bench_spec, served_emulator
 
@@ -32,6 +32,7 @@ from reconciler.model import Kind
 from reconciler.sim.clock import SimClock
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, Fleet
 from reconciler.sim.store import Campaign, State
+from reconciler.sim.testing import bare_campaign
 from reconciler.wire import encode_create
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -135,7 +136,7 @@ def bulk(members: int, chunk: int, campaigns: int) -> None:
     began = time.perf_counter()
     _old_insert(old, fresh)
     old_s = time.perf_counter() - began
-    campaign = _bench_campaign(1, "A", "firmware")
+    campaign = bare_campaign(1, "A", "firmware")
     campaign.sorted_imeis = list(base)
     began = time.perf_counter()
     for imei in fresh:
@@ -152,7 +153,7 @@ def bulk(members: int, chunk: int, campaigns: int) -> None:
     )
     for seq in range(1, campaigns + 1):
         state.add_campaign(
-            _bench_campaign(seq, "AB"[seq % 2], ("firmware", "software")[seq % 3 == 0])
+            bare_campaign(seq, "AB"[seq % 2], ("firmware", "software")[seq % 3 == 0])
         )
     page = 50
 
@@ -181,26 +182,6 @@ def bulk(members: int, chunk: int, campaigns: int) -> None:
         f"  listing, every page of one (account, kind) over {campaigns:,} campaigns "
         f"({pages} pages of {page}): full scan {old_s * 1000:.0f} ms, index "
         f"{new_s * 1000:.1f} ms ({old_s / new_s:.0f}x)"
-    )
-
-
-def _bench_campaign(seq: int, account: str, kind: str) -> Campaign:
-    return Campaign(
-        id=f"c{seq}",
-        seq=seq,
-        account=account,
-        kind=kind,
-        name=None,
-        package="p",
-        from_version="1",
-        to_version="2",
-        protocol="LWM2M",
-        make="m",
-        model="x",
-        start=date(2026, 3, 10),
-        end=date(2026, 3, 20),
-        created=NOW,
-        failure_rate=0.0,
     )
 
 

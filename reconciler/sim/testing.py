@@ -10,11 +10,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from reconciler.sim.app import Emulator, SimOptions
 from reconciler.sim.server import make_sim_server
+from reconciler.sim.store import FIRMWARE, Campaign
 
 DEFAULT_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """The frozen instant a ``running_sim`` starts at unless told otherwise (a Monday, 09:00Z)."""
@@ -50,3 +51,25 @@ def running_sim(**options: Any) -> Iterator[RunningSim]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def bare_campaign(seq: int, account: str = "A", kind: str = FIRMWARE) -> Campaign:
+    """A store campaign with no members and placeholder fields, for tests and benches of the
+    store's own mechanics (member merges, listing indexes) that need many cheap campaigns."""
+    return Campaign(
+        id=f"c{seq}",
+        seq=seq,
+        account=account,
+        kind=kind,
+        name=None,
+        package="p",
+        from_version="1",
+        to_version="2",
+        protocol="LWM2M",
+        make="m",
+        model="x",
+        start=date(2026, 3, 10),
+        end=date(2026, 3, 20),
+        created=DEFAULT_NOW,
+        failure_rate=0.0,
+    )

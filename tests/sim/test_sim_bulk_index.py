@@ -4,7 +4,7 @@ account and kind created after lastSeenCampaignId, oldest first"."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,29 +12,10 @@ from hypothesis import strategies as st
 from reconciler.sim.clock import SimClock
 from reconciler.sim.fleet import Fleet
 from reconciler.sim.store import FIRMWARE, SOFTWARE, Campaign, State
+from reconciler.sim.testing import bare_campaign
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 IMEIS = [f"35000000000{n:04d}" for n in range(12)]
-
-
-def _campaign(seq: int, account: str = "A", kind: str = FIRMWARE) -> Campaign:
-    return Campaign(
-        id=f"c{seq}",
-        seq=seq,
-        account=account,
-        kind=kind,
-        name=None,
-        package="p",
-        from_version="1",
-        to_version="2",
-        protocol="LWM2M",
-        make="m",
-        model="x",
-        start=date(2026, 3, 10),
-        end=date(2026, 3, 20),
-        created=NOW,
-        failure_rate=0.0,
-    )
 
 
 def _state() -> State:
@@ -53,7 +34,7 @@ steps_st = st.lists(st.tuples(st.booleans(), st.sampled_from(IMEIS), st.booleans
 def test_member_order_is_always_the_sorted_current_members(
     steps: list[tuple[bool, str, bool]],
 ) -> None:
-    campaign = _campaign(1)
+    campaign = bare_campaign(1)
     current: set[str] = set()
     for tick, (add, imei, read) in enumerate(steps):
         now = NOW + timedelta(minutes=tick)
@@ -72,7 +53,7 @@ def test_member_order_is_always_the_sorted_current_members(
 
 
 def test_a_chunk_appended_before_and_after_existing_members_merges_in_order() -> None:
-    campaign = _campaign(1)
+    campaign = bare_campaign(1)
     for imei in IMEIS[4:8]:
         campaign.add_member(imei, NOW)
     assert campaign.imeis == IMEIS[4:8]
@@ -93,7 +74,7 @@ def test_a_chunk_appended_before_and_after_existing_members_merges_in_order() ->
 def test_campaigns_after_matches_a_scan_in_creation_order(
     owners: list[tuple[str, str]], after: int, shuffled: object
 ) -> None:
-    campaigns = [_campaign(seq, acc, kind) for seq, (acc, kind) in enumerate(owners, start=1)]
+    campaigns = [bare_campaign(seq, acc, kind) for seq, (acc, kind) in enumerate(owners, start=1)]
     in_order = _state()
     for c in campaigns:
         in_order.add_campaign(c)
