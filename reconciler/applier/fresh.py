@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reconciler import planner
 from reconciler.applier.from_plan import StalePlanError
-from reconciler.client import ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.client import Listings, ThingSpaceClient, list_account_campaigns, read_live
 from reconciler.model import CampaignSpec, Kind, LiveCampaign
 from reconciler.planner import Plan
 from reconciler.prune import Prune
@@ -50,9 +50,10 @@ def make_plan(
         for k, s in (baseline or {}).items()
         if k not in desired and (not names or s.name in names)
     ]
-    listing = read_prune_listing(client, prune) if prune is not None else []
-    live = read_live(client, [*chosen, *deleted])
-    namesakes = read_namesakes(client, chosen, live.matches)
+    listings = Listings(client)  # each (account, kind) listed once for all three questions
+    live = read_live(client, [*chosen, *deleted], listings=listings)
+    listing = read_prune_listing(client, prune, listings) if prune is not None else []
+    namesakes = read_namesakes(client, chosen, live.matches, listings)
     return planner.plan(
         specs,
         live.matches,
@@ -72,6 +73,7 @@ def read_namesakes(
     client: ThingSpaceClient,
     specs: Sequence[CampaignSpec],
     matches: Mapping[Key, LiveCampaign | None],
+    listings: Listings | None = None,
 ) -> dict[Key, list[LiveCampaign]]:
     """Every campaign named like a spec whose live match may be a cut replacement.
 
@@ -80,13 +82,15 @@ def read_namesakes(
     wanted = [
         s for s in specs if (m := matches.get(s.key)) is not None and planner.may_resume(s, m)
     ]
-    listings: dict[tuple[str, Kind], list[LiveCampaign]] = {}
+    by_group: dict[tuple[str, Kind], list[LiveCampaign]] = {}
     for group in sorted({(s.account, s.kind) for s in wanted}, key=lambda g: (g[0], g[1].value)):
-        listings[group] = list_account_campaigns(client, *group)
-    return {s.key: [c for c in listings[(s.account, s.kind)] if c.name == s.name] for s in wanted}
+        by_group[group] = list_account_campaigns(client, *group, listings=listings)
+    return {s.key: [c for c in by_group[(s.account, s.kind)] if c.name == s.name] for s in wanted}
 
 
-def read_prune_listing(client: ThingSpaceClient, prune: Prune) -> list[LiveCampaign]:
+def read_prune_listing(
+    client: ThingSpaceClient, prune: Prune, listings: Listings | None = None
+) -> list[LiveCampaign]:
     """Every listed campaign of the prune rules' accounts (metadata only: no devices).
 
     One (account, kind) at a time: each listing already fans out over the statuses.
@@ -95,7 +99,7 @@ def read_prune_listing(client: ThingSpaceClient, prune: Prune) -> list[LiveCampa
         live
         for account in prune.accounts
         for kind in Kind
-        for live in list_account_campaigns(client, account, kind)
+        for live in list_account_campaigns(client, account, kind, listings=listings)
     ]
 
 

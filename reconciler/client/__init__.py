@@ -27,6 +27,7 @@ from reconciler.client._retry import RetryPolicy
 from reconciler.client._url import api_base_url
 from reconciler.client.live import (
     CampaignRef,
+    Listings,
     LiveState,
     find_campaigns,
     list_account_campaigns,
@@ -41,6 +42,7 @@ __all__ = [
     "AuthError",
     "CampaignRef",
     "Credentials",
+    "Listings",
     "LiveState",
     "NotFoundError",
     "PagingError",

@@ -70,18 +70,42 @@ class CampaignRef:
         return self.status in TERMINAL_STATUSES
 
 
+class Listings:
+    """The campaign listings of (account, kind) groups, each read at most once.
+
+    One plan needs the same listings for several questions (which campaign a spec names, which
+    campaigns a prune prefix covers, whether a cut replacement already has a successor); sharing
+    one ``Listings`` between them reads each group's 8 paged status queries once, and answers
+    all three from one snapshot.
+    """
+
+    def __init__(self, client: ThingSpaceClient) -> None:
+        self._client = client
+        self._groups: dict[tuple[str, Kind], dict[str, list[JsonObject]]] = {}
+
+    def groups(
+        self, wanted: set[tuple[str, Kind]]
+    ) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
+        """Items by campaign name, for each wanted group (listing those not read yet)."""
+        missing = {g for g in wanted if g not in self._groups}
+        if missing:
+            self._groups.update(_list_groups(self._client, missing))
+        return {g: self._groups[g] for g in wanted}
+
+
 def read_live(
     client: ThingSpaceClient,
     specs: Sequence[CampaignSpec],
     *,
     progress: Progress | None = None,
+    listings: Listings | None = None,
 ) -> LiveState:
     """The live campaign (or ``None``) of every spec, plus the server's "now".
 
     Raises ``ProblemsFound`` naming every spec whose identity is unclear (ambiguous name,
     pinned id that does not exist), all at once.
     """
-    refs = find_campaigns(client, specs)
+    refs = find_campaigns(client, specs, listings=listings)
     found = [(key, ref) for key, ref in refs.items() if ref is not None]
 
     def load(item: tuple[tuple[str, str], CampaignRef]) -> LiveCampaign:
@@ -96,7 +120,10 @@ def read_live(
 
 
 def find_campaigns(
-    client: ThingSpaceClient, specs: Sequence[CampaignSpec]
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    *,
+    listings: Listings | None = None,
 ) -> dict[tuple[str, str], CampaignRef | None]:
     """Identity only: which live campaign each spec refers to (see the module docstring)."""
     pinned = [spec for spec in specs if spec.campaign_id]
@@ -127,10 +154,10 @@ def find_campaigns(
             spec.account, spec.kind, spec.campaign_id, str(body.get("status") or ""), body
         )
 
-    listings = _list_groups(client, {(spec.account, spec.kind) for spec in by_name})
+    by_group = (listings or Listings(client)).groups({(s.account, s.kind) for s in by_name})
     pinned_by = {(s.account, s.kind, s.campaign_id): s for s in pinned}
     for spec in by_name:
-        candidates = listings[(spec.account, spec.kind)].get(spec.name, [])
+        candidates = by_group[(spec.account, spec.kind)].get(spec.name, [])
         claimed = [
             pinned_by[k]
             for c in candidates
@@ -184,13 +211,13 @@ def load_campaign(
 
 
 def list_account_campaigns(
-    client: ThingSpaceClient, account: str, kind: Kind
+    client: ThingSpaceClient, account: str, kind: Kind, *, listings: Listings | None = None
 ) -> list[LiveCampaign]:
     """Every campaign of the account (all listed statuses), metadata only: devices are empty.
 
     For prune: finding live campaigns that no spec declares. Sorted by (name, id).
     """
-    names = _list_groups(client, {(account, kind)})[(account, kind)]
+    names = (listings or Listings(client)).groups({(account, kind)})[(account, kind)]
     out = [
         _decode(kind, {"accountName": account, **item}, None)
         for items in names.values()
