@@ -384,6 +384,11 @@ def _convert(root: Node) -> Any:
     return result["root"]
 
 
+_TOO_DEEP = (
+    f"YAML nested more than {MAX_DEPTH} levels deep; a spec is at most 4 levels deep: flatten it"
+)
+
+
 def _too_deep(text: str) -> YamlProblem | None:
     """Refuse nesting deeper than ``MAX_DEPTH`` before composing.
 
@@ -405,13 +410,22 @@ def _too_deep(text: str) -> YamlProblem | None:
                     start = event.start_mark
                     return YamlProblem(
                         Mark(start.line + 1, start.column + 1) if start else Mark(1, 1),
-                        f"YAML nested more than {MAX_DEPTH} levels deep; a spec is at most 4 "
-                        "levels deep: flatten it",
+                        _TOO_DEEP,
                     )
             elif isinstance(event, SequenceEndEvent | MappingEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as error:
+        # libyaml from 0.2.5 as PyYAML 6.0.4 bundles it has a nesting limit of its own, which its
+        # scanner can reach before our parser sees level MAX_DEPTH (it scans up to 1,024
+        # characters ahead for a simple key): the refusal is the same, and so is its message.
+        if "nesting depth" in str(error.problem):
+            mark = error.problem_mark
+            return YamlProblem(
+                Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1), _TOO_DEEP
+            )
         return None  # the real parse reports the syntax error at its place
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
     return None
