@@ -15,10 +15,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 SPEC_API_VERSION = "fota.reconciler/v1"
-"""The only spec format version this release reads (the ``apiVersion`` field)."""
+"""The spec format version of a single campaign (the ``apiVersion`` field)."""
+
+ROLLOUT_API_VERSION = "fota.reconciler/v2"
+"""The spec format version that adds ``rollout:``; a spec without it reads the same in both."""
+
+SPEC_API_VERSIONS = (SPEC_API_VERSION, ROLLOUT_API_VERSION)
+"""Every spec format version this release reads."""
 
 
 class Kind(enum.Enum):
@@ -112,6 +118,76 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Threshold:
+    """A gate limit: a count of devices, or a percentage of the wave's devices."""
+
+    value: float
+    percent: bool
+
+    def of(self, size: int) -> float:
+        """The limit in devices for a wave of ``size`` devices."""
+        return self.value * size / 100 if self.percent else self.value
+
+    def __str__(self) -> str:
+        if not self.percent:
+            return str(int(self.value))
+        return f"{self.value:g}%"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """When a wave counts as good enough to start the next one.
+
+    ``min_verified``: devices whose *reported firmware* is the target; ``max_failed``: failed
+    devices (a reported failure, or a reported success the firmware contradicts) beyond which
+    the rollout halts; ``min_sample``: finished devices below which the gate waits; ``soak``:
+    time after the wave's last verified upgrade before the next wave may start.
+    """
+
+    min_verified: Threshold = Threshold(100.0, True)
+    max_failed: Threshold = Threshold(0.0, False)
+    min_sample: int = 1
+    soak_seconds: int = 0
+
+
+class WaveSize(enum.Enum):
+    COUNT = "count"
+    PERCENT = "percent"
+    REST = "rest"
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One wave of a rollout: its name, how many devices, and its gate (the default or its own)."""
+
+    name: str
+    size: WaveSize
+    amount: float  # devices (COUNT), percent of the devices (PERCENT), unused (REST)
+    gate: Gate
+
+
+class OnFailure(enum.Enum):
+    HALT = "halt"
+    HALT_AND_CANCEL = "halt-and-cancel"
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """A staged rollout: the spec's devices in waves, each its own campaign, each started only
+    when the previous wave's gate passes (see docs/ROLLOUTS.md). ``resume`` names waves whose
+    failed gate a reviewed spec change accepts."""
+
+    waves: tuple[Wave, ...]
+    on_failure: OnFailure = OnFailure.HALT
+    resume: frozenset[str] = frozenset()
+
+
+def wave_campaign_name(rollout_name: str, wave: str) -> str:
+    """The name of a wave's campaign: how the wave is found again, with no local state."""
+    return f"{rollout_name} [wave {wave}]"
+
+
+@dataclass(frozen=True)
 class CampaignSpec:
     """A desired campaign, as declared in git. Identity: (account, name), or ``campaign_id``."""
 
@@ -126,6 +202,7 @@ class CampaignSpec:
     campaign_id: str | None = None  # adopt an existing campaign instead of finding it by name
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     source: Source = field(default_factory=lambda: Source("<memory>", 1, 1))
+    rollout: Rollout | None = None  # firmware only: the devices go out in waves
 
     @property
     def key(self) -> tuple[str, str]:
@@ -157,3 +234,14 @@ class LiveCampaign:
     @property
     def key(self) -> tuple[str, str]:
         return (self.account, self.name)
+
+
+@dataclass(frozen=True)
+class WaveLive:
+    """A started wave as read live: its campaign (devices: IMEI -> report status), the firmware
+    each device reports (read back from the account, absent where unknown) and when each
+    device's report status last changed (absent where the report does not say)."""
+
+    campaign: LiveCampaign
+    firmware: Mapping[str, str]
+    updated: Mapping[str, datetime]

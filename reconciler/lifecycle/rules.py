@@ -117,6 +117,15 @@ class Window:
     end: int
 
 
+@dataclass(frozen=True)
+class GateFailure:
+    """A started wave of a rollout whose gate failed (``numbers``: the judgement, in words)."""
+
+    spec: CampaignSpec
+    wave: str
+    numbers: str
+
+
 S = TypeVar("S", contravariant=True)
 
 
@@ -587,6 +596,55 @@ DEVICE_REMOVAL_RULES: tuple[Restriction[DeviceRemoval], ...] = (
 """Checked in order; the first that refuses is the only refusal."""
 
 
+# Rollouts ---------------------------------------------------------------------------------------
+
+_DEVICE_LIST = (
+    "ThingSpace Software Management API, List Account Devices (GET /devices/{acc}) and "
+    "Get Device Information (POST /devices/{acc}): the firmware field is the device's current "
+    "firmware version"
+)
+
+
+@dataclass(frozen=True)
+class _ResumeRollout(Permission[GateFailure]):
+    def allows(self, situation: GateFailure) -> bool:
+        rollout = situation.spec.rollout
+        return rollout is not None and situation.wave in rollout.resume
+
+
+@dataclass(frozen=True)
+class _RolloutHalt(Restriction[GateFailure]):
+    def check(self, situation: GateFailure) -> Iterator[Violation]:
+        if not R_ROLLOUT_RESUME.allows(situation):
+            yield self.refuse(
+                "rollout",
+                f"wave {situation.wave} failed its gate: {situation.numbers}; look at the failed "
+                f"devices, then roll out a fixed firmware under a new name, or accept the wave "
+                f"with rollout.resume: [{situation.wave}] in a reviewed change",
+            )
+
+
+R_ROLLOUT_RESUME = _ResumeRollout(
+    "R-ROLLOUT-RESUME",
+    "A wave named in rollout.resume counts as passed although its gate failed: a reviewed "
+    "spec change is the only way past a halt.",
+    f"{_REPORT} and {_DEVICE_LIST}: the gate reads both; ThingSpace has no rollout state, "
+    "so the decision to go on is kept in the spec.",
+    "Only the waves named; a later wave that fails its own gate halts the rollout again.",
+)
+R_ROLLOUT_HALT = _RolloutHalt(
+    "R-ROLLOUT-HALT",
+    "When a started wave fails its gate, no later wave of the rollout is created (with "
+    "onFailure: halt-and-cancel, the rollout's waves that have not started are cancelled).",
+    f'{_REPORT}: "The upgrade status of the device, either UpgradeSuccess or '
+    f'upgradeFailure"; {_DEVICE_LIST}. A device reporting UpgradeSuccess on a firmware other '
+    "than firmware.to counts as failed.",
+    "The gate is judged again from live state on every plan; failures never un-happen, so a "
+    "halted rollout stays halted until the spec changes (rollout.resume, or a new rollout "
+    "under a new name). A started wave is aborted only with both keys (R-ABORT-OPT-IN).",
+)
+
+
 RULES: tuple[Rule, ...] = (
     R_FINISHED,
     R_ENDED,
@@ -607,6 +665,8 @@ RULES: tuple[Rule, ...] = (
     R_DEVICE_ADD_BEFORE_END,
     R_DEVICE_REMOVE_OPT_OUT,
     R_DEVICE_REMOVE_UPGRADED,
+    R_ROLLOUT_HALT,
+    R_ROLLOUT_RESUME,
 )
 """Every rule, in the order docs/RULES.md lists them."""
 
@@ -668,6 +728,11 @@ def removal_step(live: LiveCampaign, allow_abort: bool, now: datetime) -> str | 
         return "cancel"
     refused = first_refusal((R_ABORT_OPT_IN,), situation)
     return refused[0] if refused else "abort"
+
+
+def check_gate_failure(spec: CampaignSpec, wave: str, numbers: str) -> list[Violation]:
+    """Violations of going on past a wave whose gate failed (none: resumed)."""
+    return list(R_ROLLOUT_HALT.check(GateFailure(spec, wave, numbers)))
 
 
 def may_resume(spec: CampaignSpec, live: LiveCampaign, differs: bool) -> bool:

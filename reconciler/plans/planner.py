@@ -33,11 +33,13 @@ from reconciler.model import (
     CampaignSpec,
     Kind,
     LiveCampaign,
+    WaveLive,
 )
 from reconciler.plans.diff import SCHEDULE_FIELDS, CampaignDiff, DiffItem, diff_campaign, json_value
 from reconciler.plans.fingerprint import fingerprint, planned_against
 from reconciler.plans.prune import Prune
 from reconciler.plans.prune import candidates as prune_candidates
+from reconciler.plans.rollout import plan_rollout
 from reconciler.plans.takedown import plan_deleted, plan_pruned, takedown_action
 from reconciler.plans.types import (
     PLAN_FORMAT,
@@ -81,6 +83,7 @@ def plan(
     prune: Prune | None = None,
     prune_live: Iterable[LiveCampaign] = (),
     namesakes: Mapping[Key, Sequence[LiveCampaign]] | None = None,
+    waves: Mapping[Key, WaveLive | None] | None = None,
 ) -> Plan:
     """Plan every spec against its live match (``live[spec.key]``, None when there is none).
 
@@ -96,6 +99,9 @@ def plan(
     ``namesakes[key]`` lists every campaign of the spec's account, kind and name, in every
     status (metadata is enough). It is needed only where :func:`may_resume` holds, to resume
     an interrupted replacement (R-RESUME-REPLACEMENT); without it the spec stays finished.
+
+    A spec with a rollout is planned wave by wave (:mod:`reconciler.plans.rollout`) against
+    ``waves[wave key]`` (None or absent: the wave has no campaign yet), not against ``live``.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -114,7 +120,11 @@ def plan(
             None if namesakes is None else namesakes.get(key),
         )
         for key, spec in desired.items()
+        if spec.rollout is None
     ]
+    for spec in desired.values():
+        if spec.rollout is not None:
+            entries.extend(plan_rollout(spec, waves or {}, now, _plan_wave))
     if baseline is not None:
         for key, old_spec in baseline.items():
             if key not in desired:
@@ -183,6 +193,10 @@ def plan_campaign(
     if diff.immutable:
         return _plan_replace(spec, live, now, diff, drift, kw, notes)
     return _plan_change(spec, live, now, diff, drift, kw, notes)
+
+
+def _plan_wave(spec: CampaignSpec, live: LiveCampaign | None, now: datetime) -> CampaignPlan:
+    return plan_campaign(spec, live, now)
 
 
 def _plan_create(spec: CampaignSpec, now: datetime) -> CampaignPlan:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from reconciler.errors import UserError
 from reconciler.lifecycle.statuses import is_terminal
-from reconciler.model import CampaignSpec, LiveCampaign
+from reconciler.model import CampaignSpec, LiveCampaign, wave_campaign_name
 
 ACCOUNT_PATTERN = re.compile(r"^\d{10}-\d{5}$")
 
@@ -89,6 +89,12 @@ def candidates(
     """
     specs = list(specs)
     described = {s.key for s in specs}
+    described |= {  # a rollout's waves are its campaigns
+        (s.account, wave_campaign_name(s.name, w.name))
+        for s in specs
+        if s.rollout is not None
+        for w in s.rollout.waves
+    }
     pinned = {(s.account, s.campaign_id) for s in specs if s.campaign_id}
     found: dict[tuple[str, str], tuple[LiveCampaign, PruneRule]] = {}
     for live in listing:

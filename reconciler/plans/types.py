@@ -80,6 +80,30 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class WaveReport:
+    """One wave of a rollout as the plan saw it: its numbers and its gate's verdict.
+
+    ``state``: ``passed``, ``waiting``, ``failed`` or ``resumed`` (a started wave's gate),
+    ``next`` (created by this plan), ``blocked`` (waits for an earlier wave), ``halted``
+    (an earlier wave failed) or ``empty`` (no devices left for it).
+    """
+
+    rollout: str  # the spec's name
+    wave: str
+    index: int  # 0-based position in the rollout
+    devices: int
+    state: str
+    verdict: str = ""  # the gate in words, with its numbers
+    until: datetime | None = None  # a soak's end
+    pending: int = 0
+    succeeded: int = 0
+    failed: int = 0  # reported failures plus contradicted successes
+    verified: int = 0
+    contradicted: int = 0  # reported success, still on another firmware
+    contradicted_imeis: tuple[str, ...] = ()  # the first 20, sorted
+
+
+@dataclass(frozen=True)
 class CampaignPlan:
     """Everything planned for one campaign, with what it was planned against."""
 
@@ -95,6 +119,7 @@ class CampaignPlan:
     actions: tuple[Action, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     notes: tuple[str, ...] = ()
+    wave: WaveReport | None = None  # set for a rollout's wave
 
     @property
     def key(self) -> Key:

@@ -28,6 +28,7 @@ from reconciler.model import (
     windows,
 )
 from reconciler.specs.devices import DevicesFile, imei_problem, invalid_indexes
+from reconciler.specs.rollout import build_rollout
 from reconciler.specs.schema import SchemaProblem, where
 from reconciler.specs.yamlcore import Document, Mark, Path, clip
 
@@ -127,6 +128,7 @@ def build(
     kind = _KINDS.get(checker.get("kind")) if checker.usable(("kind",)) else None
     schedule = _schedule(checker, kind)
     devices, device_sources = _devices(checker)
+    rollout = build_rollout(checker, kind)
     if checker.problems or kind is None or schedule is None or devices is None:
         return Built(None, None, checker.problems)
     data = checker.data
@@ -153,6 +155,7 @@ def build(
         campaign_id=data.get("campaignId"),
         lifecycle=lifecycle,
         source=Source(path, doc.start.line, doc.start.col),
+        rollout=rollout,
     )
     device_key: Path = ("devices",) if "devices" in data else ("devicesFile",)
     places = Places(

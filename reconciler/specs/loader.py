@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reconciler.errors import Problem, ProblemsFound
-from reconciler.model import SPEC_API_VERSION, CampaignSpec
+from reconciler.model import SPEC_API_VERSION, SPEC_API_VERSIONS, CampaignSpec
 from reconciler.specs import schema as schema_mod
 from reconciler.specs.build import Places, build
 from reconciler.specs.crosscheck import cross_check
@@ -119,7 +119,7 @@ class _Collector:
             )
             return
         version = doc.data.get("apiVersion")
-        if version != SPEC_API_VERSION:
+        if version not in SPEC_API_VERSIONS:
             mark = doc.mark(("apiVersion",)) if "apiVersion" in doc.data else doc.start
             problem = (
                 f"unknown apiVersion {clip(version)}"
@@ -131,7 +131,7 @@ class _Collector:
                     path,
                     mark.line,
                     mark.col,
-                    f"{problem}: this release reads {SPEC_API_VERSION} only; "
+                    f"{problem}: this release reads {' and '.join(SPEC_API_VERSIONS)}; "
                     f"set 'apiVersion: {SPEC_API_VERSION}'",
                 )
             )

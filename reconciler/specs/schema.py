@@ -78,6 +78,7 @@ _TYPE_WORDS = {
     "number": "a number",
     "boolean": "true or false",
     "null": "empty",
+    "['integer', 'string']": "a whole number or a quoted string",
 }
 
 
