@@ -29,6 +29,7 @@ from reconciler.sim.clock import ClockError, parse_duration, parse_instant
 from reconciler.sim.embedded import EMBEDDED_STATE, open_embedded
 from reconciler.sim.faults import FaultError, FaultRule, parse_fault, parse_latency
 from reconciler.sim.fleet import FleetError
+from reconciler.sim.outcomes import OutcomeError, PackageOutcomes, parse_revert
 from reconciler.sim.server import make_sim_server
 from reconciler.sim.store import StateError
 from reconciler.thingspace.wire import error_message
@@ -103,6 +104,21 @@ def _rules(latency: tuple[str, ...], faults: tuple[str, ...]) -> list[FaultRule]
 )
 @click.option("--username", envvar="FOTA_SIM_USERNAME", default=DEMO_USERNAME)
 @click.option("--password", envvar="FOTA_SIM_PASSWORD", default=DEMO_PASSWORD, hidden=True)
+@click.option(
+    "--revert-package",
+    "revert_packages",
+    multiple=True,
+    metavar="PACKAGE[=FRACTION]",
+    help="Devices report UpgradeSuccess for this firmware package but come back on the old "
+    "firmware (a fraction of them, by seed; * = every package). Repeat for more packages.",
+)
+@click.option(
+    "--fail-package",
+    "fail_packages",
+    multiple=True,
+    metavar="PACKAGE",
+    help="Every device fails campaigns of this firmware package. Repeat for more packages.",
+)
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def serve(
     host: str,
@@ -123,12 +139,18 @@ def serve(
     client_secret: str,
     username: str,
     password: str,
+    revert_packages: tuple[str, ...],
+    fail_packages: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Serve the emulator until interrupted (credentials: --client-id etc. or FOTA_SIM_*;
     defaults are the demo credentials demo-client/demo-secret, demo/demo-password)."""
     if not 0.0 <= failure_rate <= 1.0:
         raise UserError(f"--failure-rate {failure_rate} must be between 0 and 1")
+    try:
+        reverted = parse_revert(list(revert_packages))
+    except OutcomeError as exc:
+        raise UserError(str(exc)) from None
     options = SimOptions(
         now=_instant(now_text, "--now"),
         frozen=frozen,
@@ -145,6 +167,7 @@ def serve(
         client_secret=client_secret,
         username=username,
         password=password,
+        outcomes=PackageOutcomes(reverted, frozenset(fail_packages)),
     )
     resumed = state_file is not None and state_file.exists()
     emulator = _build(options)

@@ -21,6 +21,7 @@ from reconciler.plans.staleness import StalePlanError
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import Listings, ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.thingspace.waves import read_waves
 
 Key = tuple[str, str]
 
@@ -51,9 +52,13 @@ def make_plan(
         if k not in desired and (not names or s.name in names)
     ]
     listings = Listings(client)  # each (account, kind) listed once for all three questions
-    live = read_live(client, [*chosen, *deleted], listings=listings)
+    single = [s for s in [*chosen, *deleted] if s.rollout is None]
+    live = read_live(client, single, listings=listings)
+    waves = read_waves(client, [s for s in chosen if s.rollout is not None], listings=listings)
     listing = read_prune_listing(client, prune, listings) if prune is not None else []
-    namesakes = read_namesakes(client, chosen, live.matches, listings)
+    namesakes = read_namesakes(
+        client, [s for s in chosen if s.rollout is None], live.matches, listings
+    )
     return planner.plan(
         specs,
         live.matches,
@@ -66,6 +71,7 @@ def make_plan(
         prune=prune,
         prune_live=listing,
         namesakes=namesakes,
+        waves=waves,
     )
 
 

@@ -28,12 +28,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from reconciler.sim import handlers
+from reconciler.sim import handlers, readback
 from reconciler.sim.apierror import ApiError
 from reconciler.sim.clock import ClockError, SimClock, http_date, parse_duration, parse_instant
 from reconciler.sim.faults import Decision, FaultError, FaultInjector, FaultRule, Hold
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, Device, Fleet, load_fleet_file
 from reconciler.sim.handlers import Ctx
+from reconciler.sim.outcomes import PackageOutcomes
 from reconciler.sim.store import SOFTWARE, State, load_state, save_state, token_digest
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class SimOptions:
     username: str = DEMO_USERNAME
     password: str = field(default=DEMO_PASSWORD, repr=False)
     real_time: Callable[[], float] = time.time
+    outcomes: PackageOutcomes = field(default_factory=PackageOutcomes)
 
 
 # (endpoint, method, rule); the rule string doubles as the request-counter key.
@@ -89,6 +91,8 @@ _FOTA_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("v3_history", "GET", "/api/fota/v3/reports/<acc>/devices/<imei>"),
     ("v3_firmware", "GET", "/api/fota/v3/firmware/<acc>"),
     ("v3_account_devices", "GET", "/api/fota/v3/devices/<acc>"),
+    ("v3_device_info", "POST", "/api/fota/v3/devices/<acc>"),
+    ("v3_firmware_sync", "PUT", "/api/fota/v3/firmware/<acc>/devices"),
     ("v2_create", "POST", "/api/fota/v2/campaigns/<acc>"),
     ("v2_get", "GET", "/api/fota/v2/campaigns/<acc>/<cid>"),
     ("v2_devices", "PUT", "/api/fota/v2/campaigns/<acc>/<cid>"),
@@ -377,6 +381,7 @@ class Emulator:
             settle=self.settle,
             campaign_page_size=self.options.campaign_page_size,
             device_page_size=self.options.device_page_size,
+            outcomes=self.options.outcomes,
         )
         try:
             if name == "oauth_token":
@@ -401,6 +406,8 @@ class Emulator:
 
     def _fota(self, name: str, ctx: Ctx, request: Request, a: Mapping[str, Any]) -> object:
         q = request.args
+        if name in ("v3_device_info", "v3_firmware_sync"):
+            return readback.answer(name, ctx, a["acc"], self._json_body(request))
         if name in ("v3_create", "v2_create", "v3_devices", "v2_devices", "v3_dates", "v2_dates"):
             payload = self._json_body(request)
         if name == "v3_create":

@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import uuid
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from reconciler.sim.apierror import ApiError, not_found
 from reconciler.sim.clock import legacy_timestamp, rfc3339
 from reconciler.sim.fleet import DEFAULT_CATALOG, Device, FirmwarePackage
 from reconciler.sim.lifecycle import MIN_FIRMWARE_WINDOW_HOURS, Window, windows_to_api
+from reconciler.sim.outcomes import PackageOutcomes
 from reconciler.sim.store import FIRMWARE, SOFTWARE, Campaign, State
 
 JsonObj = dict[str, Any]
@@ -52,6 +53,7 @@ class Ctx:
     campaign_page_size: int
     device_page_size: int
     dirty: bool = False
+    outcomes: PackageOutcomes = field(default_factory=PackageOutcomes)
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -116,9 +118,15 @@ def _new_id(state: State) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def firmware_at(state: State, imei: str, now: datetime, settle: timedelta) -> str | None:
+def firmware_at(
+    state: State,
+    imei: str,
+    now: datetime,
+    settle: timedelta,
+    outcomes: PackageOutcomes | None = None,
+) -> str | None:
     """The firmware a device reports now: its original firmware, or the ``firmwareTo`` of its
-    most recent successful upgrade (success instant <= now)."""
+    most recent successful upgrade (success instant <= now) that did not revert after boot."""
     device = state.fleet.get(imei)
     best: tuple[datetime, str] | None = None
     for cid in state.by_device.get(imei, ()):
@@ -130,6 +138,8 @@ def firmware_at(state: State, imei: str, now: datetime, settle: timedelta) -> st
             campaign.timeline(settle), imei, member.joined, member.left, state.seed, now
         )
         done = p.success_at is not None and p.success_at <= now
+        if done and outcomes is not None:
+            done = not outcomes.reverts(state.seed, cid, campaign.package, imei)
         if done and p.success_at is not None and (best is None or p.success_at > best[0]):
             best = (p.success_at, campaign.to_version)
     if best is not None:
@@ -197,7 +207,7 @@ def _eligibility(ctx: Ctx, campaign: Campaign, imei: str) -> str | None:
         state.fleet.add(replace(device, licensed=True))
         ctx.dirty = True
     if campaign.kind == FIRMWARE:
-        current = firmware_at(state, imei, ctx.now, ctx.settle)
+        current = firmware_at(state, imei, ctx.now, ctx.settle, ctx.outcomes)
         if current != campaign.from_version:
             return (
                 f"Device {imei} is not eligible: its firmware {current} is not the campaign's "
@@ -328,7 +338,7 @@ def _create(ctx: Ctx, acc: str, body: JsonObj, kind: str) -> Campaign:
         start=start,
         end=end,
         created=ctx.now,
-        failure_rate=state.failure_rate,
+        failure_rate=1.0 if ctx.outcomes.fails(package) else state.failure_rate,
         windows=windows,
         install_windows=install_windows,
         download_after=download_after,
@@ -783,7 +793,7 @@ def account_devices(
         else:
             item.update(
                 {
-                    "firmware": firmware_at(state, imei, ctx.now, ctx.settle),
+                    "firmware": firmware_at(state, imei, ctx.now, ctx.settle, ctx.outcomes),
                     "status": "Active",
                     "protocol": d.protocol,
                 }

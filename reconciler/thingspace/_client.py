@@ -63,6 +63,9 @@ _IDEMPOTENT = frozenset({"GET", "PUT"})
 _LOGIN_CODE_CHARS = 60
 _LOGIN_MESSAGE_CHARS = 120
 DEVICE_CHUNK = 10_000
+READBACK_CHUNK = 100
+"""Devices per firmware read-back request: firmware sync takes at most 100 (its documented
+limit); device information is asked for in the same chunks, as no larger limit is documented."""
 """Devices per add/remove PUT: large lists are split so no single request is huge."""
 
 
@@ -192,6 +195,33 @@ class ThingSpaceClient:
 
         yield from walk_pages(fetch, cursor_field="lastSeenDeviceId", where=f"GET {path}")
 
+    # --- devices (firmware read-back) ---------------------------------------------------
+
+    def iter_account_device_pages(self, account: str) -> Iterator[JsonObject]:
+        """The account's device list page by page (each device with the firmware it reports)."""
+        path = paths.account_devices(account)
+
+        def fetch(cursor: str | None) -> JsonObject:
+            params = {} if cursor is None else {"lastSeenDeviceId": cursor}
+            return self._object("GET", path, params=params)
+
+        yield from walk_pages(fetch, cursor_field="lastSeenDeviceId", where=f"GET {path}")
+
+    def device_information(self, account: str, imeis: Sequence[str]) -> JsonObject:
+        """Information (firmware included) on at most ``READBACK_CHUNK`` given devices (POST,
+        a read: retried like a GET)."""
+        if len(imeis) > READBACK_CHUNK:
+            raise ValueError(f"at most {READBACK_CHUNK} devices per request")
+        body = {"deviceList": list(imeis)}
+        return self._object("POST", paths.account_devices(account), json_body=body, read=True)
+
+    def sync_firmware(self, account: str, imeis: Sequence[str]) -> JsonObject:
+        """Firmware versions of at most 100 given devices, synced from the devices (PUT)."""
+        if len(imeis) > READBACK_CHUNK:
+            raise ValueError(f"at most {READBACK_CHUNK} devices per request")
+        body = {"deviceList": list(imeis)}
+        return self._object("PUT", paths.firmware_sync(account), json_body=body)
+
     def create_campaign(self, account: str, kind: Kind, body: JsonObject) -> JsonObject:
         """POST a new campaign. Never re-sent after it may have arrived (AmbiguousWriteError)."""
         return self._object("POST", paths.create(account, kind), json_body=body)
@@ -260,8 +290,9 @@ class ThingSpaceClient:
         *,
         params: dict[str, str] | None = None,
         json_body: JsonObject | None = None,
+        read: bool = False,
     ) -> JsonObject:
-        body = self._call(method, path, params=params, json_body=json_body)
+        body = self._call(method, path, params=params, json_body=json_body, read=read)
         if not isinstance(body, dict):
             raise self._unreadable(method, path, "a JSON object was expected")
         return body
@@ -283,8 +314,14 @@ class ThingSpaceClient:
         *,
         params: dict[str, str] | None = None,
         json_body: JsonObject | None = None,
+        read: bool = False,
     ) -> Any:
-        """One logical API call: auth, retries, error mapping. Returns the decoded JSON body."""
+        """One logical API call: auth, retries, error mapping. Returns the decoded JSON body.
+
+        ``read``: the call changes nothing although its method is not idempotent (a POST that
+        asks a question), so it is retried like a GET.
+        """
+        idempotent = read or method in _IDEMPOTENT
         attempt = 0
         reauthenticated = False
         while True:
@@ -292,7 +329,7 @@ class ThingSpaceClient:
             session = self._auth.current()
             outcome = self._send(method, path, session.headers(), params=params, json=json_body)
             if isinstance(outcome, _Failed):
-                if method in _IDEMPOTENT or not outcome.sent:
+                if idempotent or not outcome.sent:
                     if attempt < self.retry.max_attempts:
                         self._wait(attempt, None, f"{method} {path}: {outcome.description}")
                         continue
@@ -325,14 +362,14 @@ class ThingSpaceClient:
             if 200 <= status < 300:
                 return self._decode(method, path, response)
             if status in _RETRYABLE_STATUS or status >= 500:
-                may_retry = method in _IDEMPOTENT or status == 429
+                may_retry = idempotent or status == 429
                 if may_retry and attempt < self.retry.max_attempts:
                     retry_after = parse_retry_after(
                         response.headers.get("Retry-After"), self._date_of(response)
                     )
                     if self._wait(attempt, retry_after, f"{method} {path}: {status}"):
                         continue
-                if method not in _IDEMPOTENT and status >= 500:
+                if not idempotent and status >= 500:
                     raise self._error(AmbiguousWriteError, method, path, response, ambiguous=True)
             raise self._refusal(method, path, response, attempt)
 

@@ -52,3 +52,14 @@ def listing(account: str, kind: Kind) -> str:
 def device_report(account: str, kind: Kind, campaign_id: str) -> str:
     """Every device of a campaign with its status (GET, paged by ``lastSeenDeviceId``)."""
     return f"{base(kind)}/reports/{_seg(account)}/campaigns/{_seg(campaign_id)}/devices"
+
+
+def account_devices(account: str) -> str:
+    """The account's devices with the firmware each reports (GET, paged by ``lastSeenDeviceId``;
+    POST with a device list: those devices only)."""
+    return f"{base(Kind.FIRMWARE)}/devices/{_seg(account)}"
+
+
+def firmware_sync(account: str) -> str:
+    """Sync and return the firmware versions of at most 100 given devices (PUT)."""
+    return f"{base(Kind.FIRMWARE)}/firmware/{_seg(account)}/devices"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from reconciler.model import (
@@ -273,6 +273,7 @@ class DeviceStatus:
     imei: str
     status: str
     reason: str  # the API's result reason, white space folded ("" when none)
+    updated: datetime | None = None  # the report's updatedTime (RFC 3339), where readable
 
 
 @dataclass(frozen=True)
@@ -288,12 +289,58 @@ def decode_device_page(page: Mapping[str, Any]) -> DevicePage:
             str(item["deviceId"]),
             str(item.get("status") or ""),
             " ".join(str(item.get("resultReason") or "").split()),
+            _instant(item.get("updatedTime")),
         )
         for item in items
         if isinstance(item, Mapping) and item.get("deviceId") is not None
     )
     raw = str(page.get("totalDevice"))
     return DevicePage(devices, int(raw) if raw.isascii() and raw.isdigit() else None)
+
+
+def _instant(raw: object) -> datetime | None:
+    """An RFC 3339 instant as UTC, or None (absent or unreadable: an optional field)."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+# --- firmware read-back -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirmwarePage:
+    """Devices and the firmware each reports, from one answer of the account device list,
+    device information or firmware sync (devices without a firmware value are left out)."""
+
+    firmware: dict[str, str]
+    more: bool  # the account device list has another page
+
+
+def decode_account_devices(page: Mapping[str, Any]) -> FirmwarePage:
+    """A page of GET /devices/{acc} (or the answer of POST /devices/{acc})."""
+    found = {
+        str(item["deviceId"]): str(item["firmware"])
+        for item in page.get("deviceList") or ()
+        if isinstance(item, Mapping) and item.get("deviceId") and item.get("firmware")
+    }
+    return FirmwarePage(found, page.get("hasMoreData") is True)
+
+
+def decode_firmware_sync(answer: Mapping[str, Any]) -> FirmwarePage:
+    """The answer of PUT /firmware/{acc}/devices (its list key is spelt as the API spells it)."""
+    found = {
+        str(item["deviceId"]): str(item["firmwareVersion"])
+        for item in answer.get("deviceFirmwarVersionList") or ()
+        if isinstance(item, Mapping) and item.get("deviceId") and item.get("firmwareVersion")
+    }
+    return FirmwarePage(found, False)
 
 
 def error_message(payload: object) -> str | None:
