@@ -88,6 +88,7 @@ def plan_rollout(
     entries: list[CampaignPlan] = []
     blocked: str | None = None  # why waves not started yet wait
     halt: tuple[str, str] | None = None  # (wave, numbers) of the failed gate
+    refused = False  # the first wave behind a halt carries the refusal
     for index, (wave, key) in enumerate(zip(rollout.waves, keys, strict=True)):
         found = waves.get(key)
         live = found.campaign if found is not None else None
@@ -110,16 +111,15 @@ def plan_rollout(
             continue
         report = WaveReport(spec.name, wave.name, index, len(members[wave.name]), "")
         if halt is not None:
+            halted = replace(report, state="halted", verdict=f"halted at wave {halt[0]}")
+            if refused:  # the wave the halt stops is refused; the later ones wait behind it
+                note = f"not created: the rollout halted at wave {halt[0]} (R-ROLLOUT-HALT)"
+                entries.append(entry_for(desired, Outcome.NO_OP, notes=(note,), wave=halted))
+                continue
             violations = rules.check_gate_failure(spec, *halt)
             refusals = tuple(_halt_refusal(v, desired) for v in violations)
-            entries.append(
-                entry_for(
-                    desired,
-                    Outcome.REFUSED,
-                    refusals=refusals,
-                    wave=replace(report, state="halted", verdict=f"halted at wave {halt[0]}"),
-                )
-            )
+            entries.append(entry_for(desired, Outcome.REFUSED, refusals=refusals, wave=halted))
+            refused = True
         elif blocked is not None:
             entries.append(
                 entry_for(
