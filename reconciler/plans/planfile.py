@@ -35,6 +35,7 @@ from reconciler.plans.types import (
     Outcome,
     Plan,
     Refusal,
+    WaveReport,
 )
 
 JsonObject = dict[str, Any]
@@ -69,7 +70,50 @@ def _refusal(r: Refusal) -> JsonObject:
     }
 
 
+def _wave(w: WaveReport) -> JsonObject:
+    return {
+        "rollout": w.rollout,
+        "wave": w.wave,
+        "index": w.index,
+        "devices": w.devices,
+        "state": w.state,
+        "verdict": w.verdict,
+        "until": format_instant(w.until) if w.until is not None else None,
+        "pending": w.pending,
+        "succeeded": w.succeeded,
+        "failed": w.failed,
+        "verified": w.verified,
+        "contradicted": w.contradicted,
+        "contradicted_imeis": list(w.contradicted_imeis),
+    }
+
+
+def _load_wave(d: JsonObject) -> WaveReport:
+    return WaveReport(
+        rollout=d["rollout"],
+        wave=d["wave"],
+        index=d["index"],
+        devices=d["devices"],
+        state=d["state"],
+        verdict=d["verdict"],
+        until=datetime.fromisoformat(d["until"]).astimezone(UTC) if d["until"] else None,
+        pending=d["pending"],
+        succeeded=d["succeeded"],
+        failed=d["failed"],
+        verified=d["verified"],
+        contradicted=d["contradicted"],
+        contradicted_imeis=tuple(d["contradicted_imeis"]),
+    )
+
+
 def _campaign(c: CampaignPlan) -> JsonObject:
+    out = _campaign_fields(c)
+    if c.wave is not None:
+        out["wave"] = _wave(c.wave)
+    return out
+
+
+def _campaign_fields(c: CampaignPlan) -> JsonObject:
     return {
         "account": c.account,
         "name": c.name,
@@ -206,6 +250,7 @@ def _load_campaign(d: JsonObject) -> CampaignPlan:
         actions=tuple(_load_action(a) for a in d["actions"]),
         refusals=tuple(_load_refusal(r) for r in d["refusals"]),
         notes=tuple(d["notes"]),
+        wave=_load_wave(d["wave"]) if d.get("wave") is not None else None,
     )
 
 

@@ -13,6 +13,7 @@ import html
 
 from reconciler.plans.planfile import format_instant
 from reconciler.plans.types import CampaignPlan, Outcome, Plan, Refusal
+from reconciler.views import rollout
 from reconciler.views.plan_parts import DRIFT_MARK, SYMBOLS, VERBS, fmt, headline, inputs
 from reconciler.views.plan_text import campaign_lines
 
@@ -79,6 +80,9 @@ def _details(c: CampaignPlan) -> str:
 def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     """The plan as GitHub-flavoured Markdown, never longer than ``limit`` characters."""
     out = "\n".join(_summary(plan)) + "\n"
+    waves = rollout.markdown_lines(plan, _esc)
+    if waves:
+        out += "\n".join(waves) + "\n"
     refusals = [(c, r) for c in plan.campaigns for r in c.refusals]
     if refusals:
         section = [f"#### Refused ({len(refusals)})", ""]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from reconciler.plans.planfile import format_instant
 from reconciler.plans.types import Action, CampaignPlan, Outcome, Plan
+from reconciler.views import rollout
 from reconciler.views.plan_parts import (
     SYMBOLS,
     VERBS,
@@ -61,8 +62,9 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
         + f", plan format {plan.format_version})",
         "",
     ]
+    out.extend(rollout.text_lines(plan))
     for c in plan.campaigns:
-        if c.outcome is Outcome.NO_OP and not c.notes:
+        if c.outcome is Outcome.NO_OP and (not c.notes or c.wave is not None):
             continue
         out.extend(campaign_lines(c, colour))
         out.append("")
