@@ -145,15 +145,15 @@ def test_account_rules(tmp_path: Path) -> None:
 
 def test_unknown_keys_each_reported_at_their_key(tmp_path: Path) -> None:
     text = replace(VALID_FIRMWARE, "  end: 2027-03-14", "  end: 2027-03-14\n  windos: []")
-    problems = problems_of(write(tmp_path, "s.yaml", text + "colour: blue\n"))
+    problems = problems_of(write(tmp_path, "s.yaml", text + "tint: blue\n"))
     assert [(p.line, p.col, p.message) for p in problems] == [
         (13, 3, "unknown key 'windos' in schedule; did you mean 'windows'?"),
         (
             18,
             1,
-            "unknown key 'colour'; allowed: account, apiVersion, autoAddDevices, "
+            "unknown key 'tint'; allowed: account, apiVersion, autoAddDevices, "
             "autoAssignLicense, campaignId, devices, devicesFile, firmware, kind, lifecycle, "
-            "name, schedule, software",
+            "name, rollout, schedule, software",
         ),
     ]
 
@@ -161,8 +161,8 @@ def test_unknown_keys_each_reported_at_their_key(tmp_path: Path) -> None:
 def test_unknown_api_version(tmp_path: Path) -> None:
     problem = _one(tmp_path, replace(VALID_FIRMWARE, "reconciler/v1", "reconciler/v9"))
     assert problem.message == (
-        "unknown apiVersion 'fota.reconciler/v9': this release reads fota.reconciler/v1 only; "
-        "set 'apiVersion: fota.reconciler/v1'"
+        "unknown apiVersion 'fota.reconciler/v9': this release reads fota.reconciler/v1 and "
+        "fota.reconciler/v2; set 'apiVersion: fota.reconciler/v1'"
     )
 
 

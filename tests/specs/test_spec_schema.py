@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reconciler.model import SPEC_API_VERSION
+from reconciler.model import SPEC_API_VERSIONS
 from reconciler.specs import load_specs
 from reconciler.specs.schema import schema
 
@@ -35,7 +35,7 @@ def test_schema_is_valid_draft_2020_12() -> None:
     loaded = schema()
     assert loaded["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(loaded)
-    assert loaded["properties"]["apiVersion"]["const"] == SPEC_API_VERSION
+    assert loaded["properties"]["apiVersion"]["enum"] == list(SPEC_API_VERSIONS)
 
 
 def test_every_property_has_a_description() -> None:
