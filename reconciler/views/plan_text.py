@@ -64,8 +64,10 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     ]
     out.extend(rollout.text_lines(plan))
     for c in plan.campaigns:
-        if c.outcome is Outcome.NO_OP and (not c.notes or c.wave is not None):
-            continue
+        if c.outcome is Outcome.NO_OP and (
+            not c.notes or (c.wave is not None and c.campaign_id is None)
+        ):
+            continue  # a wave not created yet is explained in its rollout's section
         out.extend(campaign_lines(c, colour))
         out.append("")
     s = plan.summary

@@ -1,0 +1,273 @@
+"""Staged rollouts end to end: ``fota apply`` run again and again against the emulator on a
+loopback port while the test moves the emulator's clock (never sleeps), with good, reverted
+after boot and failing firmware images."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.cli import main
+from reconciler.model import Kind
+from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
+from reconciler.sim.fleet import luhn_digit
+from reconciler.sim.outcomes import PackageOutcomes
+from reconciler.sim.testing import RunningSim, running_sim
+from reconciler.thingspace import Credentials, ThingSpaceClient
+from tests.cli.support import FW_NAME, campaigns
+
+DEVICES = [f"3579{i:010d}" + luhn_digit(f"3579{i:010d}") for i in range(100)]
+NEW, OLD = "SR1.2.0.0-10657", "SR1.2.0.0-10512"
+DAY = timedelta(days=1, hours=1)
+
+
+def rollout_yaml(*, on_failure: str = "halt", allow_abort: bool = False, resume: str = "") -> str:
+    devices = "\n".join(f'  - "{d}"' for d in DEVICES)
+    return f"""apiVersion: fota.reconciler/v2
+kind: FirmwareCampaign
+account: "{ACC}"
+name: gm01q
+firmware: {{name: {FW_NAME}, from: {OLD}, to: {NEW}, protocol: LWM2M}}
+schedule: {{start: "2026-03-02", end: "2026-03-31"}}
+lifecycle: {{allowAbort: {"true" if allow_abort else "false"}}}
+rollout:
+  waves:
+    - {{name: canary, devices: 10}}
+    - {{name: early, devices: "30%"}}
+    - {{name: fleet, devices: rest}}
+  gate: {{minVerified: "90%", maxFailed: "5%", minSample: 5, soak: 24h}}
+  onFailure: {on_failure}
+{resume}devices:
+{devices}
+"""
+
+
+def _sim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outcomes: PackageOutcomes
+) -> Iterator[RunningSim]:
+    with running_sim(failure_rate=0.0, outcomes=outcomes) as running:
+        monkeypatch.chdir(tmp_path)
+        for key, value in (
+            ("FOTA_API_URL", running.url),
+            ("FOTA_CLIENT_ID", "demo-client"),
+            ("FOTA_CLIENT_SECRET", "demo-secret"),
+            ("FOTA_USERNAME", "demo"),
+            ("FOTA_PASSWORD", "demo-password"),
+        ):
+            monkeypatch.setenv(key, value)
+        yield running
+
+
+@pytest.fixture
+def good(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    yield from _sim(tmp_path, monkeypatch, PackageOutcomes())
+
+
+@pytest.fixture
+def reverted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    yield from _sim(tmp_path, monkeypatch, PackageOutcomes({FW_NAME: 1.0}))
+
+
+@pytest.fixture
+def failing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    yield from _sim(tmp_path, monkeypatch, PackageOutcomes(failing=frozenset({FW_NAME})))
+
+
+def apply(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    Path("rollout.yaml").exists() or Path("rollout.yaml").write_text(rollout_yaml())
+    code = main(["apply", "rollout.yaml", "--auto-approve", *extra])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def plan_waves(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """Wave name -> the wave object of the plan.json ``fota plan --out`` writes."""
+    main(["plan", "rollout.yaml", "--out", "plan.json"])
+    capsys.readouterr()
+    data = json.loads(Path("plan.json").read_text())
+    return {c["wave"]["wave"]: c["wave"] for c in data["campaigns"]}
+
+
+def waves(sim: RunningSim) -> dict[str, dict[str, object]]:
+    """Wave name -> its campaign (listing item), for every wave campaign that exists."""
+    out = {}
+    for wave in ("canary", "early", "fleet"):
+        found = campaigns(sim, f"gm01q [wave {wave}]")
+        assert len(found) <= 1
+        if found:
+            out[wave] = found[0]
+    return out
+
+
+def members(sim: RunningSim, campaign_id: str) -> dict[str, str]:
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
+        return {
+            str(d["deviceId"]): str(d["status"])
+            for page in client.iter_campaign_device_pages(ACC, Kind.FIRMWARE, campaign_id)
+            for d in page["deviceList"]
+        }
+
+
+def firmware(sim: RunningSim, imeis: list[str]) -> dict[str, str]:
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
+        out: dict[str, str] = {}
+        for start in range(0, len(imeis), 100):
+            answer = client.sync_firmware(ACC, imeis[start : start + 100])
+            out.update(
+                (d["deviceId"], d["firmwareVersion"]) for d in answer["deviceFirmwarVersionList"]
+            )
+        return out
+
+
+def writes(sim: RunningSim) -> int:
+    return sum(
+        v
+        for k, v in sim.emulator.processed_counts().items()
+        if k.split(" ")[0] in ("POST", "PUT", "DELETE") and "/campaigns/" in k
+    )
+
+
+def test_a_good_image_goes_canary_early_fleet_over_successive_applies(
+    good: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = apply(capsys)
+    assert code == 0, out
+    assert list(waves(good)) == ["canary"]
+    canary = members(good, str(waves(good)["canary"]["id"]))
+    assert len(canary) == 10
+
+    good.emulator.advance(DAY)  # every canary device upgraded; the soak runs
+    code, out = apply(capsys)
+    assert code == 0, out
+    assert "wave canary: 10 devices [####################] waiting: 10/10 verified" in out
+    assert "soak until 2026-03-0" in out
+    assert list(waves(good)) == ["canary"]
+
+    good.emulator.advance(DAY)
+    code, out = apply(capsys)
+    assert code == 0, out
+    assert "passed: 10/10 verified (100.0% >= 90%), 0 failed; gate passed" in out
+    assert list(waves(good)) == ["canary", "early"]
+    early = members(good, str(waves(good)["early"]["id"]))
+    assert len(early) == 30 and not set(early) & set(canary)
+
+    good.emulator.advance(DAY)
+    assert apply(capsys)[0] == 0  # early soaks
+    assert list(waves(good)) == ["canary", "early"]
+    good.emulator.advance(DAY)
+    assert apply(capsys)[0] == 0
+    fleet = members(good, str(waves(good)["fleet"]["id"]))
+    assert len(fleet) == 60
+    assert set(canary) | set(early) | set(fleet) == set(DEVICES)
+
+    good.emulator.advance(DAY)
+    planned = plan_waves(capsys)
+    # the last wave soaks too (nothing waits for it)
+    assert [planned[w]["state"] for w in ("canary", "early", "fleet")] == [
+        "passed",
+        "passed",
+        "waiting",
+    ]
+    assert [planned[w]["verified"] for w in ("canary", "early", "fleet")] == [10, 30, 60]
+    assert set(firmware(good, DEVICES).values()) == {NEW}
+
+
+def test_a_reverted_image_halts_after_the_canary_and_never_reaches_more_devices(
+    reverted: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert apply(capsys)[0] == 0
+    for _ in range(4):
+        reverted.emulator.advance(DAY)
+        code, out = apply(capsys)
+        assert code == 1, out
+        assert "R-ROLLOUT-HALT" in out
+        assert "10/10 failed (100.0% > 5%), 10 of them reported success on the old firmware" in out
+    assert list(waves(reverted)) == ["canary"]
+    canary = members(reverted, str(waves(reverted)["canary"]["id"]))
+    assert set(canary.values()) == {"UpgradeSuccess"}  # what the devices say ...
+    assert set(firmware(reverted, sorted(canary)).values()) == {OLD}  # ... and what they run
+    # The devices that ever received the image: the members of every campaign of it.
+    everyone = {
+        imei
+        for name in ("canary", "early", "fleet")
+        for c in campaigns(reverted, f"gm01q [wave {name}]")
+        for imei in members(reverted, str(c["id"]))
+    }
+    assert len(everyone) <= 10
+
+    canary_wave = plan_waves(capsys)["canary"]
+    assert canary_wave["state"] == "failed"
+    assert canary_wave["contradicted"] == 10
+    assert canary_wave["contradicted_imeis"] == sorted(canary)
+    markdown = main(["plan", "rollout.yaml", "--output", "markdown"])
+    text = capsys.readouterr().out
+    assert markdown == 1
+    assert "| canary | 10 | 0 | 10 | 0 | **failed**" in text
+    assert "10 reported UpgradeSuccess but run the old firmware" in text
+
+
+def test_rerunning_apply_after_a_halt_changes_nothing(
+    reverted: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert apply(capsys)[0] == 0
+    reverted.emulator.advance(DAY)
+    assert apply(capsys)[0] == 1
+    before = writes(reverted)
+    for _ in range(3):
+        reverted.emulator.advance(DAY)
+        code, out = apply(capsys)
+        assert code == 1 and "R-ROLLOUT-HALT" in out
+    assert writes(reverted) == before
+
+
+def test_resume_is_the_reviewed_way_past_a_halt(
+    reverted: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert apply(capsys)[0] == 0
+    reverted.emulator.advance(DAY)
+    assert apply(capsys)[0] == 1
+    Path("rollout.yaml").write_text(rollout_yaml(resume="  resume: [canary]\n"))
+    code, out = apply(capsys)
+    assert code == 0, out
+    assert "resumed: 10/10 failed" in out
+    assert list(waves(reverted)) == ["canary", "early"]
+
+
+def test_a_failing_image_halts_on_max_failed(
+    failing: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert apply(capsys)[0] == 0
+    outputs = []
+    for _ in range(4):  # devices fail after their attempts (one a day)
+        failing.emulator.advance(DAY)
+        outputs.append(apply(capsys))
+    code, out = outputs[-1]
+    assert code == 1
+    assert "R-ROLLOUT-HALT" in out
+    assert "10/10 failed (100.0% > 5%); 0/10 verified" in out
+    assert list(waves(failing)) == ["canary"]
+
+
+def test_halt_and_cancel_takes_the_waves_down_with_both_keys_only(
+    failing: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("rollout.yaml").write_text(rollout_yaml(on_failure="halt-and-cancel"))
+    assert apply(capsys)[0] == 0
+    failing.emulator.advance(4 * DAY)  # every canary device failed its three attempts
+    code, out = apply(capsys)
+    assert code == 1
+    assert "keeps running (R-ABORT-OPT-IN" in out
+    assert waves(failing)["canary"]["status"] != "CampaignAborted"
+
+    Path("rollout.yaml").write_text(rollout_yaml(on_failure="halt-and-cancel", allow_abort=True))
+    code, out = apply(capsys)
+    assert "abort needs --allow-abort" in out  # the spec's key alone is not enough
+    code, out = apply(capsys, "--allow-abort")
+    assert "- abort 0000123456-00001/gm01q [wave canary]" in out, out
+    assert waves(failing)["canary"]["status"] == "CampaignAborted"
+    assert list(waves(failing)) == ["canary"]  # no later wave was ever created
