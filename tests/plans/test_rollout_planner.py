@@ -1,0 +1,208 @@
+"""The rollout planner and its gate, on hand-made live state (pure: no emulator)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.model import (
+    Gate,
+    Kind,
+    Lifecycle,
+    LiveCampaign,
+    OnFailure,
+    Rollout,
+    Threshold,
+    Wave,
+    WaveLive,
+    WaveSize,
+    wave_campaign_name,
+)
+from reconciler.plans.gate import Verdict, judge
+from reconciler.plans.planner import plan
+from reconciler.plans.types import ActionType, Outcome
+from tests.plans.plan_factory import ACC, PKG, fw_spec, imei
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+GATE = Gate(Threshold(90, True), Threshold(1, False), 4, 24 * 3600)
+ROLLOUT = Rollout(
+    (
+        Wave("canary", WaveSize.COUNT, 4, GATE),
+        Wave("early", WaveSize.PERCENT, 25, GATE),
+        Wave("fleet", WaveSize.REST, 0, GATE),
+    )
+)
+DEVICES = frozenset(imei(i) for i in range(20))
+SPEC = fw_spec("gm", devices=DEVICES, rollout=ROLLOUT)
+
+
+def live_wave(
+    wave: str,
+    statuses: dict[str, str],
+    firmware: dict[str, str],
+    *,
+    start: date = date(2026, 12, 1),
+    status: str = "CampaignScheduled",
+    updated: datetime = NOW - timedelta(days=2),
+) -> WaveLive:
+    campaign = LiveCampaign(
+        id=f"id-{wave}",
+        account=ACC,
+        name=wave_campaign_name("gm", wave),
+        kind=Kind.FIRMWARE,
+        status=status,
+        package=PKG,
+        schedule=replace(SPEC.schedule, start=start),
+        devices=MappingProxyType(statuses),
+        auto_assign_license=False,
+        auto_add_devices=False,
+    )
+    return WaveLive(campaign, MappingProxyType(firmware), {i: updated for i in firmware})
+
+
+def canary_members() -> list[str]:
+    entries = plan([SPEC], {}, NOW).campaigns
+    create = next(c for c in entries if c.outcome is Outcome.CREATE)
+    body = create.actions[0].body
+    assert body is not None
+    return sorted(body["deviceList"])
+
+
+def waves_of(*found: WaveLive) -> dict[tuple[str, str], WaveLive | None]:
+    return {(ACC, w.campaign.name): w for w in found}
+
+
+def test_only_the_first_wave_is_created_at_first() -> None:
+    entries = {c.name: c for c in plan([SPEC], {}, NOW).campaigns}
+    assert entries["gm [wave canary]"].outcome is Outcome.CREATE
+    assert entries["gm [wave early]"].outcome is Outcome.NO_OP
+    assert entries["gm [wave early]"].wave is not None
+    assert entries["gm [wave early]"].wave.state == "blocked"
+    assert len(canary_members()) == 4
+
+
+def test_a_passed_gate_creates_the_next_wave_with_a_start_no_earlier_than_today() -> None:
+    canary = canary_members()
+    found = live_wave(
+        "canary", dict.fromkeys(canary, "UpgradeSuccess"), dict.fromkeys(canary, PKG.to_version)
+    )
+    entries = {c.name: c for c in plan([SPEC], {}, NOW, waves=waves_of(found)).campaigns}
+    early = entries["gm [wave early]"]
+    assert early.outcome is Outcome.CREATE
+    body = early.actions[0].body
+    assert body is not None and body["startDate"] == "2026-12-05"
+    assert len(body["deviceList"]) == 5  # 25% of 20
+    assert not set(body["deviceList"]) & set(canary)
+    assert entries["gm [wave fleet]"].outcome is Outcome.NO_OP
+
+
+def test_a_soaking_gate_says_until_when_and_plans_nothing_later() -> None:
+    canary = canary_members()
+    found = live_wave(
+        "canary",
+        dict.fromkeys(canary, "UpgradeSuccess"),
+        dict.fromkeys(canary, PKG.to_version),
+        updated=NOW - timedelta(hours=2),
+    )
+    entries = {c.name: c for c in plan([SPEC], {}, NOW, waves=waves_of(found)).campaigns}
+    wave = entries["gm [wave canary]"].wave
+    assert wave is not None and wave.state == "waiting"
+    assert wave.verdict == (
+        "4/4 verified (100.0% >= 90%), 0 failed; soak until 2026-12-06 10:00 UTC"
+    )
+    assert entries["gm [wave early]"].outcome is Outcome.NO_OP
+    assert "soak until 2026-12-06 10:00 UTC" in entries["gm [wave early]"].notes[0]
+
+
+def test_contradicted_success_is_a_failure_listed_by_imei() -> None:
+    canary = canary_members()
+    firmware = dict.fromkeys(canary, PKG.to_version)
+    firmware[canary[0]] = firmware[canary[1]] = PKG.from_version
+    found = live_wave("canary", dict.fromkeys(canary, "UpgradeSuccess"), firmware)
+    entries = {c.name: c for c in plan([SPEC], {}, NOW, waves=waves_of(found)).campaigns}
+    wave = entries["gm [wave canary]"].wave
+    assert wave is not None
+    assert (wave.state, wave.failed, wave.contradicted) == ("failed", 2, 2)
+    assert wave.contradicted_imeis == tuple(canary[:2])
+    refused = entries["gm [wave early]"]
+    assert refused.outcome is Outcome.REFUSED
+    assert refused.refusals[0].rule == "R-ROLLOUT-HALT"
+    assert "2/4 failed (50.0% > 1)" in refused.refusals[0].instead
+    assert entries["gm [wave fleet]"].outcome is Outcome.NO_OP  # halted behind early
+
+
+def test_halt_and_cancel_cancels_a_wave_that_has_not_started() -> None:
+    spec = replace(SPEC, rollout=replace(ROLLOUT, on_failure=OnFailure.HALT_AND_CANCEL))
+    canary = canary_members()
+    firmware = dict.fromkeys(canary, PKG.from_version)
+    failed = live_wave("canary", dict.fromkeys(canary, "upgradeFailure"), firmware)
+    early_devices = [imei(i) for i in range(20) if imei(i) not in canary][:5]
+    waiting = live_wave(
+        "early", dict.fromkeys(early_devices, "UpgradePending"), {}, start=date(2026, 12, 9)
+    )
+    entries = {c.name: c for c in plan([spec], {}, NOW, waves=waves_of(failed, waiting)).campaigns}
+    early = entries["gm [wave early]"]
+    assert early.outcome is Outcome.CANCEL
+    assert early.actions[0].type is ActionType.CANCEL
+    canary_entry = entries["gm [wave canary]"]  # started: never aborted without both keys
+    assert canary_entry.outcome is Outcome.NO_OP
+    assert any("R-ABORT-OPT-IN" in note for note in canary_entry.notes)
+    with_keys = replace(spec, lifecycle=Lifecycle(allow_abort=True))
+    entries = {
+        c.name: c for c in plan([with_keys], {}, NOW, waves=waves_of(failed, waiting)).campaigns
+    }
+    assert entries["gm [wave canary]"].outcome is Outcome.ABORT
+
+
+def test_resume_names_a_wave_whose_failure_a_review_accepted() -> None:
+    spec = replace(SPEC, rollout=replace(ROLLOUT, resume=frozenset({"canary"})))
+    canary = canary_members()
+    found = live_wave(
+        "canary", dict.fromkeys(canary, "upgradeFailure"), dict.fromkeys(canary, "SR1.0")
+    )
+    entries = {c.name: c for c in plan([spec], {}, NOW, waves=waves_of(found)).campaigns}
+    assert entries["gm [wave canary]"].wave is not None
+    assert entries["gm [wave canary]"].wave.state == "resumed"
+    assert entries["gm [wave early]"].outcome is Outcome.CREATE
+
+
+STATUS = st.sampled_from(["UpgradeSuccess", "upgradeFailure", "UpgradePending"])
+
+
+@given(
+    st.lists(st.tuples(STATUS, st.booleans()), min_size=1, max_size=40),
+    st.integers(min_value=0, max_value=100),
+    st.integers(min_value=0, max_value=10),
+)
+def test_gate_counts_add_up_and_failures_never_pass(
+    devices: list[tuple[str, bool]], min_verified: int, max_failed: int
+) -> None:
+    statuses = {imei(i): s for i, (s, _) in enumerate(devices)}
+    firmware = {
+        imei(i): PKG.to_version if on_new else "SR1.0" for i, (_, on_new) in enumerate(devices)
+    }
+    gate = Gate(Threshold(min_verified, True), Threshold(max_failed, False), 1, 0)
+    judged = judge(gate, live_wave("canary", statuses, firmware), PKG.to_version, NOW)
+    c = judged.counts
+    assert c.verified + c.failed + c.pending == c.size == len(devices)
+    if c.failed > max_failed:
+        assert judged.verdict is Verdict.FAILED
+    if judged.verdict is Verdict.PASSED:
+        assert c.verified * 100 >= min_verified * c.size - 1e-6
+        assert c.failed <= max_failed
+
+
+def test_a_wave_without_a_schedule_change_is_planned_like_any_campaign() -> None:
+    canary = canary_members()
+    found = live_wave(
+        "canary", dict.fromkeys(canary, "UpgradePending"), {}, start=date(2026, 12, 1)
+    )
+    later = replace(SPEC, schedule=replace(SPEC.schedule, end=date(2026, 12, 20)))
+    entries = {c.name: c for c in plan([later], {}, NOW, waves=waves_of(found)).campaigns}
+    canary_entry = entries["gm [wave canary]"]
+    assert canary_entry.outcome is Outcome.CHANGE  # the end date follows the spec
+    assert canary_entry.actions[0].type is ActionType.UPDATE_SCHEDULE
