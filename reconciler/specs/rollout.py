@@ -36,6 +36,13 @@ def build_rollout(checker: _Checker, kind: Kind | None) -> Rollout | None:
             f"rollout needs the spec format that has it: set 'apiVersion: {ROLLOUT_API_VERSION}'",
             key=True,
         )
+    if "campaignId" in checker.data:
+        checker.report(
+            ("campaignId",),
+            "campaignId cannot pin a rollout: each wave is its own campaign, found by its name; "
+            "remove campaignId",
+            key=True,
+        )
     if kind is not Kind.FIRMWARE:
         return None  # the schema already said: FirmwareCampaign only
     default = _gate(checker, ("rollout", "gate"), data.get("gate") or {}, Gate())
@@ -61,6 +68,13 @@ def build_rollout(checker: _Checker, kind: Kind | None) -> Rollout | None:
             )
         gate = _gate(checker, (*path, "gate"), item.get("gate") or {}, default)
         waves.append(Wave(name, size, amount, gate))
+    percents = sum(w.amount for w in waves if w.size is WaveSize.PERCENT)
+    if percents > 100:
+        checker.report(
+            ("rollout", "waves"),
+            f"the waves' percentages add up to {percents:g}%, more than 100%; lower them",
+            key=True,
+        )
     resume = data.get("resume") or []
     for index, name in enumerate(resume):
         if name not in seen:
