@@ -71,7 +71,7 @@ def test_rollout_mistakes_each_at_their_place(tmp_path: Path) -> None:
         (20, 14, "wave name 'canary' is used twice; rename one"),
         (
             21,
-            29,
+            30,
             'the last wave must be "rest" so every device is in a wave; write devices: rest',
         ),
         (22, 12, "resume names 'canry', which is not a wave; use one of canary, fleet"),
