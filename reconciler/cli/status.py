@@ -18,8 +18,12 @@ import click
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec, Kind
+from reconciler.plans.planner import rollout_waves
+from reconciler.plans.types import WaveReport
+from reconciler.thingspace import ThingSpaceClient
 from reconciler.thingspace.live import report_by_id, reports_by_specs
-from reconciler.views.status import report_json, report_text
+from reconciler.thingspace.waves import read_waves
+from reconciler.views.status import report_json, report_text, rollout_json, rollout_text
 
 DEFAULT_FAILURES = 10
 
@@ -84,6 +88,7 @@ def status(
     chosen_kind = Kind(kind) if kind else None
     campaign_id, specs = _what(items, account, chosen_kind)
     progress = _Progress(sys.stderr)
+    rollouts: list[tuple[CampaignSpec, list[WaveReport]]] = []
     with open_target(target) as t:
         try:
             if campaign_id is not None:
@@ -99,13 +104,31 @@ def status(
                     )
                 ]
             else:
-                results = reports_by_specs(t.client, specs, max_failures, progress.page)
+                single = [s for s in specs if s.rollout is None]
+                results = reports_by_specs(t.client, single, max_failures, progress.page)
+                rollouts = _rollouts(t.client, [s for s in specs if s.rollout is not None])
         finally:
             progress.close()
     if output == "json":
-        click.echo(json.dumps({"campaigns": [report_json(r) for r in results]}, indent=2))
+        body: dict[str, object] = {"campaigns": [report_json(r) for r in results]}
+        if rollouts:
+            body["rollouts"] = [rollout_json(spec, waves) for spec, waves in rollouts]
+        click.echo(json.dumps(body, indent=2))
     else:
-        click.echo("\n".join(report_text(r) for r in results), nl=False)  # a blank line between
+        texts = [rollout_text(spec, waves) for spec, waves in rollouts]
+        texts += [report_text(r) for r in results]
+        click.echo("\n".join(texts), nl=False)  # a blank line between
+
+
+def _rollouts(
+    client: ThingSpaceClient, specs: list[CampaignSpec]
+) -> list[tuple[CampaignSpec, list[WaveReport]]]:
+    """Each rollout spec with its waves as a plan would judge them now (the API's clock)."""
+    if not specs:
+        return []
+    waves = read_waves(client, specs)
+    now = client.server_now()
+    return [(spec, rollout_waves(spec, waves, now)) for spec in specs]
 
 
 # --- what to show --------------------------------------------------------------------------

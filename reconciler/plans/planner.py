@@ -53,6 +53,7 @@ from reconciler.plans.types import (
     Plan,
     Refusal,
     Summary,
+    WaveReport,
     entry_for,
 )
 from reconciler.thingspace.wire import (
@@ -193,6 +194,15 @@ def plan_campaign(
     if diff.immutable:
         return _plan_replace(spec, live, now, diff, drift, kw, notes)
     return _plan_change(spec, live, now, diff, drift, kw, notes)
+
+
+def rollout_waves(
+    spec: CampaignSpec, waves: Mapping[Key, WaveLive | None], now: datetime
+) -> list[WaveReport]:
+    """Where each wave of ``spec``'s rollout stands, as a plan would judge it now (for
+    ``fota status``: the same gate, the same words)."""
+    entries = plan_rollout(spec, waves, now, _plan_wave)
+    return [c.wave for c in entries if c.wave is not None]
 
 
 def _plan_wave(spec: CampaignSpec, live: LiveCampaign | None, now: datetime) -> CampaignPlan:
@@ -425,5 +435,6 @@ __all__ = [
     "plan_deleted",
     "plan_pruned",
     "resumes_replacement",
+    "rollout_waves",
     "selected",
 ]

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from reconciler.plans.types import Plan, WaveReport
 
 BAR_WIDTH = 20
+STARTED = ("passed", "waiting", "failed", "resumed")
+"""The states of a wave whose campaign exists (the others: not started)."""
 
 
 def rollouts(plan: Plan) -> list[tuple[str, str, list[WaveReport]]]:
@@ -43,7 +45,7 @@ def bar(verified: int, failed: int, pending: int, width: int = BAR_WIDTH) -> str
 
 def wave_line(w: WaveReport) -> str:
     """``wave canary  50 devices  [####]  passed: 49/50 verified (98.0% >= 98%), ...``."""
-    if w.state in ("passed", "waiting", "failed", "resumed"):
+    if w.state in STARTED:
         shown = bar(w.verified, w.failed, w.devices - w.verified - w.failed)
         return f"wave {w.wave}: {w.devices} devices {shown} {w.state}: {w.verdict}"
     return f"wave {w.wave}: {w.devices} devices, {w.state}: {w.verdict}"
@@ -82,10 +84,9 @@ def markdown_lines(plan: Plan, esc: Callable[[str], str]) -> list[str]:
             "| wave | devices | verified | failed | pending | gate |",
             "|---|---:|---:|---:|---:|---|",
         ]
-        started = ("passed", "waiting", "failed", "resumed")
         for w in waves:
             numbers = (
-                f"{w.verified} | {w.failed} | {w.pending}" if w.state in started else "- | - | -"
+                f"{w.verified} | {w.failed} | {w.pending}" if w.state in STARTED else "- | - | -"
             )
             out.append(
                 f"| {esc(w.wave)} | {w.devices} | {numbers} | **{w.state}**: {esc(w.verdict)} |"

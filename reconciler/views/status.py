@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.lifecycle.statuses import is_terminal
-from reconciler.model import Kind, LiveCampaign, Windows
+from reconciler.model import CampaignSpec, Kind, LiveCampaign, Windows, wave_campaign_name
+from reconciler.plans.types import WaveReport
 from reconciler.thingspace.report import CampaignReport
+from reconciler.views.rollout import STARTED, bar, contradicted_line
 
 
 def _windows(items: Windows) -> str:
@@ -104,4 +107,58 @@ def _schedule(live: LiveCampaign) -> dict[str, Any]:
         "downloadWindows": win(sch.download_windows),
         "installAfter": sch.install_after.isoformat() if sch.install_after else None,
         "installWindows": win(sch.install_windows),
+    }
+
+
+# --- rollouts -------------------------------------------------------------------------------
+
+
+def rollout_text(spec: CampaignSpec, waves: Sequence[WaveReport]) -> str:
+    """A rollout as its waves, a bar each: verified (#), failed (x), pending (.)."""
+    pkg = spec.package
+    lines = [
+        f"rollout {spec.name!r} ({spec.kind.value}, account {spec.account}): "
+        f"{len(waves)} waves, {pkg.from_version} -> {pkg.to_version}",
+        f"  spec      {spec.source}",
+    ]
+    width = max((len(w.wave) for w in waves), default=0)
+    size = max((len(str(w.devices)) for w in waves), default=1)
+    for w in waves:
+        head = f"  wave {w.wave:<{width}}  {w.devices:>{size}} devices"
+        if w.state in STARTED:
+            counts = f"{w.verified} verified, {w.failed} failed, {w.pending} pending"
+            lines.append(
+                f"{head} {bar(w.verified, w.failed, w.devices - w.verified - w.failed)} "
+                f"{counts}; {w.state}: {w.verdict}"
+            )
+        else:
+            lines.append(f"{head} {bar(0, 0, 0)} not started; {w.state}: {w.verdict}")
+        extra = contradicted_line(w)
+        if extra:
+            lines.append(f"    {extra}")
+    return "\n".join(lines) + "\n"
+
+
+def rollout_json(spec: CampaignSpec, waves: Sequence[WaveReport]) -> dict[str, Any]:
+    """One rollout of ``fota status -o json``."""
+    return {
+        "spec": {"account": spec.account, "name": spec.name, "source": str(spec.source)},
+        "firmware": {"from": spec.package.from_version, "to": spec.package.to_version},
+        "waves": [
+            {
+                "name": w.wave,
+                "campaign": wave_campaign_name(spec.name, w.wave),
+                "started": w.state in STARTED,
+                "state": w.state,
+                "verdict": w.verdict,
+                "until": w.until.isoformat().replace("+00:00", "Z") if w.until else None,
+                "devices": w.devices,
+                "verified": w.verified,
+                "failed": w.failed,
+                "pending": w.pending,
+                "succeeded": w.succeeded,
+                "contradicted": {"count": w.contradicted, "shown": list(w.contradicted_imeis)},
+            }
+            for w in waves
+        ],
     }

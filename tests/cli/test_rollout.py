@@ -156,6 +156,25 @@ def test_a_good_image_goes_canary_early_fleet_over_successive_applies(
     early = members(good, str(waves(good)["early"]["id"]))
     assert len(early) == 30 and not set(early) & set(canary)
 
+    assert main(["status", "rollout.yaml"]) == 0
+    shown = capsys.readouterr().out
+    assert "rollout 'gm01q' (firmware, account 0000123456-00001): 3 waves" in shown
+    assert (
+        "  wave canary  10 devices [####################] 10 verified, 0 failed, 0 pending; "
+        "passed: 10/10 verified (100.0% >= 90%), 0 failed; gate passed"
+    ) in shown
+    assert "  wave early   30 devices [....................] 0 verified, 0 failed, 30 pending" in (
+        shown
+    )
+    assert "  wave fleet   60 devices [                    ] not started; blocked" in shown
+    assert main(["status", "rollout.yaml", "--output", "json"]) == 0
+    (status,) = json.loads(capsys.readouterr().out)["rollouts"]
+    assert [(w["name"], w["started"], w["verified"], w["pending"]) for w in status["waves"]] == [
+        ("canary", True, 10, 0),
+        ("early", True, 0, 30),
+        ("fleet", False, 0, 0),
+    ]
+
     good.emulator.advance(DAY)
     assert apply(capsys)[0] == 0  # early soaks
     assert list(waves(good)) == ["canary", "early"]
