@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.sim import progress
 from reconciler.sim.apierror import ApiError
 from reconciler.sim.clock import rfc3339
-from reconciler.sim.handlers import Ctx, _device_list, _object, firmware_at
+from reconciler.sim.handlers import Ctx, _device_list, _object
+from reconciler.sim.store import FIRMWARE
 
 JsonObj = dict[str, Any]
 DEVICE_INFO_MAX = 1000
@@ -38,8 +40,37 @@ def _member(ctx: Ctx, acc: str, imei: str) -> bool:
     return device is not None and device.account == acc
 
 
+def firmware_of(ctx: Ctx, imeis: list[str]) -> dict[str, str | None]:
+    """``handlers.firmware_at`` for many devices, each campaign's timeline built once per
+    request rather than once per device (a read-back asks for up to 1,000 devices)."""
+    state, now, seed = ctx.state, ctx.now, ctx.state.seed
+    timelines: dict[str, progress.Timeline] = {}
+    out: dict[str, str | None] = {}
+    for imei in imeis:
+        best: tuple[Any, str] | None = None
+        for cid in state.by_device.get(imei, ()):
+            campaign = state.campaigns[cid]
+            if campaign.kind != FIRMWARE:
+                continue
+            timeline = timelines.get(cid)
+            if timeline is None:
+                timeline = timelines[cid] = campaign.timeline(ctx.settle)
+            member = campaign.members[imei]
+            p = progress.progress(timeline, imei, member.joined, member.left, seed, now)
+            if p.success_at is None or p.success_at > now:
+                continue
+            if ctx.outcomes.reverts(seed, cid, campaign.package, imei):
+                continue
+            if best is None or p.success_at > best[0]:
+                best = (p.success_at, campaign.to_version)
+        device = state.fleet.get(imei)
+        out[imei] = best[1] if best is not None else device.firmware if device else None
+    return out
+
+
 def device_information(ctx: Ctx, acc: str, body: object) -> JsonObj:
     imeis = _devices(body, DEVICE_INFO_MAX, "device information")
+    firmware = firmware_of(ctx, imeis)
     items: list[JsonObj] = []
     for imei in imeis:
         if not _member(ctx, acc, imei):
@@ -59,7 +90,7 @@ def device_information(ctx: Ctx, acc: str, body: object) -> JsonObj:
                 "mdn": device.mdn,
                 "make": device.make,
                 "model": device.model,
-                "firmware": firmware_at(ctx.state, imei, ctx.now, ctx.settle, ctx.outcomes),
+                "firmware": firmware[imei],
                 "fotaEligible": True,
                 "licenseAssigned": device.licensed,
                 "protocol": device.protocol,
@@ -71,6 +102,7 @@ def device_information(ctx: Ctx, acc: str, body: object) -> JsonObj:
 
 def firmware_sync(ctx: Ctx, acc: str, body: object) -> JsonObj:
     imeis = _devices(body, FIRMWARE_SYNC_MAX, "firmware sync")
+    firmware = firmware_of(ctx, imeis)
     items: list[JsonObj] = []
     stamp = rfc3339(ctx.now)
     for imei in imeis:
@@ -87,7 +119,7 @@ def firmware_sync(ctx: Ctx, acc: str, body: object) -> JsonObj:
         items.append(
             {
                 "deviceId": imei,
-                "firmwareVersion": firmware_at(ctx.state, imei, ctx.now, ctx.settle, ctx.outcomes),
+                "firmwareVersion": firmware[imei],
                 "status": "FirmwareVersionUpdateSuccess",
                 "firmwareVersionUpdateTime": stamp,
             }
