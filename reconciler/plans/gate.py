@@ -3,10 +3,12 @@
 Why the firmware and not the report alone: a device can report ``UpgradeSuccess`` and come back
 up on the old image after a failed boot. So a device counts as
 
-- **verified** when the firmware it reports is the rollout's ``firmware.to``;
+- **verified** when its report says ``UpgradeSuccess`` and the firmware it reports is the
+  rollout's ``firmware.to``;
 - **failed** when its report says it failed, or when its report says it succeeded but the
   firmware it reports is not ``firmware.to`` (*contradicted*: listed by IMEI);
-- **pending** otherwise.
+- **pending** otherwise: a device is never verified on its firmware alone (the read-back asks
+  only about reported successes, and a report that lags is waited for, never assumed).
 
 The verdict, in this order: more failed devices than ``maxFailed`` allows fails the gate at
 once (failures never un-happen, so waiting cannot help); enough verified devices pass it once
@@ -73,15 +75,15 @@ def count(wave: WaveLive, firmware_to: str) -> Counts:
         outcome = device_outcome(status)
         if outcome is DeviceOutcome.UPGRADED:
             succeeded += 1
-        if wave.firmware.get(imei) == firmware_to:
-            verified += 1
-            when = wave.updated.get(imei)
-            if when is not None and (last is None or when > last):
-                last = when
+            if wave.firmware.get(imei) == firmware_to:
+                verified += 1
+                when = wave.updated.get(imei)
+                if when is not None and (last is None or when > last):
+                    last = when
+            else:
+                contradicted.append(imei)
         elif outcome is DeviceOutcome.FAILED:
             reported_failed += 1
-        elif outcome is DeviceOutcome.UPGRADED:
-            contradicted.append(imei)
         else:
             pending += 1
     contradicted.sort()

@@ -6,8 +6,10 @@ finished wave too (its devices decide the gate), each device's ``updatedTime`` (
 from the last verified upgrade), and the firmware each device reports now.
 
 Cost: the report is read in pages (one campaign's pages in order, the waves concurrently), and
-the firmware in chunks of ``READBACK_CHUNK`` devices through device information, all chunks
-concurrently (bounded by the client's ``concurrency``): never one request per device.
+the firmware of the devices that report ``UpgradeSuccess`` (the only ones a read-back can
+confirm or contradict) in chunks of ``READBACK_CHUNK`` devices through device information,
+all chunks concurrently (bounded by the client's ``concurrency``): never one request per
+device.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import MappingProxyType
 
+from reconciler.lifecycle.statuses import is_upgraded
 from reconciler.model import CampaignSpec, LiveCampaign, WaveLive, wave_campaign_name
 from reconciler.thingspace._client import READBACK_CHUNK, ThingSpaceClient
 from reconciler.thingspace.live import CampaignRef, Listings, _decode, find_campaigns
@@ -59,7 +62,12 @@ def read_waves(
     refs = find_campaigns(client, probes, listings=listings)
     found = [(key, ref) for key, ref in refs.items() if ref is not None]
     reports = client.map_concurrently(lambda item: _report(client, item[1]), found)
-    wanted = {(live.account, imei) for live, _ in reports for imei in live.devices}
+    wanted = {  # the read-back confirms or contradicts reported successes; nothing else
+        (live.account, imei)
+        for live, _ in reports
+        for imei, status in live.devices.items()
+        if is_upgraded(status)
+    }
     firmware = read_firmware(client, wanted)
     out: dict[Key, WaveLive | None] = dict.fromkeys(refs)
     for (key, _), (live, updated) in zip(found, reports, strict=True):
