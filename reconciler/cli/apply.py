@@ -31,6 +31,7 @@ from reconciler.errors import UserError
 from reconciler.plans.baseline import load_baseline
 from reconciler.plans.prune import Prune, make_prune
 from reconciler.plans.reading import make_plan, replan, spec_paths
+from reconciler.plans.rollout import advances_only
 from reconciler.plans.staleness import check_fresh
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
@@ -124,6 +125,12 @@ def _execute(
     metavar="ACCOUNT:PREFIX",
     help="Also take down campaigns named PREFIX* on ACCOUNT that no spec describes.",
 )
+@click.option(
+    "--rollouts-only",
+    is_flag=True,
+    help="Execute only rollouts' wave advances and halt take-downs (scheduled runs); every "
+    "other change is shown as skipped. Plan mode only.",
+)
 @target_options
 def apply(
     paths: tuple[str, ...],
@@ -134,6 +141,7 @@ def apply(
     lock_dir: Path,
     force_unlock: bool,
     prune: tuple[str, ...],
+    rollouts_only: bool,
     target: TargetOptions,
 ) -> int:
     """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
@@ -149,6 +157,11 @@ def apply(
             "prune rules it was planned with (fota plan --prune ...); run fota apply "
             f"{paths[0]} without --prune"
         )
+    if saved and rollouts_only:
+        raise UserError(
+            f"--rollouts-only applies when planning: {paths[0]} is a saved plan, applied "
+            f"exactly as reviewed; run fota apply SPEC_PATH... --rollouts-only instead"
+        )
     pruning = make_prune(prune, allow_abort)
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
@@ -162,7 +175,7 @@ def apply(
     if saved:
         report = _apply_saved(paths[0], run)
     else:
-        maybe = _apply_paths(paths, run, auto_approve, pruning)
+        maybe = _apply_paths(paths, run, auto_approve, pruning, rollouts_only)
         if maybe is None:
             click.echo("Apply cancelled; nothing was changed.")
             return 1
@@ -211,7 +224,11 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
 
 
 def _apply_paths(
-    paths: tuple[str, ...], run: _Run, auto_approve: bool, prune: Prune | None
+    paths: tuple[str, ...],
+    run: _Run,
+    auto_approve: bool,
+    prune: Prune | None,
+    rollouts_only: bool = False,
 ) -> ApplyReport | None:
     """Plan now under the lock, show the plan, confirm, execute; None when not confirmed.
 
@@ -226,6 +243,8 @@ def _apply_paths(
         plan = make_plan(
             tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths, prune=prune
         )
+        if rollouts_only:
+            plan = advances_only(plan)
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_text(plan, colour=colour), nl=False, color=colour)
         if not plan.has_changes:

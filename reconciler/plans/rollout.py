@@ -33,7 +33,15 @@ from reconciler.model import (
 from reconciler.plans.fingerprint import planned_against
 from reconciler.plans.gate import Judgement, Verdict, judge
 from reconciler.plans.takedown import takedown_action
-from reconciler.plans.types import CampaignPlan, Key, Outcome, Refusal, WaveReport, entry_for
+from reconciler.plans.types import (
+    CampaignPlan,
+    Key,
+    Outcome,
+    Plan,
+    Refusal,
+    WaveReport,
+    entry_for,
+)
 from reconciler.plans.waves import assign_spec
 
 PlanOne = Callable[[CampaignSpec, LiveCampaign | None, datetime], CampaignPlan]
@@ -228,3 +236,29 @@ def _halt_refusal(violation: Violation, desired: CampaignSpec) -> Refusal:
         reason=violation.rule.sentence,
         instead=violation.instead,
     )
+
+
+ADVANCES = (Outcome.CREATE, Outcome.CANCEL, Outcome.ABORT)
+"""What a wave's entry does when the rollout advances (create the next wave) or halts with
+halt-and-cancel (take waves down)."""
+
+
+def advances_only(plan: Plan) -> Plan:
+    """``plan`` with only its rollouts' wave advances and halts left to execute.
+
+    For an unattended, scheduled apply (``fota apply --rollouts-only``): a wave created because
+    the previous gate passed, or taken down by a halt, follows from a spec a pull request
+    reviewed; any other change (a schedule edit, devices, a single campaign, a replacement) is
+    left for the reviewed apply and shown as skipped. Refusals stay: a halt still fails the run.
+    """
+    kept: list[CampaignPlan] = []
+    for entry in plan.campaigns:
+        if not entry.actions or (entry.wave is not None and entry.outcome in ADVANCES):
+            kept.append(entry)
+            continue
+        note = (
+            f"skipped by --rollouts-only: this {entry.outcome.value} is not a wave advance or "
+            "halt; apply it from a reviewed change"
+        )
+        kept.append(replace(entry, outcome=Outcome.NO_OP, actions=(), notes=(*entry.notes, note)))
+    return replace(plan, campaigns=tuple(kept))

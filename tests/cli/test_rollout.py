@@ -290,3 +290,34 @@ def test_halt_and_cancel_takes_the_waves_down_with_both_keys_only(
     assert "- abort 0000123456-00001/gm01q [wave canary]" in out, out
     assert waves(failing)["canary"]["status"] == "CampaignAborted"
     assert list(waves(failing)) == ["canary"]  # no later wave was ever created
+
+
+def test_rollouts_only_applies_wave_advances_and_nothing_else(
+    good: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = (
+        f'apiVersion: fota.reconciler/v1\nkind: FirmwareCampaign\naccount: "{ACC}"\n'
+        f"name: single\nfirmware: {{name: {FW_NAME}, from: {OLD}, to: {NEW}, protocol: LWM2M}}\n"
+        'schedule: {start: "2026-03-10", end: "2026-03-20"}\n'
+        'devices: ["354658090353977"]\n'
+    )
+    Path("specs").mkdir()
+    Path("specs/rollout.yaml").write_text(rollout_yaml())
+    Path("specs/single.yaml").write_text(other)
+    assert main(["apply", "specs", "--auto-approve"]) == 0
+    capsys.readouterr()
+    assert list(waves(good)) == ["canary"] and campaigns(good, "single")
+    Path("specs/single.yaml").write_text(other.replace("2026-03-20", "2026-03-25"))
+    good.emulator.advance(2 * DAY)
+    before = writes(good)
+    code = main(["apply", "specs", "--auto-approve", "--rollouts-only"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert list(waves(good)) == ["canary", "early"]
+    assert writes(good) == before + 1  # the early wave's create, and nothing else
+    assert "skipped by --rollouts-only: this change is not a wave advance or halt" in out
+    assert campaigns(good, "single")[0]["endDate"] == "2026-03-20"
+    assert main(["plan", "specs", "--out", "plan.json"]) == 0
+    capsys.readouterr()
+    assert main(["apply", "plan.json", "--rollouts-only"]) == 1
+    assert "--rollouts-only applies when planning" in capsys.readouterr().err
