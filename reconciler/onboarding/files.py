@@ -9,6 +9,7 @@ already renamed are listed in the error so nothing is changed silently.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -69,7 +70,5 @@ def write_all(writes: Sequence[FileWrite]) -> None:
 
 def _discard(staged: Sequence[tuple[str, Path]]) -> None:
     for tmp, _ in staged:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass

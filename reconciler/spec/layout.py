@@ -98,7 +98,9 @@ _CORE_SPECIAL = re.compile(
     r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
-_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./(\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd][^\x00-\x1f\x7f]*$")
+_PLAIN_SAFE = re.compile(
+    r"^[A-Za-z0-9_./(\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd][^\x00-\x1f\x7f]*$"
+)
 _YAML11 = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -120,7 +122,8 @@ def plain_ok(text: str, *, date: bool = False) -> bool:
         return False
     if _CORE_SPECIAL.match(text):
         return False
-    return _YAML11.resolve(ScalarNode, text, (True, False)) == _STR_TAG
+    tag: str = _YAML11.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag == _STR_TAG
 
 
 def scalar(value: Any, path: Path) -> str:
