@@ -135,12 +135,13 @@ def specs(draw: st.DrawFn) -> tuple[str, list[str]]:
     serials = draw(st.lists(st.integers(0, 10**6 - 1), min_size=1, max_size=6, unique=True))
     devices = [luhn_complete(f"35465809{n:06d}") for n in serials]
     package_key = "firmware" if firmware else "software"
+    protocols = ["LWM2M", "OMA", "HTTP"] if firmware else ["OMA", "HTTP"]
     protocol_key = "protocol" if firmware else "distributionType"
     package = [
         f"  name: {style(draw, draw(WORD))}",
         f"  from: {style(draw, draw(WORD))}",
         f"  to: {style(draw, draw(WORD))}",
-        f"  {protocol_key}: {draw(st.sampled_from(['LWM2M', 'OMA', 'HTTP'] if firmware else ['OMA', 'HTTP']))}",
+        f"  {protocol_key}: {draw(st.sampled_from(protocols))}",
     ]
     package = draw(st.permutations(package))
     schedule = ["  start: 2027-03-01", "  end: 2027-03-20"]
