@@ -6,9 +6,9 @@ through the canonical layout ``fota fmt`` uses), check the result exactly as ``f
 would (in a scratch directory), then write every file all-or-nothing (``onboarding.files``).
 
 Exit status: 0 every chosen campaign has a valid spec (written, or unchanged); 1 an error, and
-nothing was written; 2 specs were written but something needs a person: a campaign no spec can
-describe, or written specs that do not validate together (two live campaigns with one name,
-a device in two campaigns whose dates overlap), each listed.
+nothing was written (2: a usage error, from click); 3 specs were written but something needs a
+person: a campaign no spec can describe, or written specs that do not validate together (two
+live campaigns with one name, a device in two campaigns whose dates overlap), each listed.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ V1_NOTE = (
     "v1 upgrades (/api/fota/v1) are not imported: fota has no spec kind for them yet; "
     "only v3 firmware and v2 software campaigns are read"
 )
-EXIT_ATTENTION = 2
+EXIT_ATTENTION = 3
+"""Not 2: click answers a usage error (a missing --account) with 2, and a script must be able
+to tell "bad command line" from "written, but a person must decide"."""
 
 
 @dataclass
@@ -95,17 +97,22 @@ def _choose(
         wanted = statuses or LIVE_STATUSES
         if item.status in wanted:
             chosen.append(item)
+        elif item.asked:
+            outcome.skipped.append(_skip(item, f"{item.status}, not in --status"))
         elif not statuses and item.terminal:
-            outcome.skipped.append(
-                {
-                    "campaignId": item.id,
-                    "name": item.name,
-                    "kind": item.kind.value,
-                    "status": item.status,
-                    "reason": f"finished ({item.status}); add --status {item.status} to import it",
-                }
-            )
+            reason = f"finished ({item.status}); add --status {item.status} to import it"
+            outcome.skipped.append(_skip(item, reason))
     return chosen
+
+
+def _skip(item: Listed, reason: str) -> dict[str, Any]:
+    return {
+        "campaignId": item.id,
+        "name": item.name,
+        "kind": item.kind.value,
+        "status": item.status,
+        "reason": reason,
+    }
 
 
 def _schema_ref(out: Path, given: str | None) -> tuple[str, bool]:
@@ -248,10 +255,12 @@ def _json(outcome: Outcome, account: str, out: Path, dry_run: bool) -> str:
     return json.dumps(document, indent=2)
 
 
-def _text(outcome: Outcome, out: Path, dry_run: bool) -> None:
+def _text(outcome: Outcome, out: Path, dry_run: bool, force: bool) -> None:
     verbs = {
         "create": "would write" if dry_run else "wrote",
-        "overwrite": "would overwrite" if dry_run else "overwrote",
+        "overwrite": ("would overwrite" if force else "differs, needs --force:")
+        if dry_run
+        else "overwrote",
         "unchanged": "unchanged",
     }
     by_path = {str(out / s.spec_path): s for s in outcome.specs}
@@ -292,7 +301,7 @@ def _text(outcome: Outcome, out: Path, dry_run: bool) -> None:
     written = counts["create"] + counts["overwrite"]
     click.echo(
         f"Import: {written} spec(s) {'to write' if dry_run else 'written'}, "
-        f"{counts['unchanged']} unchanged, {len(outcome.skipped)} finished skipped, "
+        f"{counts['unchanged']} unchanged, {len(outcome.skipped)} skipped, "
         f"{len(outcome.unimportable)} not importable, {len(outcome.clashes)} name clash(es)."
     )
 
@@ -365,8 +374,9 @@ def import_(
     aborted, failed) are skipped unless --status or --campaign asks for them. Existing files
     are never overwritten without --force, and a run writes all its files or none.
 
-    Exit status: 0 done; 1 error, nothing written; 2 written, but a campaign could not be
-    imported or the specs do not validate together (e.g. two campaigns with one name).
+    Exit status: 0 done; 1 error, nothing written; 2 usage error; 3 written, but a campaign
+    could not be imported or the specs do not validate together (e.g. two campaigns with one
+    name).
     """
     _check_account(account)
     wanted = _statuses(statuses)
@@ -400,5 +410,5 @@ def import_(
         click.echo(_json(outcome, account, out, dry_run))
         click.echo(f"note: {V1_NOTE}", err=True)
     else:
-        _text(outcome, out, dry_run)
+        _text(outcome, out, dry_run, force)
     return EXIT_ATTENTION if _needs_attention(outcome) else 0

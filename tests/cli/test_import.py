@@ -187,7 +187,7 @@ def test_import_every_status_then_plan_is_empty_and_reimport_changes_nothing(
     for key in ("ended", "cancelled", "aborted", "request-failed", "failed"):
         assert f"skipped {ids[key]} " in stdout  # finished: skipped, and said so
     assert "v1 upgrades (/api/fota/v1) are not imported" in err
-    assert "Import: 5 spec(s) written, 0 unchanged, 5 finished skipped" in stdout
+    assert "Import: 5 spec(s) written, 0 unchanged, 5 skipped" in stdout
 
     running = (out / "fw-running.yaml").read_text()
     assert f"campaignId: {ids['running']}\n" in running
@@ -221,7 +221,7 @@ def test_finished_campaigns_are_imported_when_asked_for(
     )
     assert code == 0, err
     assert not [line for line in stdout.splitlines() if line.startswith("skipped")]
-    assert "Import: 10 spec(s) written, 0 unchanged, 0 finished skipped" in stdout
+    assert "Import: 10 spec(s) written, 0 unchanged, 0 skipped" in stdout
     assert f"campaignId: {ids['aborted']}\n" in (out / "fw-aborted.yaml").read_text()
     code, stdout, err = fota(capsys, "plan", str(out), "--detailed-exitcode")
     assert code == 0, stdout + err
@@ -240,6 +240,19 @@ def test_finished_campaigns_are_imported_when_asked_for(
     )
     assert code == 0
     assert sorted(p.name for p in by_id.glob("*.yaml")) == ["fw-cancelled.yaml"]
+    code, stdout, _ = fota(
+        capsys,
+        "import",
+        "--account",
+        ACC,
+        "--campaign",
+        ids["cancelled"],
+        "--status",
+        "CampaignScheduled",
+        "--out",
+        str(tmp_path / "none"),
+    )
+    assert code == 0 and f"skipped {ids['cancelled']} 'fw cancelled': CampaignCancelled" in stdout
 
     prefix = tmp_path / "prefix"
     code, _, _ = fota(
@@ -257,13 +270,13 @@ def test_name_clash_writes_both_and_says_so(
     second = account.firmware("twin", "2026-03-12", "2026-03-30")
     out = tmp_path / "clash"
     code, stdout, err = fota(capsys, "import", "--account", ACC, "--out", str(out))
-    assert code == 2
+    assert code == 3
     names = sorted(p.name for p in out.glob("*.yaml"))
     assert names == sorted([f"twin-{first[:8]}.yaml", f"twin-{second[:8]}.yaml"])
     assert "name clash: 2 campaigns of account" in err and first in err and second in err
     assert "campaign name 'twin' is already used" in err  # what fota validate will say
     code, stdout, _ = fota(capsys, "import", "--account", ACC, "--out", str(out), "-o", "json")
-    assert code == 2
+    assert code == 3
     document = json.loads(stdout)
     (clash,) = document["clashes"]
     assert {c["campaignId"] for c in clash["campaigns"]} == {first, second}
@@ -276,7 +289,7 @@ def test_a_device_in_two_overlapping_campaigns_is_reported(
     Account(sim).firmware("second", "2026-03-20", "2026-04-30")  # the same three devices
     out = tmp_path / "overlap"
     code, _, err = fota(capsys, "import", "--account", ACC, "--out", str(out))
-    assert code == 2  # written, but fota validate will not accept both: a person decides
+    assert code == 3  # written, but fota validate will not accept both: a person decides
     assert sorted(p.name for p in out.glob("*.yaml")) == ["first.yaml", "second.yaml"]
     assert f"{out / 'second.yaml'}:" in err and "also in campaign 'first'" in err
 
@@ -319,6 +332,8 @@ def test_existing_files_are_never_overwritten_without_force(
     out = tmp_path / "campaigns"
     out.mkdir()
     (out / "pilot.yaml").write_text("# mine\n")
+    code, stdout, _ = fota(capsys, "import", "--account", ACC, "--out", str(out), "--dry-run")
+    assert code == 0 and f"differs, needs --force: {out / 'pilot.yaml'}" in stdout
     code, stdout, err = fota(capsys, "import", "--account", ACC, "--out", str(out))
     assert code == 1 and stdout == ""
     assert f"1 file(s) exist with other content: {out / 'pilot.yaml'}" in err
