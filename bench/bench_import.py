@@ -25,10 +25,10 @@ from pathlib import Path
 from _support import FIRMWARE, imei, served_emulator
 
 from reconciler.cli import main
-from reconciler.client import Credentials, ThingSpaceClient
 from reconciler.model import CampaignSpec, Kind, Schedule, TimeWindow
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
-from reconciler.wire import encode_create
+from reconciler.thingspace import Credentials, ThingSpaceClient
+from reconciler.thingspace.wire import encode_create
 
 
 def _quiet(argv: list[str]) -> int:

@@ -36,10 +36,10 @@ from reconciler.applier.steps import (
     Step,
     StepResult,
 )
-from reconciler.client import AmbiguousWriteError
 from reconciler.errors import UserError
 from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, Kind
-from reconciler.planner import ActionType
+from reconciler.plans.planner import ActionType
+from reconciler.thingspace import AmbiguousWriteError
 
 PENDING_STATUSES = frozenset(
     {
@@ -72,7 +72,7 @@ CANCEL_MARGIN = timedelta(minutes=10)
 
 
 class Writer(Protocol):
-    """The client methods the applier calls (``reconciler.client.ThingSpaceClient``)."""
+    """The client methods the applier calls (``reconciler.thingspace.ThingSpaceClient``)."""
 
     def create_campaign(self, account: str, kind: Kind, body: dict[str, Any]) -> Any: ...
 

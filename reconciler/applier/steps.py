@@ -3,7 +3,7 @@
 Why a model of its own instead of executing planner actions directly: the executor only needs
 "which write, on which campaign, with which body", and keeping that small makes the executor
 testable on its own and independent of how the planner groups or renders its actions. The
-adapter from a :class:`reconciler.planner.Plan` lives in :mod:`reconciler.applier.from_plan`.
+adapter from a :class:`reconciler.plans.planner.Plan` lives in :mod:`reconciler.plans.staleness`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.model import Kind
-from reconciler.planner import ActionType
+from reconciler.plans.planner import ActionType
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Step:
     """One write. ``campaign_id`` is None only for a create (the API assigns the id).
 
     ``kind`` is the planner's action type, never ``REPLACE`` (a replacement is flattened into
-    its take-down and its create by :mod:`reconciler.applier.from_plan`).
+    its take-down and its create by :mod:`reconciler.plans.staleness`).
     """
 
     kind: ActionType

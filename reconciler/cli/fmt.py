@@ -1,7 +1,7 @@
 """``fota fmt [--check] PATH...``: rewrite specs in the canonical layout, keeping comments.
 
 So that pull requests show real changes only: key order, quoting and window order are made
-canonical (``reconciler.spec.layout``); comments stay with the entries they describe. Only
+canonical (``reconciler.specs.layout``); comments stay with the entries they describe. Only
 files that validate are touched, and a run changes all the files it formats or none.
 
 Exit status: 0 done (or, with ``--check``, nothing to change); 1 with ``--check`` when a file
@@ -17,8 +17,8 @@ import click
 
 from reconciler.errors import UserError
 from reconciler.onboarding.files import FileWrite, write_all
-from reconciler.spec.fmt import Formatted, format_file
-from reconciler.spec.loader import spec_files
+from reconciler.specs.fmt import Formatted, format_file
+from reconciler.specs.loader import spec_files
 
 
 def _diff(item: Formatted) -> str:

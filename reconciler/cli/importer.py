@@ -32,8 +32,8 @@ from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES
 from reconciler.onboarding.files import FileWrite, write_all
 from reconciler.onboarding.read import Listed, find_ids, list_account, read_campaigns
 from reconciler.onboarding.specs import Clash, SpecFile, Unimportable, clashes, render
-from reconciler.spec import collect
-from reconciler.spec.schema import SCHEMA_FILE
+from reconciler.specs import collect
+from reconciler.specs.schema import SCHEMA_FILE
 
 _ACCOUNT = re.compile(r"^[0-9]{10}-[0-9]{5}$")
 LIVE_STATUSES = tuple(s for s in LISTING_STATUSES if s not in TERMINAL_STATUSES)

@@ -19,15 +19,15 @@ from typing import Any, TextIO
 import click
 
 from reconciler.cli.target import TargetOptions, open_target, target_options
-from reconciler.client import (
+from reconciler.errors import UserError
+from reconciler.model import CampaignSpec, Kind, LiveCampaign, Windows
+from reconciler.thingspace import (
     CampaignRef,
     NotFoundError,
     ThingSpaceClient,
     find_campaigns,
     load_campaign,
 )
-from reconciler.errors import UserError
-from reconciler.model import CampaignSpec, Kind, LiveCampaign, Windows
 
 DEFAULT_FAILURES = 10
 
@@ -165,7 +165,7 @@ def _what(
             f"fota status: no such file or directory: {', '.join(missing)} (a campaign id is "
             "given alone, with --account)"
         )
-    from reconciler.spec import load_specs
+    from reconciler.specs import load_specs
 
     specs = [
         spec

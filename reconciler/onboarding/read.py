@@ -1,10 +1,11 @@
 """Reading what ``fota import`` writes specs for: an account's campaigns, with every device.
 
-Built on the same client calls ``fota plan`` uses to read live state (``reconciler.client``):
-one paged listing per (kind, status) through ``Listings``, GET of each chosen campaign through
-``load_campaign`` (the auto flags are only in the GET), and the paged device-status report for
-the device list. Unlike plan, devices are read for finished campaigns too: their specs need
-them. Campaigns are read concurrently, bounded by the client's ``concurrency``.
+Built on the calls ``fota plan`` uses to read live state (``reconciler.thingspace``, the only
+place that knows ThingSpace's JSON): one paged listing per (kind, status) through ``Listings``,
+GET of each chosen campaign through ``load_campaign`` (the auto flags are only in the GET), and
+the paged device-status report for the device list (``campaign_device_ids``: unlike plan,
+devices are read for finished campaigns too, since their specs need them). Campaigns are read
+concurrently, bounded by the client's ``concurrency``.
 
 Only v3 firmware and v2 software campaigns are read: v1 "upgrades" have no spec kind yet.
 """
@@ -13,19 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from reconciler.client import (
+from reconciler.errors import UserError
+from reconciler.model import TERMINAL_STATUSES, Kind, LiveCampaign
+from reconciler.thingspace import (
     CampaignRef,
     Listings,
     NotFoundError,
     ThingSpaceClient,
+    campaign_device_ids,
+    list_account_campaigns,
     load_campaign,
 )
-from reconciler.errors import UserError
-from reconciler.model import TERMINAL_STATUSES, Kind, LiveCampaign
 
-JsonObject = dict[str, Any]
 Progress = Callable[[int], None]
 
 
@@ -54,12 +55,12 @@ class Imported:
 
 def list_account(client: ThingSpaceClient, account: str) -> list[Listed]:
     """Every listed campaign of ``account``, both kinds, sorted by (name, id)."""
-    groups = Listings(client).groups({(account, kind) for kind in Kind})
+    listings = Listings(client)  # both kinds listed at once, concurrently
+    listings.groups({(account, kind) for kind in Kind})
     out = [
-        Listed(kind, str(item["id"]), str(item.get("campaignName") or ""), str(item["status"]))
-        for (_, kind), names in groups.items()
-        for items in names.values()
-        for item in items
+        Listed(kind, live.id, live.name, live.status)
+        for kind in Kind
+        for live in list_account_campaigns(client, account, kind, listings=listings)
     ]
     return sorted(out, key=lambda c: (c.name, c.id, c.kind.value))
 
@@ -73,11 +74,12 @@ def find_ids(client: ThingSpaceClient, account: str, ids: Sequence[str]) -> list
     def one(campaign_id: str) -> Listed | None:
         for kind in Kind:
             try:
-                body = client.get_campaign(account, kind, campaign_id)
+                live = load_campaign(
+                    client, CampaignRef(account, kind, campaign_id, ""), devices=False
+                )
             except NotFoundError:
                 continue
-            name = str(body.get("campaignName") or "")
-            return Listed(kind, campaign_id, name, str(body.get("status") or ""), asked=True)
+            return Listed(kind, campaign_id, live.name, live.status, asked=True)
         return None
 
     found = client.map_concurrently(one, list(dict.fromkeys(ids)))
@@ -103,16 +105,7 @@ def read_campaigns(
     def one(item: Listed) -> Imported:
         ref = CampaignRef(account, item.kind, item.id, item.status)
         live = load_campaign(client, ref, devices=False)
-        imeis: list[str] = []
-        for page in client.iter_campaign_device_pages(account, item.kind, item.id):
-            found = page.get("deviceList") or []
-            imeis.extend(
-                str(d["deviceId"])
-                for d in found
-                if isinstance(d, dict) and d.get("deviceId") is not None
-            )
-            if progress is not None:
-                progress(len(found))
+        imeis = campaign_device_ids(client, ref, progress=progress)
         return Imported(live, tuple(sorted(set(imeis))))
 
     return client.map_concurrently(one, list(chosen))

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.diff import canonical_protocol
 from reconciler.model import SPEC_API_VERSION, Kind, LiveCampaign, Windows
 from reconciler.onboarding.read import Imported
-from reconciler.spec.fmt import emit_spec
+from reconciler.plans.diff import canonical_protocol
+from reconciler.specs.fmt import emit_spec
 
 INLINE_DEVICES_MAX = 48
 """A few dozen IMEIs stay in the spec; more go to a devices file."""

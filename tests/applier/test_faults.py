@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from reconciler.applier import ExecOptions, execute, works_from_plan
-from reconciler.client import ThingSpaceClient
 from reconciler.model import TERMINAL_STATUSES, CampaignSpec
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.testing import running_sim
+from reconciler.thingspace import ThingSpaceClient
 from tests.applier.support import (
     FW_OTHER,
     campaigns_named,

@@ -7,9 +7,9 @@ replacement check all need the same 8 paged status queries; before they shared o
 
 from __future__ import annotations
 
-from reconciler.applier import fresh
 from reconciler.model import LISTING_STATUSES
-from reconciler.prune import make_prune
+from reconciler.plans import reading
+from reconciler.plans.prune import make_prune
 from reconciler.sim.testing import running_sim
 from tests.applier.support import ACCOUNT, apply_once, client_for, make_plan, spec
 
@@ -25,7 +25,7 @@ def test_a_prune_plan_lists_each_account_and_kind_once() -> None:
         sim.emulator.advance("1m")  # past the pending states: a cancel can be planned
         sim.emulator.reset_counts()
 
-        plan = fresh.make_plan(
+        plan = reading.make_plan(
             client,
             specs[:1],
             specs_digest="test",

@@ -4,10 +4,10 @@ rule's "instead" text for frozen campaigns has one source."""
 from __future__ import annotations
 
 import reconciler.applier as applier
-from reconciler import rules
-from reconciler.applier.from_plan import campaign_work
+from reconciler.applier.work import campaign_work
+from reconciler.lifecycle import rules
 from reconciler.model import Kind
-from reconciler.planner import Action, ActionType, CampaignPlan, FieldChange, Outcome
+from reconciler.plans.planner import Action, ActionType, CampaignPlan, FieldChange, Outcome
 
 
 def test_steps_carry_the_planners_action_type_itself() -> None:

@@ -28,7 +28,7 @@ from reconciler.cli import main
 from reconciler.model import TERMINAL_STATUSES
 from reconciler.sim.faults import Hold
 from reconciler.sim.testing import RunningSim, running_sim
-from tests.cli.test_apply import DEVICES, campaigns, spec_yaml
+from tests.cli.support import DEVICES, campaigns, spec_yaml
 
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 CREATE = "POST /api/fota/v3/campaigns/firmware/<acc>"
