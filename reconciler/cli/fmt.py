@@ -42,6 +42,9 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> int:
 
     Only specs that validate are formatted: a file with a problem is refused with one line
     and nothing is written. Devices files are left as they are.
+
+    Exit status: 0 formatted (with --check: nothing to change); 1 a file would change (with
+    --check), or does not validate, or cannot be written.
     """
     files, problems = spec_files(list(paths))
     if problems:

@@ -28,11 +28,12 @@ import click
 
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import Problem, UserError
-from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES
+from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, CampaignSpec
 from reconciler.onboarding.files import FileWrite, write_all
 from reconciler.onboarding.read import Listed, find_ids, list_account, read_campaigns
 from reconciler.onboarding.specs import Clash, SpecFile, Unimportable, clashes, render
 from reconciler.specs import collect
+from reconciler.specs.loader import spec_files
 from reconciler.specs.schema import SCHEMA_FILE
 
 _ACCOUNT = re.compile(r"^[0-9]{10}-[0-9]{5}$")
@@ -105,6 +106,17 @@ def _choose(
     return chosen
 
 
+def _skip_spec(spec: SpecFile, reason: str) -> dict[str, Any]:
+    live = spec.live
+    return {
+        "campaignId": live.id,
+        "name": live.name,
+        "kind": live.kind.value,
+        "status": live.status,
+        "reason": reason,
+    }
+
+
 def _skip(item: Listed, reason: str) -> dict[str, Any]:
     return {
         "campaignId": item.id,
@@ -131,9 +143,50 @@ def _schema_text() -> str:
     return resources.files("reconciler").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
 
 
-def _validate(specs: list[SpecFile], outcome: Outcome, out: Path) -> list[SpecFile]:
+@dataclass(frozen=True)
+class Existing:
+    """The specs already under --out (those that load), which import must not duplicate."""
+
+    specs: tuple[CampaignSpec, ...] = ()
+    clean: bool = False  # do they validate together? then the result is checked with them
+
+    @classmethod
+    def read(cls, out: Path) -> Existing:
+        if not out.is_dir():
+            return cls()
+        files, _ = spec_files([out])
+        if not files:
+            return cls()
+        report = collect(files)
+        return cls(tuple(report.specs), not report.problems)
+
+    def describing(self, spec: SpecFile, out: Path) -> str | None:
+        """The path of another file that already describes ``spec``'s campaign, if any."""
+        live = spec.live
+        own = os.path.normpath(out / spec.spec_path)
+        for known in self.specs:
+            if known.account != live.account or os.path.normpath(known.source.path) == own:
+                continue
+            if known.campaign_id == live.id or (
+                known.campaign_id is None and known.name == live.name and known.kind is live.kind
+            ):
+                return known.source.path
+        return None
+
+    def others(self, written: set[str]) -> list[str]:
+        """Spec files under --out that this run does not write (checked with the result)."""
+        if not self.clean:
+            return []
+        paths = {os.path.normpath(s.source.path) for s in self.specs}
+        return sorted(p for p in paths if p not in written)
+
+
+def _validate(
+    specs: list[SpecFile], outcome: Outcome, out: Path, existing: Existing
+) -> list[SpecFile]:
     """Check the specs as ``fota validate`` would, in a scratch copy: a spec that is invalid on
-    its own is not written (unimportable); problems between specs are reported."""
+    its own is not written (unimportable); problems between specs, and with the specs already
+    under --out, are reported."""
     with tempfile.TemporaryDirectory(prefix="fota-import-") as tmp:
         root = Path(tmp)
         for spec in specs:
@@ -155,10 +208,17 @@ def _validate(specs: list[SpecFile], outcome: Outcome, out: Path) -> list[SpecFi
             else:
                 good.append(spec)
         if good:
-            report = collect([root / spec.spec_path for spec in good])
+            written = {os.path.normpath(out / spec.spec_path) for spec in good}
+            others = existing.others(written)
+            report = collect([*(root / spec.spec_path for spec in good), *others])
             prefix = str(root) + os.sep
             outcome.problems = [
-                Problem(str(out / p.path.removeprefix(prefix)), p.line, p.col, p.message)
+                Problem(
+                    str(out / p.path.removeprefix(prefix)) if p.path.startswith(prefix) else p.path,
+                    p.line,
+                    p.col,
+                    p.message,
+                )
                 for p in sorted(report.problems)
             ]
     return good
@@ -320,7 +380,10 @@ def _text(outcome: Outcome, out: Path, dry_run: bool, force: bool) -> None:
     "finished ones are skipped and listed.",
 )
 @click.option(
-    "--name-prefix", metavar="PREFIX", default=None, help="Only campaigns whose name starts so."
+    "--name-prefix",
+    metavar="PREFIX",
+    default=None,
+    help="Only campaigns whose name starts with PREFIX.",
 )
 @click.option(
     "--campaign",
@@ -390,7 +453,15 @@ def import_(
         chosen = _choose(listed, wanted, name_prefix, outcome)
         items = read_campaigns(t.client, account, chosen)
     specs, outcome.unimportable, _ = render(items, schema_ref=ref)
-    specs = _validate(specs, outcome, out)
+    existing = Existing.read(out)
+    fresh: list[SpecFile] = []
+    for spec in specs:
+        other = existing.describing(spec, out)
+        if other is None:
+            fresh.append(spec)
+        else:
+            outcome.skipped.append(_skip_spec(spec, f"already described by {other}"))
+    specs = _validate(fresh, outcome, out, existing)
     outcome.clashes = clashes(specs)
     outcome.specs = specs
     found = _files(specs, out, schema_copy)

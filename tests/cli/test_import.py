@@ -390,3 +390,24 @@ def test_embedded_emulator_onboarding_in_three_commands(
     assert fota(capsys, "validate", "campaigns")[0] == 0
     code, stdout, err = fota(capsys, "plan", "campaigns", "--detailed-exitcode")
     assert code == 0, stdout + err
+
+
+def test_campaigns_already_described_under_out_are_not_imported_twice(
+    sim: RunningSim, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account = Account(sim)
+    account.firmware("pilot", "2026-03-12", "2026-03-30")
+    account.firmware("wave", "2026-03-12", "2026-03-30", devices=2)
+    out = tmp_path / "campaigns"
+    assert fota(capsys, "import", "--account", ACC, "--out", str(out), "--campaign", "x")[0] == 1
+    code, _, _ = fota(
+        capsys, "import", "--account", ACC, "--name-prefix", "pilot", "--out", str(out)
+    )
+    assert code == 0
+    (out / "pilot.yaml").rename(out / "hand-written.yaml")  # a spec of the team's own naming
+    code, stdout, err = fota(capsys, "import", "--account", ACC, "--out", str(out))
+    assert code == 0, err
+    assert f"'pilot': already described by {out / 'hand-written.yaml'}" in stdout
+    assert sorted(p.name for p in out.glob("*.yaml")) == ["hand-written.yaml", "wave.yaml"]
+    code, stdout, err = fota(capsys, "plan", str(out), "--detailed-exitcode")
+    assert code == 0, stdout + err
