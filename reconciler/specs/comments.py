@@ -156,7 +156,7 @@ def extract(text: str, documents: Sequence[Document]) -> list[DocComments]:
             if not started:
                 notes.header += pending
                 started = True
-            else:
+            elif pending:
                 notes.note(path).before += pending
             pending = []
             last = max(scan.entries[number], key=lambda e: e.col).path

@@ -155,6 +155,12 @@ class _Writer:
     def __init__(self, comments: DocComments) -> None:
         self.lines: list[str] = []
         self.comments = comments
+        # Commented paths under each path (a spec is at most 4 levels deep), so that taking an
+        # entry's subtree costs its own comments, not a scan of every comment of the file.
+        self.below: dict[Path, list[Path]] = {}
+        for path in sorted(comments.entries, key=_path_key):
+            for depth in range(1, len(path)):
+                self.below.setdefault(path[:depth], []).append(path)
 
     def _take(self, path: Path, *, subtree: bool) -> Notes:
         """Remove and return the notes of ``path`` (and, with ``subtree``, of everything
@@ -162,13 +168,11 @@ class _Writer:
         entries = self.comments.entries
         notes = entries.pop(path, None) or Notes()
         if subtree:
-            n = len(path)
-            for other in sorted(
-                (p for p in entries if len(p) > n and p[:n] == path), key=_path_key
-            ):
-                extra = entries.pop(other)
-                notes.before += extra.before
-                notes.after += extra.after
+            for other in self.below.get(path, ()):
+                extra = entries.pop(other, None)
+                if extra is not None:
+                    notes.before += extra.before
+                    notes.after += extra.after
         return notes
 
     def _line(self, indent: int, text: str, notes: Notes) -> None:
