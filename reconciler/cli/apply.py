@@ -25,17 +25,18 @@ from reconciler.applier import (
     execute,
     works_from_plan,
 )
-from reconciler.applier.report import ApplyReport, make_report, report_lines
+from reconciler.applier.report import ApplyReport, make_report
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
 from reconciler.plans.baseline import load_baseline
-from reconciler.plans.planner import Plan
 from reconciler.plans.prune import Prune, make_prune
 from reconciler.plans.reading import make_plan, replan, spec_paths
 from reconciler.plans.staleness import check_fresh
+from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import ThingSpaceClient
 from reconciler.views import load_plan, render_text
+from reconciler.views.apply_report import report_lines
 
 CONFIRM_WORD = "yes"
 

@@ -28,7 +28,8 @@ import click
 
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import Problem, UserError
-from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, CampaignSpec
+from reconciler.lifecycle.statuses import LISTING_ORDER, is_terminal
+from reconciler.model import CampaignSpec
 from reconciler.onboarding.files import FileWrite, write_all
 from reconciler.onboarding.read import Listed, find_ids, list_account, read_campaigns
 from reconciler.onboarding.specs import Clash, SpecFile, Unimportable, clashes, render
@@ -37,7 +38,7 @@ from reconciler.specs.loader import spec_files
 from reconciler.specs.schema import SCHEMA_FILE
 
 _ACCOUNT = re.compile(r"^[0-9]{10}-[0-9]{5}$")
-LIVE_STATUSES = tuple(s for s in LISTING_STATUSES if s not in TERMINAL_STATUSES)
+LIVE_STATUSES = tuple(s for s in LISTING_ORDER if not is_terminal(s))
 V1_NOTE = (
     "v1 upgrades (/api/fota/v1) are not imported: fota has no spec kind for them yet; "
     "only v3 firmware and v2 software campaigns are read"
@@ -68,17 +69,17 @@ def _check_account(account: str) -> None:
 
 
 def _statuses(given: Sequence[str]) -> tuple[str, ...]:
-    by_fold = {s.casefold(): s for s in LISTING_STATUSES}
+    by_fold = {s.casefold(): s for s in LISTING_ORDER}
     out: list[str] = []
     for raw in given:
         if raw.casefold() == "all":
-            out.extend(LISTING_STATUSES)
+            out.extend(LISTING_ORDER)
             continue
         status = by_fold.get(raw.casefold())
         if status is None:
             raise UserError(
                 f"--status {raw!r} is not a campaign status; use one of "
-                f"{', '.join(LISTING_STATUSES)}, or all"
+                f"{', '.join(LISTING_ORDER)}, or all"
             )
         out.append(status)
     return tuple(dict.fromkeys(out))

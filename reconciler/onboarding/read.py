@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reconciler.errors import UserError
-from reconciler.model import TERMINAL_STATUSES, Kind, LiveCampaign
+from reconciler.lifecycle.statuses import is_terminal
+from reconciler.model import Kind, LiveCampaign
 from reconciler.thingspace import (
     CampaignRef,
     Listings,
@@ -42,7 +43,7 @@ class Listed:
 
     @property
     def terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
+        return is_terminal(self.status)
 
 
 @dataclass(frozen=True)
