@@ -5,7 +5,8 @@ emulator's clock driven (never slept on) so that there is a campaign in every st
 queued, scheduled before its start, running, ended, cancelled, aborted, request-failed and
 failed. The promise under test: the written specs validate, are canonical (``fota fmt
 --check``), and their first ``fota plan --detailed-exitcode`` exits 0; importing again changes
-no byte.
+no byte. What import writes and prints is pinned by golden files (regenerate with
+UPDATE_GOLDEN=1 and review the diff).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from reconciler.sim.testing import RunningSim, running_sim
 
 FW = ("SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657", "SR1.2.0.0-10512")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+GOLDEN = Path(__file__).resolve().parent / "golden"
 LATER = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 
 
@@ -165,6 +167,14 @@ def fota(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, captured.out, captured.err
 
 
+def golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {
         str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
@@ -188,6 +198,9 @@ def test_import_every_status_then_plan_is_empty_and_reimport_changes_nothing(
         assert f"skipped {ids[key]} " in stdout  # finished: skipped, and said so
     assert "v1 upgrades (/api/fota/v1) are not imported" in err
     assert "Import: 5 spec(s) written, 0 unchanged, 5 skipped" in stdout
+    golden("import_every_status.txt", stdout.replace(str(out), "OUT"))
+    golden("import_fw_running.yaml", (out / "fw-running.yaml").read_text())
+    golden("import_sw_scheduled.yaml", (out / "sw-scheduled.yaml").read_text())
 
     running = (out / "fw-running.yaml").read_text()
     assert f"campaignId: {ids['running']}\n" in running
