@@ -69,7 +69,7 @@ def test_retry_after_delta_seconds(seconds: int) -> None:
     assert parse_retry_after(f" {seconds} ", None) == float(seconds)  # no date needed
 
 
-@given(st.integers(-10**5, 10**5))
+@given(st.integers(-(10**5), 10**5))
 def test_retry_after_http_date_is_measured_on_the_servers_clock(offset: int) -> None:
     when = format_datetime(NOW + timedelta(seconds=offset), usegmt=True)
     assert parse_retry_after(when, NOW) == max(0.0, float(offset))
