@@ -290,26 +290,6 @@ class ThingSpaceClient:
         """DELETE (cancel before start, abort after). Never re-sent after it may have arrived."""
         return self._object("DELETE", _Paths.one(account, kind, campaign_id))
 
-    # --- devices and firmware (v3) ----------------------------------------------------------
-
-    def iter_account_devices(self, account: str) -> Iterator[JsonObject]:
-        path = f"/api/fota/v3/devices/{_seg(account)}"
-
-        def fetch(cursor: str | None) -> JsonObject:
-            params = {} if cursor is None else {"lastSeenDeviceId": cursor}
-            return self._object("GET", path, params=params)
-
-        for page in walk_pages(fetch, cursor_field="lastSeenDeviceId", where=f"GET {path}"):
-            yield from page_items(page, "deviceList")
-
-    def list_firmware(self, account: str, protocol: str = "all") -> list[JsonObject]:
-        path = f"/api/fota/v3/firmware/{_seg(account)}"
-        return self._list("GET", path, params={"protocol": protocol})
-
-    def device_history(self, account: str, imei: str) -> list[JsonObject]:
-        path = f"/api/fota/v3/reports/{_seg(account)}/devices/{_seg(imei)}"
-        return self._list("GET", path)
-
     # --- the request machinery --------------------------------------------------------------
 
     def _object(
@@ -324,16 +304,6 @@ class ThingSpaceClient:
         if not isinstance(body, dict):
             raise self._unreadable(method, path, "a JSON object was expected")
         return body
-
-    def _list(
-        self, method: str, path: str, *, params: dict[str, str] | None = None
-    ) -> list[JsonObject]:
-        body = self._call(method, path, params=params)
-        if body is None:
-            return []
-        if not isinstance(body, list):
-            raise self._unreadable(method, path, "a JSON array was expected")
-        return [item for item in body if isinstance(item, dict)]
 
     def _call(
         self,

