@@ -15,8 +15,6 @@ See docs/APPLY.md for the safety properties (staleness, locks, journal, no dupli
 
 from reconciler.applier.executor import (
     CANCEL_MARGIN,
-    FAILED_STATUSES,
-    PENDING_STATUSES,
     ExecOptions,
     Writer,
     execute,
@@ -46,8 +44,6 @@ __all__ = [
     "CANCEL_MARGIN",
     "DEFAULT_JOURNAL",
     "DEFAULT_LOCK_DIR",
-    "FAILED_STATUSES",
-    "PENDING_STATUSES",
     "ApplyReport",
     "CampaignResult",
     "CampaignWork",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from reconciler.applier.steps import CampaignWork, Step
 from reconciler.errors import UserError
-from reconciler.plans.planner import Action, ActionType, CampaignPlan, Plan
+from reconciler.plans.types import Action, ActionType, CampaignPlan, Plan
 
 
 def _flatten(actions: Sequence[Action]) -> list[Action]:

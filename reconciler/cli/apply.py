@@ -25,9 +25,9 @@ from reconciler.applier.report import ApplyReport, make_report, report_lines
 from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
-from reconciler.plans.planner import Plan
 from reconciler.plans.prune import Prune, make_prune
 from reconciler.plans.reading import make_plan
+from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import ThingSpaceClient
 from reconciler.views import load_plan, render_text

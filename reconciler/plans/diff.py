@@ -82,7 +82,7 @@ def json_value(value: object) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, TimeWindow):
-        return value.to_api()
+        return {"start": value.start, "end": value.end}  # as the spec writes a window
     if isinstance(value, tuple):
         return [json_value(v) for v in value]
     if isinstance(value, Kind):
@@ -161,9 +161,10 @@ def diff_schedule(old: Schedule, new: Schedule) -> tuple[DiffItem, ...]:
         if name in WINDOW_FIELDS:
             was_set, want_set = set(was), set(want)
             out.extend(
-                DiffItem("remove", field, w.to_api(), None) for w in sorted(was_set - want_set)
+                DiffItem("remove", field, json_value(w), None) for w in sorted(was_set - want_set)
             )
-            out.extend(DiffItem("add", field, None, w.to_api()) for w in sorted(want_set - was_set))
+            added = sorted(want_set - was_set)
+            out.extend(DiffItem("add", field, None, json_value(w)) for w in added)
         else:
             op: Operation = "add" if was is None else "remove" if want is None else "change"
             out.append(DiffItem(op, field, json_value(was), json_value(want)))

@@ -25,8 +25,10 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler.errors import UserError
 from reconciler.fastschema import Check, Unsupported, compile_schema
-from reconciler.model import Kind, Phase
-from reconciler.plans.planner import (
+from reconciler.lifecycle.statuses import Phase
+from reconciler.model import Kind
+from reconciler.plans.prune import PruneRule
+from reconciler.plans.types import (
     PLAN_FORMAT,
     PLAN_FORMAT_VERSION,
     Action,
@@ -37,7 +39,6 @@ from reconciler.plans.planner import (
     Plan,
     Refusal,
 )
-from reconciler.plans.prune import PruneRule
 
 JsonObject = dict[str, Any]
 
@@ -140,29 +141,33 @@ def _fast_check() -> Check | None:
 
 
 def _lighten(node: Any) -> Any:
-    """``node`` with each all-string ``deviceList`` cut to its first item.
+    """``node`` with each all-string list inside a request ``body`` cut to its first item.
 
     Validation time would otherwise grow with the fleet (a million IMEIs are a million schema
     descents); checking that every item is a string here is the same check, done in one pass.
+    The plan schema says nothing else of a body's lists (their length included).
     """
     if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if (
-                key == "deviceList"
-                and isinstance(value, list)
-                and all(isinstance(item, str) for item in value)
-            ):
-                out[key] = value[:1]
-            else:
-                out[key] = _lighten(value)
-        return out
+        return {
+            key: _lighten_body(value) if key == "body" else _lighten(value)
+            for key, value in node.items()
+        }
     if isinstance(node, list):
         return [_lighten(item) for item in node]
     return node
 
 
 # --- reading back -----------------------------------------------------------------------------
+
+
+def _lighten_body(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _lighten_body(value) for key, value in node.items()}
+    if isinstance(node, list):
+        if node and all(isinstance(item, str) for item in node):
+            return node[:1]
+        return [_lighten_body(item) for item in node]
+    return node
 
 
 def _load_change(d: JsonObject) -> FieldChange:

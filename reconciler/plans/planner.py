@@ -22,23 +22,23 @@ Deterministic: campaigns sorted by (account, name), device lists sorted, no cloc
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.lifecycle import rules
-from reconciler.lifecycle.rules import Violation
+from reconciler.lifecycle.rules import ImmutableChange, Resume, Violation
+from reconciler.lifecycle.statuses import is_terminal
 from reconciler.model import (
     CampaignSpec,
     Kind,
     LiveCampaign,
-    OnImmutableChange,
 )
 from reconciler.plans.diff import SCHEDULE_FIELDS, CampaignDiff, DiffItem, diff_campaign, json_value
-from reconciler.plans.prune import Prune, PruneRule
+from reconciler.plans.fingerprint import fingerprint, planned_against
+from reconciler.plans.prune import Prune
 from reconciler.plans.prune import candidates as prune_candidates
+from reconciler.plans.takedown import plan_deleted, plan_pruned, takedown_action
 from reconciler.plans.types import (
     PLAN_FORMAT,
     PLAN_FORMAT_VERSION,
@@ -51,47 +51,13 @@ from reconciler.plans.types import (
     Plan,
     Refusal,
     Summary,
+    entry_for,
 )
-from reconciler.thingspace.wire import encode_create, encode_device_change, encode_schedule
-
-# --- fingerprint ------------------------------------------------------------------------------
-
-
-def fingerprint(live: LiveCampaign, now: datetime) -> str:
-    """sha256 of the live fields a plan depends on; apply recomputes it to detect staleness.
-
-    Covers identity, status class and phase, package, schedule, auto flags and the device set
-    (ids, not per-device progress, which moves all the time without invalidating a plan).
-
-    The status is hashed as what the rules read from it, not verbatim: a new campaign moves
-    from ``CampaignRequestQueued`` to ``CampaignScheduled`` on its own, and the rules treat
-    both alike, so a plan saved in between must not go stale. A terminal status is kept
-    (folded) because it never moves again and the plan does depend on which one it is
-    (a cancelled replacement is resumed, a failed campaign never is).
-    """
-    cls = rules.status_class(live.status)
-    head = {
-        "id": live.id,
-        "account": live.account,
-        "name": live.name,
-        "kind": live.kind.value,
-        "status": live.status.casefold() if cls is rules.StatusClass.TERMINAL else cls.value,
-        "phase": rules.phase(live, now).value,
-        "package": [
-            live.package.name,
-            live.package.from_version,
-            live.package.to_version,
-            live.package.protocol,
-        ],
-        "schedule": encode_schedule(Kind.SOFTWARE, live.schedule)
-        | {"campaignTimeWindowList": [w.to_api() for w in live.schedule.windows]},
-        "auto": [live.auto_assign_license, live.auto_add_devices],
-    }
-    digest = hashlib.sha256(json.dumps(head, sort_keys=True, separators=(",", ":")).encode())
-    digest.update(b"\ndevices\n")
-    digest.update("\n".join(sorted(live.devices)).encode())
-    return "sha256:" + digest.hexdigest()
-
+from reconciler.thingspace.wire import (
+    encode_create,
+    encode_device_change,
+    encode_schedule,
+)
 
 # --- planning ---------------------------------------------------------------------------------
 
@@ -173,26 +139,6 @@ def plan(
     )
 
 
-def _entry(spec: CampaignSpec, outcome: Outcome, **kw: Any) -> CampaignPlan:
-    return CampaignPlan(
-        account=spec.account,
-        name=spec.name,
-        kind=spec.kind,
-        source=str(spec.source),
-        outcome=outcome,
-        **kw,
-    )
-
-
-def _live_kw(live: LiveCampaign, now: datetime) -> dict[str, Any]:
-    return {
-        "campaign_id": live.id,
-        "live_status": live.status,
-        "phase": rules.phase(live, now),
-        "fingerprint": fingerprint(live, now),
-    }
-
-
 def plan_campaign(
     spec: CampaignSpec,
     live: LiveCampaign | None,
@@ -203,10 +149,10 @@ def plan_campaign(
     """The plan for one spec: create, change, replace, no-op, refused or finished."""
     if live is None:
         return _plan_create(spec, now)
-    kw = _live_kw(live, now)
+    kw = planned_against(live, now)
     if resumes_replacement(spec, live, namesakes):
         return _plan_resume(spec, live, now, kw)
-    if live.terminal:
+    if is_terminal(live.status):
         finished = [
             f"campaign {live.id} is finished ({live.status}); it is never changed nor "
             "re-created (R-FINISHED): give the spec a new name to start a new campaign"
@@ -219,7 +165,7 @@ def plan_campaign(
                 f"its replacement was already created as campaign {made[0].id} "
                 f"({made[0].status}), so it is not created again (R-RESUME-REPLACEMENT)"
             )
-        return _entry(spec, Outcome.FINISHED, notes=tuple(finished), **kw)
+        return entry_for(spec, Outcome.FINISHED, notes=tuple(finished), **kw)
     diff = diff_campaign(spec, live)
     notes: list[str] = []
     if spec.auto_add_devices and diff.devices_removed:
@@ -228,40 +174,26 @@ def plan_campaign(
         )
         diff = CampaignDiff(diff.immutable, diff.schedule, diff.devices_added, frozenset())
     if diff.empty:
-        return _entry(spec, Outcome.NO_OP, notes=tuple(notes), **kw)
+        return entry_for(spec, Outcome.NO_OP, notes=tuple(notes), **kw)
     drift = _DriftCheck(spec, baseline, live)
     frozen = rules.frozen_rule(live, now)
     if frozen is not None:
-        refusals = [
-            _refusal(Violation(frozen, f, rules.frozen_instead(frozen)), spec, live, drift)
-            for f in _changed_fields(diff)
-        ]
-        return _entry(spec, Outcome.REFUSED, refusals=tuple(refusals), notes=tuple(notes), **kw)
+        refusals = [_refusal(frozen.refuse(f), spec, live, drift) for f in _changed_fields(diff)]
+        return entry_for(spec, Outcome.REFUSED, refusals=tuple(refusals), notes=tuple(notes), **kw)
     if diff.immutable:
         return _plan_replace(spec, live, now, diff, drift, kw, notes)
     return _plan_change(spec, live, now, diff, drift, kw, notes)
 
 
 def _plan_create(spec: CampaignSpec, now: datetime) -> CampaignPlan:
-    if spec.campaign_id is not None:
-        rule = rules.RULES_BY_ID["R-PINNED-MISSING"]
-        refusal = Refusal(
-            rule=rule.id,
-            field="campaign_id",
-            live=None,
-            desired=spec.campaign_id,
-            reason=rule.sentence,
-            instead="remove campaignId from the spec to create a new campaign, or fix the id",
-        )
-        return _entry(spec, Outcome.REFUSED, refusals=(refusal,))
     violations = rules.check_create(spec, now)
     if violations:
-        return _entry(
+        return entry_for(
             spec,
             Outcome.REFUSED,
             refusals=tuple(_refusal(v, spec, None, None) for v in violations),
         )
-    return _entry(spec, Outcome.CREATE, actions=(_create_action(spec),))
+    return entry_for(spec, Outcome.CREATE, actions=(_create_action(spec),))
 
 
 def may_resume(spec: CampaignSpec, live: LiveCampaign) -> bool:
@@ -270,12 +202,7 @@ def may_resume(spec: CampaignSpec, live: LiveCampaign) -> bool:
     Cheap and necessary, not sufficient: :func:`resumes_replacement` also needs the
     campaign's namesakes, which the edge reads only for the specs where this holds.
     """
-    return (
-        rules.taken_down(live.status)
-        and spec.lifecycle.on_immutable_change is OnImmutableChange.REPLACE
-        and spec.campaign_id is None
-        and bool(diff_campaign(spec, live).immutable)
-    )
+    return rules.may_resume(spec, live, bool(diff_campaign(spec, live).immutable))
 
 
 def resumes_replacement(
@@ -286,7 +213,8 @@ def resumes_replacement(
     (``namesakes`` None) is not "no history": the spec then stays finished."""
     if namesakes is None or not may_resume(spec, live):
         return False
-    return all(diff_campaign(spec, other).immutable for other in namesakes)
+    differ = all(diff_campaign(spec, other).immutable for other in namesakes)
+    return rules.R_RESUME_REPLACEMENT.allows(Resume(spec, live, True, differ))
 
 
 def _plan_resume(
@@ -299,8 +227,8 @@ def _plan_resume(
     violations = rules.check_create(spec, now)
     if violations:
         refusals = tuple(_refusal(v, spec, None, None) for v in violations)
-        return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=(note,), **kw)
-    return _entry(spec, Outcome.CREATE, actions=(_create_action(spec),), notes=(note,), **kw)
+        return entry_for(spec, Outcome.REFUSED, refusals=refusals, notes=(note,), **kw)
+    return entry_for(spec, Outcome.CREATE, actions=(_create_action(spec),), notes=(note,), **kw)
 
 
 def _create_action(spec: CampaignSpec) -> Action:
@@ -331,51 +259,22 @@ def _plan_replace(
     kw: dict[str, Any],
     notes: list[str],
 ) -> CampaignPlan:
-    if spec.lifecycle.on_immutable_change is OnImmutableChange.REFUSE:
-        rule = rules.RULES_BY_ID["R-IMMUTABLE"]
-        refusals = tuple(
-            _refusal(
-                Violation(
-                    rule,
-                    item.field,
-                    "revert the field, or set lifecycle.onImmutableChange: replace to "
-                    "cancel (or abort) the campaign and create a new one",
-                ),
-                spec,
-                live,
-                drift,
-            )
-            for item in diff.immutable
-        )
-        return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
-    if spec.campaign_id is not None:
-        rule = rules.RULES_BY_ID["R-REPLACE-PINNED"]
-        instead = (
-            f"remove campaignId {spec.campaign_id} from the spec so the replacement is found "
-            "by name, or revert the field"
-        )
-        refusals = tuple(
-            _refusal(Violation(rule, item.field, instead), spec, live, drift)
-            for item in diff.immutable
-        )
-        return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
+    fields = tuple(item.field for item in diff.immutable)
+    refused = rules.first_refusal(rules.IMMUTABLE_RULES, ImmutableChange(spec, live, fields))
+    if refused:
+        refusals = tuple(_refusal(v, spec, live, drift) for v in refused)
+        return entry_for(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
     step = rules.removal_step(live, spec.lifecycle.allow_abort, now)
     violations = [step] if isinstance(step, Violation) else []
     violations += rules.check_create(spec, now)
     if violations:
         refusals = tuple(_refusal(v, spec, live, drift) for v in violations)
-        return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
+        return entry_for(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
     assert isinstance(step, str)
-    takedown = _takedown_action(live, step)
+    takedown = takedown_action(live, step)
     changes = tuple(FieldChange(i.field, i.old, i.new, drift(i.field)) for i in diff.immutable)
     action = Action(ActionType.REPLACE, changes, None, (takedown, _create_action(spec)))
-    return _entry(spec, Outcome.REPLACE, actions=(action,), notes=tuple(notes), **kw)
-
-
-def _takedown_action(live: LiveCampaign, step: str) -> Action:
-    if step == "cancel":
-        return Action(ActionType.CANCEL, (FieldChange("status", live.status, "CampaignCancelled"),))
-    return Action(ActionType.ABORT, (FieldChange("status", live.status, "CampaignAborted"),))
+    return entry_for(spec, Outcome.REPLACE, actions=(action,), notes=tuple(notes), **kw)
 
 
 def _plan_change(
@@ -426,68 +325,8 @@ def _plan_change(
         )
     if violations:
         refusals = tuple(_refusal(v, spec, live, drift) for v in violations)
-        return _entry(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
-    return _entry(spec, Outcome.CHANGE, actions=tuple(actions), notes=tuple(notes), **kw)
-
-
-def plan_deleted(
-    old_spec: CampaignSpec, live: LiveCampaign | None, now: datetime
-) -> CampaignPlan | None:
-    """A spec deleted since the baseline: take its live campaign down, if it may be."""
-    if live is None:
-        return None
-    kw = _live_kw(live, now)
-    note = "spec deleted since the baseline"
-    if live.terminal:
-        return _entry(old_spec, Outcome.FINISHED, notes=(note,), **kw)
-    step = rules.removal_step(live, old_spec.lifecycle.allow_abort, now)
-    if isinstance(step, Violation):
-        refusal = Refusal(
-            rule=step.rule.id,
-            field=step.field,
-            live=live.status,
-            desired="deleted",
-            reason=step.rule.sentence,
-            instead=step.instead + "; or restore the spec",
-        )
-        return _entry(old_spec, Outcome.REFUSED, refusals=(refusal,), notes=(note,), **kw)
-    outcome = Outcome.CANCEL if step == "cancel" else Outcome.ABORT
-    return _entry(old_spec, outcome, actions=(_takedown_action(live, step),), notes=(note,), **kw)
-
-
-def plan_pruned(
-    live: LiveCampaign, rule: PruneRule, allow_abort: bool, now: datetime
-) -> CampaignPlan:
-    """A campaign no spec describes, under ``--prune rule``: the same take-down as a deleted
-    spec's (cancel before start; abort after start only with ``allow_abort``, which here is
-    the command line's ``--allow-abort``), or a refusal naming the rule and the flag."""
-    kw: dict[str, Any] = {
-        "account": live.account,
-        "name": live.name,
-        "kind": live.kind,
-        "source": f"--prune {rule}",
-        "notes": (f"no spec describes it and its name is under --prune {rule}",),
-        **_live_kw(live, now),
-    }
-    step = rules.removal_step(live, allow_abort, now)
-    if isinstance(step, Violation):
-        instead = step.instead
-        if step.rule.id == "R-ABORT-OPT-IN":
-            instead = (
-                f"add --allow-abort to --prune {rule} to abort it (devices may be mid-upgrade), "
-                "or leave it to run"
-            )
-        refusal = Refusal(
-            rule=step.rule.id,
-            field=step.field,
-            live=live.status,
-            desired="pruned",
-            reason=step.rule.sentence,
-            instead=instead,
-        )
-        return CampaignPlan(outcome=Outcome.REFUSED, refusals=(refusal,), **kw)
-    outcome = Outcome.CANCEL if step == "cancel" else Outcome.ABORT
-    return CampaignPlan(outcome=outcome, actions=(_takedown_action(live, step),), **kw)
+        return entry_for(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
+    return entry_for(spec, Outcome.CHANGE, actions=tuple(actions), notes=tuple(notes), **kw)
 
 
 # --- helpers ----------------------------------------------------------------------------------

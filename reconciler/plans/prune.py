@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reconciler.errors import UserError
-from reconciler.lifecycle import rules
+from reconciler.lifecycle.statuses import is_terminal
 from reconciler.model import CampaignSpec, LiveCampaign
 
 ACCOUNT_PATTERN = re.compile(r"^\d{10}-\d{5}$")
@@ -95,7 +95,7 @@ def candidates(
         rule = prune.rule_for(live)
         if (
             rule is not None
-            and rules.status_class(live.status) is not rules.StatusClass.TERMINAL
+            and not is_terminal(live.status)
             and live.key not in described
             and (live.account, live.id) not in pinned
         ):

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from reconciler.model import CampaignSpec, Kind, LiveCampaign
 from reconciler.plans import planner
-from reconciler.plans.planner import Plan
 from reconciler.plans.prune import Prune
 from reconciler.plans.staleness import StalePlanError
+from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import Listings, ThingSpaceClient, list_account_campaigns, read_live
 

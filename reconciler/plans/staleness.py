@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from reconciler.errors import UserError
-from reconciler.plans.planner import Action, CampaignPlan, Plan
+from reconciler.plans.types import Action, CampaignPlan, Plan
 
 
 class StalePlanError(UserError):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reconciler.model import Kind, Phase
+from reconciler.lifecycle.statuses import Phase
+from reconciler.model import CampaignSpec, Kind
 from reconciler.plans.prune import Prune, PruneRule
 
 PLAN_FORMAT = "fota-plan"
@@ -167,3 +168,15 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(c.actions for c in self.campaigns)
+
+
+def entry_for(spec: CampaignSpec, outcome: Outcome, **kw: Any) -> CampaignPlan:
+    """A plan entry for ``spec`` (``kw``: what it was planned against, actions, refusals)."""
+    return CampaignPlan(
+        account=spec.account,
+        name=spec.name,
+        kind=spec.kind,
+        source=str(spec.source),
+        outcome=outcome,
+        **kw,
+    )

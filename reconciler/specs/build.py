@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from reconciler.errors import Problem
+from reconciler.lifecycle.rules import R_WINDOW_MIN_4H, Window
 from reconciler.model import (
     CampaignSpec,
     Kind,
@@ -29,10 +30,6 @@ from reconciler.model import (
 from reconciler.specs.devices import DevicesFile, imei_problem, invalid_indexes
 from reconciler.specs.schema import SchemaProblem, where
 from reconciler.specs.yamlcore import Document, Mark, Path, clip
-
-MIN_FIRMWARE_WINDOW_HOURS = 4
-"""Seed 002: a firmware campaign window's endTime must be at least 4 hours after startTime.
-The SDK states only the hour ranges; the reconciler follows the stricter seed."""
 
 DevicesReader = Callable[[str, str, str | None], DevicesFile]
 """(filesystem path, path as shown to the user, CSV column or None) -> what the file holds."""
@@ -261,11 +258,11 @@ def _windows(checker: _Checker, key: str, kind: Kind | None) -> tuple[TimeWindow
                 f"{where(path)} ends at hour {end}, not after it starts (hour {start}); "
                 "end must be later than start (use 24 for midnight)",
             )
-        elif kind is Kind.FIRMWARE and end - start < MIN_FIRMWARE_WINDOW_HOURS:
+        elif kind is not None and any(R_WINDOW_MIN_4H.check(Window(kind, start, end))):
             checker.report(
                 path,
                 f"{where(path)} is {end - start} hour(s) long; firmware campaign windows must "
-                f"be at least {MIN_FIRMWARE_WINDOW_HOURS} hours (end >= start + 4)",
+                f"be at least {R_WINDOW_MIN_4H.hours} hours (end >= start + 4)",
             )
         out.append(TimeWindow(start, end))
     return windows(out)

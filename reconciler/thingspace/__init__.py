@@ -1,4 +1,6 @@
-"""The ThingSpace Software Management API client and the live-state reader.
+"""ThingSpace's wire format and the client that speaks it: the only package that knows
+ThingSpace's JSON keys, URL paths and answer shapes (tests/test_wire_boundary.py holds every
+other module to that).
 
 Public surface (everything else is private and may change)::
 

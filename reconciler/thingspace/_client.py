@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
 
 from reconciler.model import Kind
 from reconciler.redaction import Redactor
 from reconciler.retry import RetryPolicy, parse_http_date, parse_retry_after
+from reconciler.thingspace import paths
 from reconciler.thingspace._auth import Authenticator, Tokens
 from reconciler.thingspace._concurrency import map_concurrently
 from reconciler.thingspace._credentials import Credentials
@@ -58,44 +58,6 @@ _LOGIN_CODE_CHARS = 60
 _LOGIN_MESSAGE_CHARS = 120
 DEVICE_CHUNK = 10_000
 """Devices per add/remove PUT: large lists are split so no single request is huge."""
-
-
-def _seg(value: str) -> str:
-    """One path segment, quoted so an id can never change the path's shape."""
-    return quote(str(value), safe="")
-
-
-class _Paths:
-    """The v3/v2 path quirks in one place (API facts, sections 3, 4, 9)."""
-
-    @staticmethod
-    def base(kind: Kind) -> str:
-        return f"/api/fota/{kind.api_version}"
-
-    @classmethod
-    def create(cls, account: str, kind: Kind) -> str:
-        if kind is Kind.FIRMWARE:
-            return f"{cls.base(kind)}/campaigns/firmware/{_seg(account)}"
-        return f"{cls.base(kind)}/campaigns/{_seg(account)}"
-
-    @classmethod
-    def modify(cls, account: str, kind: Kind, campaign_id: str) -> str:
-        return f"{cls.create(account, kind)}/{_seg(campaign_id)}"
-
-    @classmethod
-    def one(cls, account: str, kind: Kind, campaign_id: str) -> str:
-        # v3 GET and DELETE drop the /firmware segment that its POST and PUTs carry.
-        return f"{cls.base(kind)}/campaigns/{_seg(account)}/{_seg(campaign_id)}"
-
-    @classmethod
-    def listing(cls, account: str, kind: Kind) -> str:
-        if kind is Kind.FIRMWARE:
-            return f"{cls.base(kind)}/reports/{_seg(account)}/firmware/campaigns"
-        return f"{cls.base(kind)}/reports/{_seg(account)}/campaigns"
-
-    @classmethod
-    def device_report(cls, account: str, kind: Kind, campaign_id: str) -> str:
-        return f"{cls.base(kind)}/reports/{_seg(account)}/campaigns/{_seg(campaign_id)}/devices"
 
 
 class _Failed:
@@ -194,7 +156,7 @@ class ThingSpaceClient:
 
     def list_campaigns(self, account: str, kind: Kind, status: str) -> Iterator[JsonObject]:
         """Every campaign of ``account`` in ``status`` (one status per query, as the API wants)."""
-        path = _Paths.listing(account, kind)
+        path = paths.listing(account, kind)
 
         def fetch(cursor: str | None) -> JsonObject:
             params = {"campaignStatus": status}
@@ -206,7 +168,7 @@ class ThingSpaceClient:
             yield from page_items(page, "campaignList")
 
     def get_campaign(self, account: str, kind: Kind, campaign_id: str) -> JsonObject:
-        return self._object("GET", _Paths.one(account, kind, campaign_id))
+        return self._object("GET", paths.one(account, kind, campaign_id))
 
     def iter_campaign_device_pages(
         self, account: str, kind: Kind, campaign_id: str
@@ -216,7 +178,7 @@ class ThingSpaceClient:
         The first request carries no ``lastSeenDeviceId``: the API facts make it optional,
         whereas a seed page says to send ``0``; omitting it is the wire format the SDK uses.
         """
-        path = _Paths.device_report(account, kind, campaign_id)
+        path = paths.device_report(account, kind, campaign_id)
 
         def fetch(cursor: str | None) -> JsonObject:
             params = {} if cursor is None else {"lastSeenDeviceId": cursor}
@@ -224,22 +186,15 @@ class ThingSpaceClient:
 
         yield from walk_pages(fetch, cursor_field="lastSeenDeviceId", where=f"GET {path}")
 
-    def iter_campaign_devices(
-        self, account: str, kind: Kind, campaign_id: str
-    ) -> Iterator[JsonObject]:
-        """Each device of the campaign with its upgrade status, streamed page by page."""
-        for page in self.iter_campaign_device_pages(account, kind, campaign_id):
-            yield from page_items(page, "deviceList")
-
     def create_campaign(self, account: str, kind: Kind, body: JsonObject) -> JsonObject:
         """POST a new campaign. Never re-sent after it may have arrived (AmbiguousWriteError)."""
-        return self._object("POST", _Paths.create(account, kind), json_body=body)
+        return self._object("POST", paths.create(account, kind), json_body=body)
 
     def update_schedule(
         self, account: str, kind: Kind, campaign_id: str, body: JsonObject
     ) -> JsonObject:
         """PUT the full dates-and-windows body (``reconciler.thingspace.wire.encode_schedule``)."""
-        path = _Paths.modify(account, kind, campaign_id) + "/dates"
+        path = paths.dates(account, kind, campaign_id)
         return self._object("PUT", path, json_body=body)
 
     def change_devices(
@@ -260,7 +215,7 @@ class ThingSpaceClient:
         got, and re-reading live state shows the rest still to do.
         """
         ordered = sorted(set(imeis))
-        path = _Paths.modify(account, kind, campaign_id)
+        path = paths.modify(account, kind, campaign_id)
         merged: JsonObject = {}
         results: list[Any] = []
         request_ids: list[str] = []
@@ -288,7 +243,7 @@ class ThingSpaceClient:
 
     def delete_campaign(self, account: str, kind: Kind, campaign_id: str) -> JsonObject:
         """DELETE (cancel before start, abort after). Never re-sent after it may have arrived."""
-        return self._object("DELETE", _Paths.one(account, kind, campaign_id))
+        return self._object("DELETE", paths.one(account, kind, campaign_id))
 
     # --- the request machinery --------------------------------------------------------------
 

@@ -30,17 +30,17 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from reconciler.errors import Problem, ProblemsFound
+from reconciler.errors import Problem, ProblemsFound, UserError
+from reconciler.lifecycle.statuses import LISTING_ORDER, is_terminal
 from reconciler.model import (
-    LISTING_STATUSES,
-    TERMINAL_STATUSES,
     CampaignSpec,
     Kind,
     LiveCampaign,
 )
 from reconciler.thingspace._client import ThingSpaceClient
 from reconciler.thingspace._errors import NotFoundError, TransportError
-from reconciler.thingspace.wire import WireError, decode_campaign
+from reconciler.thingspace.report import CampaignReport, DeviceSummary
+from reconciler.thingspace.wire import WireError, decode_answer, decode_campaign, decode_device_page
 
 JsonObject = dict[str, Any]
 Progress = Callable[[int], None]
@@ -67,7 +67,7 @@ class CampaignRef:
 
     @property
     def terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
+        return is_terminal(self.status)
 
 
 class Listings:
@@ -199,14 +199,12 @@ def load_campaign(
     body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
     status = str(body.get("status") or ref.status)
     found: dict[str, str] = {}
-    if devices and status not in TERMINAL_STATUSES:
-        for page in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
-            items = page.get("deviceList") or []
-            for item in items:
-                if isinstance(item, dict) and item.get("deviceId") is not None:
-                    found[str(item["deviceId"])] = str(item.get("status") or "")
+    if devices and not is_terminal(status):
+        for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
+            page = decode_device_page(raw)
+            found.update((d.imei, d.status) for d in page.devices)
             if progress is not None:
-                progress(len(items))
+                progress(len(page.devices))
     return _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, found)
 
 
@@ -229,42 +227,24 @@ def list_account_campaigns(
 # --- helpers ----------------------------------------------------------------------------------
 
 
-LIFECYCLE_ORDER = (
-    "CampaignRequestPending",
-    "CampaignRequestQueued",
-    "CampaignScheduled",
-    "CampaignRequestFailed",
-    "CampaignCancelled",
-    "CampaignAborted",
-    "CampaignFailed",
-    "CampaignEnded",
-)
-"""``LISTING_STATUSES`` in the order a campaign moves through them: pending, queued, scheduled,
-then the terminal ones (each reachable only from an earlier status in this list)."""
-
-assert set(LIFECYCLE_ORDER) == set(LISTING_STATUSES) and len(LIFECYCLE_ORDER) == len(
-    LISTING_STATUSES
-)
-
-
 def _list_groups(
     client: ThingSpaceClient, groups: set[tuple[str, Kind]]
 ) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
     """One paged listing per (account, kind, status); items indexed by name.
 
     Groups are listed concurrently, but the statuses of one group one after another, in
-    ``LIFECYCLE_ORDER``: a campaign that moves forward (Pending -> Queued) while the group is
-    being listed has left a status already queried for one not queried yet, so the later query
-    sees it. Queried concurrently, both queries could miss it and the planner would create a
-    second campaign. A campaign listed twice (it moved after being seen) is de-duplicated by id,
-    keeping the later-listed, more advanced, one.
+    ``LISTING_ORDER`` (the status table's lifecycle order): a campaign that moves forward
+    (Pending -> Queued) while the group is being listed has left a status already queried for
+    one not queried yet, so the later query sees it. Queried concurrently, both queries could
+    miss it and the planner would create a second campaign. A campaign listed twice (it moved
+    after being seen) is de-duplicated by id, keeping the later-listed, more advanced, one.
     """
     ordered = sorted(groups, key=lambda g: (g[0], g[1].value))
 
     def fetch(group: tuple[str, Kind]) -> dict[str, JsonObject]:
         account, kind = group
         by_id: dict[str, JsonObject] = {}
-        for status in LIFECYCLE_ORDER:
+        for status in LISTING_ORDER:
             for item in client.list_campaigns(account, kind, status):
                 if item.get("id") is None:
                     continue
@@ -283,7 +263,7 @@ def _list_groups(
 def _choose(
     spec: CampaignSpec, candidates: list[JsonObject]
 ) -> tuple[CampaignRef | None, Problem | None]:
-    alive = [c for c in candidates if str(c.get("status")) not in TERMINAL_STATUSES]
+    alive = [c for c in candidates if not is_terminal(str(c.get("status") or ""))]
     if len(alive) > 1:
         listed = ", ".join(
             f"{c['id']} ({c.get('status')}, {c.get('startDate')}..{c.get('endDate')})"
@@ -324,3 +304,62 @@ def _decode(kind: Kind, body: JsonObject, devices: dict[str, str] | None) -> Liv
             f"ThingSpace sent an unreadable campaign {body.get('id')} in account "
             f"{body.get('accountName')}: {exc}"
         ) from None
+
+
+# --- campaign reports (fota status) -------------------------------------------------------
+
+PageProgress = Callable[[int, int], None]
+"""Called per report page with (devices on the page, the report's total from its first page)."""
+
+
+def report_by_id(
+    client: ThingSpaceClient,
+    account: str,
+    kind: Kind,
+    campaign_id: str,
+    keep: int,
+    progress: PageProgress,
+) -> CampaignReport:
+    try:
+        body = client.get_campaign(account, kind, campaign_id)
+    except NotFoundError:
+        raise UserError(
+            f"campaign {campaign_id} was not found in account {account} ({kind.value} "
+            "campaigns); check the id, --account and --kind"
+        ) from None
+    ref = CampaignRef(account, kind, campaign_id, decode_answer(body).status or "", body)
+    return _read_report(client, None, ref, keep, progress)
+
+
+def reports_by_specs(
+    client: ThingSpaceClient, specs: list[CampaignSpec], keep: int, progress: PageProgress
+) -> list[CampaignReport]:
+    refs = find_campaigns(client, specs)
+
+    def one(spec: CampaignSpec) -> CampaignReport:
+        ref = refs.get(spec.key)
+        if ref is None:
+            return CampaignReport(spec, None, DeviceSummary())
+        return _read_report(client, spec, ref, keep, progress)
+
+    return client.map_concurrently(one, specs)
+
+
+def _read_report(
+    client: ThingSpaceClient,
+    spec: CampaignSpec | None,
+    ref: CampaignRef,
+    keep: int,
+    progress: PageProgress,
+) -> CampaignReport:
+    # The campaign's fields as the planner reads them; the report is streamed into counts here.
+    live = load_campaign(client, ref, devices=False)
+    summary = DeviceSummary()
+    first = True
+    for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
+        page = decode_device_page(raw)
+        progress(len(page.devices), (page.total or 0) if first else 0)
+        first = False
+        for device in page.devices:
+            summary.add(device, keep)
+    return CampaignReport(spec, live, summary)

@@ -14,6 +14,7 @@ fields may be absent or null) and strict about what they do: a malformed date or
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -39,6 +40,11 @@ _WINDOW_LISTS: dict[Kind, tuple[tuple[str, str], ...]] = {
         ("installTimeWindowList", "install_windows"),
     ),
 }
+_PACKAGE_FIELDS: dict[Kind, tuple[str, str, str, str]] = {
+    # (package name, from, to, protocol)
+    Kind.FIRMWARE: ("firmwareName", "firmwareFrom", "firmwareTo", "protocol"),
+    Kind.SOFTWARE: ("softwareName", "softwareFrom", "softwareTo", "distributionType"),
+}
 _AFTER_DATES: tuple[tuple[str, str], ...] = (
     ("downloadAfterDate", "download_after"),
     ("installAfterDate", "install_after"),
@@ -53,7 +59,7 @@ class WireError(ValueError):
 
 
 def encode_windows(items: Windows) -> list[dict[str, int]]:
-    return [w.to_api() for w in items]
+    return [{"startTime": w.start, "endTime": w.end} for w in items]
 
 
 def encode_schedule(kind: Kind, schedule: Schedule) -> JsonObject:
@@ -71,9 +77,17 @@ def encode_schedule(kind: Kind, schedule: Schedule) -> JsonObject:
     return body
 
 
+def encode_every_schedule_field(schedule: Schedule) -> JsonObject:
+    """Every dates field of both kinds (v2's and v3's window lists): one stable shape for a
+    schedule, whatever its kind, for fingerprints that must not change between versions."""
+    body = encode_schedule(Kind.SOFTWARE, schedule)
+    body["campaignTimeWindowList"] = encode_windows(schedule.windows)
+    return body
+
+
 def encode_create(spec: CampaignSpec) -> JsonObject:
     """The create (POST) body for a spec; devices sorted so the body is deterministic."""
-    name_f, from_f, to_f, proto_f = spec.kind.package_fields
+    name_f, from_f, to_f, proto_f = _PACKAGE_FIELDS[spec.kind]
     body: JsonObject = {
         "campaignName": spec.name,
         name_f: spec.package.name,
@@ -145,7 +159,7 @@ def decode_campaign(
     kind: Kind, payload: Mapping[str, Any], devices: Mapping[str, str] | None = None
 ) -> LiveCampaign:
     """A GET-campaign (or listing item) body, plus the device report, as a ``LiveCampaign``."""
-    name_f, from_f, to_f, proto_f = kind.package_fields
+    name_f, from_f, to_f, proto_f = _PACKAGE_FIELDS[kind]
     try:
         campaign_id = str(payload["id"])
     except KeyError as exc:
@@ -169,3 +183,121 @@ def decode_campaign(
         make=payload.get("make"),
         model=payload.get("model"),
     )
+
+
+# --- answers to writes (what the applier needs of them) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignAnswer:
+    """A create, dates-PUT, GET or listing answer, as far as the applier reads it."""
+
+    id: str | None
+    name: str | None
+    status: str | None
+    start: date | None
+    reason: str | None  # why a campaign failed, where the answer says
+
+
+_REASON_KEYS = ("statusReason", "failureReason", "reason", "resultReason", "errorMessage")
+
+
+def _text(payload: Mapping[str, Any], name: str) -> str | None:
+    value = payload.get(name)
+    return None if value is None else str(value)
+
+
+def decode_answer(payload: object) -> CampaignAnswer:
+    """Lenient: an answer that is not an object reads as all-unknown (never a crash)."""
+    if not isinstance(payload, Mapping):
+        return CampaignAnswer(None, None, None, None, None)
+    try:
+        start = _date(payload, "startDate", required=False)
+    except WireError:
+        start = None
+    reason = next((str(payload[k]) for k in _REASON_KEYS if payload.get(k)), None)
+    return CampaignAnswer(
+        id=_text(payload, "id"),
+        name=_text(payload, "campaignName"),
+        status=_text(payload, "status"),
+        start=start,
+        reason=reason,
+    )
+
+
+@dataclass(frozen=True)
+class DeviceChangeAnswer:
+    """The answer to an add/remove-devices PUT.
+
+    v3 lists a result per device (``failures`` are the ones that did not succeed, with the
+    reason the API gave); v2 answers only a request id (``per_device`` False).
+    """
+
+    per_device: bool
+    failures: tuple[tuple[str, str], ...]
+    request_id: str | None
+
+
+def _succeeded(status: str) -> bool:
+    lowered = status.lower()
+    return lowered.endswith("succeed") or lowered.endswith("success") or lowered == "succeeded"
+
+
+def decode_device_change(payload: object) -> DeviceChangeAnswer:
+    if not isinstance(payload, Mapping):
+        return DeviceChangeAnswer(False, (), None)
+    items = payload.get("deviceList")
+    failures: list[tuple[str, str]] = []
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        status = str(item.get("status") or "")
+        if not _succeeded(status):
+            reason = item.get("Reason") or item.get("reason") or item.get("resultReason") or status
+            failures.append((str(item.get("deviceId")), str(reason or "unknown")))
+    return DeviceChangeAnswer(bool(items), tuple(failures), _text(payload, "requestId"))
+
+
+def device_change_imeis(body: Mapping[str, Any]) -> list[str]:
+    """The IMEIs of an add/remove-devices body made by :func:`encode_device_change`."""
+    return [str(i) for i in body.get("deviceList") or ()]
+
+
+# --- device-status report pages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """One device of a campaign's status report."""
+
+    imei: str
+    status: str
+    reason: str  # the API's result reason, white space folded ("" when none)
+
+
+@dataclass(frozen=True)
+class DevicePage:
+    devices: tuple[DeviceStatus, ...]
+    total: int | None  # the report's total device count, where the page states it
+
+
+def decode_device_page(page: Mapping[str, Any]) -> DevicePage:
+    items = page.get("deviceList") or []
+    devices = tuple(
+        DeviceStatus(
+            str(item["deviceId"]),
+            str(item.get("status") or ""),
+            " ".join(str(item.get("resultReason") or "").split()),
+        )
+        for item in items
+        if isinstance(item, Mapping) and item.get("deviceId") is not None
+    )
+    raw = str(page.get("totalDevice"))
+    return DevicePage(devices, int(raw) if raw.isascii() and raw.isdigit() else None)
+
+
+def error_message(payload: object) -> str | None:
+    """The ``errorMessage`` of a ThingSpace error body (the emulator's admin API uses it too)."""
+    if isinstance(payload, Mapping) and payload.get("errorMessage"):
+        return str(payload["errorMessage"])
+    return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from reconciler.plans.planfile import format_instant
-from reconciler.plans.planner import CampaignPlan, Outcome, Plan, Refusal
+from reconciler.plans.types import CampaignPlan, Outcome, Plan, Refusal
 from reconciler.views.plan_parts import DRIFT_MARK, SYMBOLS, VERBS, fmt, headline, inputs
 from reconciler.views.plan_text import campaign_lines
 

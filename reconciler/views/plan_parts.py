@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.plans.planner import (
+from reconciler.plans.types import (
     Action,
     ActionType,
     CampaignPlan,
@@ -13,6 +13,7 @@ from reconciler.plans.planner import (
     Plan,
     Refusal,
 )
+from reconciler.thingspace.wire import device_change_imeis
 
 SYMBOLS: dict[Outcome, str] = {
     Outcome.CREATE: "+",
@@ -63,8 +64,8 @@ def fmt(value: Any) -> str:
     if isinstance(value, list):
         if not value:
             return "(none)"
-        if all(isinstance(v, dict) and "startTime" in v for v in value):
-            return ", ".join(f"{v['startTime']:02d}-{v['endTime']:02d}h" for v in value)
+        if all(isinstance(v, dict) and v.keys() == {"start", "end"} for v in value):
+            return ", ".join(f"{v['start']:02d}-{v['end']:02d}h" for v in value)
         return ", ".join(fmt(v) for v in value)
     return str(value)
 
@@ -88,7 +89,7 @@ def change_line(action: Action, change: FieldChange) -> tuple[str, str]:
         ActionType.ADD_DEVICES,
         ActionType.REMOVE_DEVICES,
     ):
-        imeis: list[str] = (action.body or {}).get("deviceList", [])
+        imeis = device_change_imeis(action.body or {})
         sign = "+" if action.type is ActionType.ADD_DEVICES else "-"
         shown = ", ".join(imeis[:DEVICE_PREVIEW])
         more = f" and {len(imeis) - DEVICE_PREVIEW} more" if len(imeis) > DEVICE_PREVIEW else ""

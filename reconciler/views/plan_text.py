@@ -8,7 +8,7 @@ finished campaign is almost always a surprise worth reading.
 from __future__ import annotations
 
 from reconciler.plans.planfile import format_instant
-from reconciler.plans.planner import Action, CampaignPlan, Outcome, Plan
+from reconciler.plans.types import Action, CampaignPlan, Outcome, Plan
 from reconciler.views.plan_parts import (
     SYMBOLS,
     VERBS,

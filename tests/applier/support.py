@@ -20,7 +20,7 @@ from reconciler.model import (
     TimeWindow,
 )
 from reconciler.plans import reading
-from reconciler.plans.planner import Plan
+from reconciler.plans.types import Plan
 from reconciler.sim.fleet import DEFAULT_ACCOUNT
 from reconciler.sim.testing import RunningSim
 from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient
@@ -127,10 +127,10 @@ def writes(sim: RunningSim, *, processed: bool = True) -> dict[str, int]:
 
 
 def campaigns_named(client: ThingSpaceClient, name: str, kind: Kind = Kind.FIRMWARE) -> list[Any]:
-    from reconciler.model import LISTING_STATUSES
+    from reconciler.lifecycle.statuses import LISTING_ORDER
 
     found = []
-    for status in LISTING_STATUSES:
+    for status in LISTING_ORDER:
         found += [
             c for c in client.list_campaigns(ACCOUNT, kind, status) if c.get("campaignName") == name
         ]

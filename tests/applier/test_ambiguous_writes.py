@@ -12,7 +12,7 @@ from reconciler.applier import ExecOptions, Outcome, execute
 from reconciler.applier.executor import CANCEL_MARGIN
 from reconciler.applier.steps import CampaignWork, Step
 from reconciler.model import Kind
-from reconciler.plans.planner import ActionType
+from reconciler.plans.types import ActionType
 from reconciler.thingspace import AmbiguousWriteError
 
 START = datetime(2026, 3, 10, tzinfo=UTC)

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from reconciler.applier import ExecOptions, Outcome
-from reconciler.plans.planner import ActionType
-from reconciler.plans.planner import Outcome as PlanOutcome
+from reconciler.plans.types import ActionType
+from reconciler.plans.types import Outcome as PlanOutcome
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.testing import RunningSim, running_sim
 from reconciler.thingspace import ThingSpaceClient

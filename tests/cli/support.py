@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.model import LISTING_STATUSES, Kind
+from reconciler.lifecycle.statuses import LISTING_ORDER
+from reconciler.model import Kind
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim
@@ -55,7 +56,7 @@ devices:
 def campaigns(sim: RunningSim, name: str) -> list[dict[str, Any]]:
     with ThingSpaceClient(sim.url, Credentials.demo()) as client:
         found: list[dict[str, Any]] = []
-        for status in LISTING_STATUSES:
+        for status in LISTING_ORDER:
             found += [
                 c
                 for c in client.list_campaigns(ACC, Kind.FIRMWARE, status)

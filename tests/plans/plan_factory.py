@@ -20,8 +20,9 @@ from reconciler.model import (
     Source,
     TimeWindow,
 )
-from reconciler.plans.planner import Plan, plan
+from reconciler.plans.planner import plan
 from reconciler.plans.prune import Prune, PruneRule
+from reconciler.plans.types import Plan
 
 ACC = "0402196254-00001"
 NOW = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)  # a Sunday morning, mid-day

@@ -127,8 +127,8 @@ def test_schedule_items_per_field_and_per_window() -> None:
     d = diff_campaign(spec(schedule=new), live_of(spec(schedule=old)))
     assert d.schedule == (
         DiffItem("change", "schedule.end", "2026-12-09", "2026-12-12"),
-        DiffItem("remove", "schedule.windows", {"startTime": 18, "endTime": 22}, None),
-        DiffItem("add", "schedule.windows", None, {"startTime": 0, "endTime": 4}),
+        DiffItem("remove", "schedule.windows", {"start": 18, "end": 22}, None),
+        DiffItem("add", "schedule.windows", None, {"start": 0, "end": 4}),
     )
     assert d.schedule_fields == ("schedule.end", "schedule.windows")
 

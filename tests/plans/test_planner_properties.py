@@ -25,7 +25,8 @@ from reconciler.model import (
     TimeWindow,
     windows,
 )
-from reconciler.plans.planner import Action, ActionType, CampaignPlan, Outcome, plan
+from reconciler.plans.planner import plan
+from reconciler.plans.types import Action, ActionType, CampaignPlan, Outcome
 from reconciler.views import load_plan, plan_schema, render_json
 
 BASE = date(2026, 12, 1)

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from reconciler.model import Lifecycle, LiveCampaign
-from reconciler.plans.planner import ActionType, CampaignPlan, Outcome, fingerprint, plan
+from reconciler.plans.planner import fingerprint, plan
+from reconciler.plans.types import ActionType, CampaignPlan, Outcome
 from tests.plans.plan_factory import (
     NEW_PKG,
     NOW,

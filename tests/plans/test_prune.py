@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.errors import UserError
-from reconciler.model import TERMINAL_STATUSES, LiveCampaign
-from reconciler.plans.planner import ActionType, Outcome, plan
+from reconciler.lifecycle.statuses import CAMPAIGN_STATUSES, is_terminal
+from reconciler.model import LiveCampaign
+from reconciler.plans.planner import plan
 from reconciler.plans.prune import Prune, PruneRule, candidates, make_prune, parse_prune
+from reconciler.plans.types import ActionType, Outcome
 from reconciler.views import load_plan, render_json
 from tests.plans.plan_factory import ACC, NOW, STARTED, fw_spec, live_of
 
@@ -23,7 +25,7 @@ STATUSES = [
     "CampaignRequestPending",
     "campaignscheduled",
     "SomethingNew",
-    *TERMINAL_STATUSES,
+    *(s.name for s in CAMPAIGN_STATUSES if s.terminal),
 ]
 NAMES = ["team-a", "team-b", "team", "teamx", "other", "Team-c", "team-"]
 
@@ -64,7 +66,7 @@ def test_only_undescribed_live_campaigns_under_the_prefix_are_ever_planned(
     expected = {
         c.id
         for c in listing
-        if under_prefix(c) and c.name not in described and c.status not in TERMINAL_STATUSES
+        if under_prefix(c) and c.name not in described and not is_terminal(c.status)
     }
     assert {c.campaign_id for c in pruned} == expected
     assert {c.campaign_id for c in pruned} == {c.id for c, _ in candidates(prune, specs, listing)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
@@ -21,8 +21,9 @@ from typing import Any
 import httpx
 
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, Source, TimeWindow
-from reconciler.thingspace import Credentials
+from reconciler.thingspace import Credentials, ThingSpaceClient
 
+JsonObject = dict[str, Any]
 ACC = "0000123456-00001"
 CREDS = Credentials("cid", "s3cr3t-client", "user", "pa55word")
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -40,6 +41,10 @@ def raiser(exc_type: type[Exception], text: str = "boom") -> Handler:
         raise exc_type(text, request=request)  # type: ignore[call-arg]
 
     return handle
+
+
+def _fold(status: str) -> str:
+    return "".join(status.split()).casefold()
 
 
 @dataclass
@@ -182,7 +187,10 @@ class FakeThingSpace:
     def _listing(self, version: str, request: httpx.Request) -> httpx.Response:
         status = request.url.params["campaignStatus"]
         after = request.url.params.get("lastSeenCampaignId")
-        ids = sorted(c for c, b in self.campaigns.items() if b["status"] == status)
+        # Listed by the formal enum value, whatever spelling the item itself carries.
+        ids = sorted(
+            c for c, b in self.campaigns.items() if _fold(b["status"]) == _fold(status)
+        )
         if after is not None:
             ids = [c for c in ids if c > after]
         page, more = ids[:2], len(ids) > 2  # tiny pages so paging is always exercised
@@ -240,3 +248,11 @@ def spec(name: str, *, campaign_id: str | None = None, line: int = 1) -> Campaig
         campaign_id=campaign_id,
         source=Source("campaigns/a.yaml", line, 3),
     )
+
+
+def report_devices(
+    client: ThingSpaceClient, account: str, kind: Kind, campaign_id: str
+) -> Iterator[JsonObject]:
+    """Each device item of a campaign's status report, streamed page by page."""
+    for page in client.iter_campaign_device_pages(account, kind, campaign_id):
+        yield from page.get("deviceList") or []

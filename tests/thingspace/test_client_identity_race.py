@@ -13,9 +13,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from reconciler.model import LISTING_STATUSES, Kind
+from reconciler.lifecycle.statuses import CAMPAIGN_STATUSES, LISTING_ORDER
+from reconciler.model import Kind
 from reconciler.thingspace import RetryPolicy, ThingSpaceClient, find_campaigns, read_live
-from reconciler.thingspace.live import LIFECYCLE_ORDER
 from tests.thingspace.fake_thingspace import ACC, CREDS, FakeThingSpace, spec
 
 FORWARD = {
@@ -64,8 +64,8 @@ def _client(transport: httpx.BaseTransport) -> ThingSpaceClient:
 
 
 def test_lifecycle_order_covers_every_listed_status() -> None:
-    assert sorted(LIFECYCLE_ORDER) == sorted(LISTING_STATUSES)
-    assert LIFECYCLE_ORDER[:3] == (
+    assert sorted(LISTING_ORDER) == sorted(s.name for s in CAMPAIGN_STATUSES if s.listed)
+    assert LISTING_ORDER[:3] == (
         "CampaignRequestPending",
         "CampaignRequestQueued",
         "CampaignScheduled",
@@ -73,7 +73,7 @@ def test_lifecycle_order_covers_every_listed_status() -> None:
 
 
 @pytest.mark.parametrize("moves", [1, 2, 3])
-@pytest.mark.parametrize("move_after", range(1, len(LIFECYCLE_ORDER) + 1))
+@pytest.mark.parametrize("move_after", range(1, len(LISTING_ORDER) + 1))
 def test_a_campaign_moving_forward_during_the_listing_is_found(
     fake: FakeThingSpace, move_after: int, moves: int
 ) -> None:
@@ -85,7 +85,7 @@ def test_a_campaign_moving_forward_during_the_listing_is_found(
     assert ref is not None, f"missed after {server.listed}"
     assert ref.id == "c-1"
     # Statuses of one (account, kind) are queried one at a time, in lifecycle order.
-    assert server.listed == list(LIFECYCLE_ORDER)
+    assert server.listed == list(LISTING_ORDER)
     assert server.max_in_flight == 1
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from reconciler.model import Kind
 from reconciler.thingspace import PagingError, ThingSpaceClient, TransportError
 from reconciler.thingspace._paging import walk_pages
-from tests.thingspace.fake_thingspace import ACC, CREDS, NOW, FakeThingSpace, error
+from tests.thingspace.fake_thingspace import ACC, CREDS, NOW, FakeThingSpace, error, report_devices
 
 
 @given(st.lists(st.integers(), max_size=60), st.integers(1, 7))
@@ -73,7 +73,7 @@ def test_device_report_streams_2500_devices_in_pages_of_1000(
 ) -> None:
     fake.add("c-1", "big", "CampaignScheduled")
     fake.devices["c-1"] = {f"35000000000{i:04d}": "UpgradePending" for i in range(2500)}
-    stream = client.iter_campaign_devices(ACC, Kind.FIRMWARE, "c-1")
+    stream = report_devices(client, ACC, Kind.FIRMWARE, "c-1")
     assert isinstance(stream, Iterator)
     first = next(stream)
     assert first["deviceId"] == "350000000000000"
@@ -89,7 +89,7 @@ def test_a_repeating_device_cursor_raises_instead_of_looping(
     page = {"hasMoreData": True, "lastSeenDeviceId": "350000000000001", "deviceList": []}
     fake.script("GET", "/api/fota/v3/reports", *[httpx.Response(200, json=page)] * 3)
     with pytest.raises(PagingError, match="a repeat of '350000000000001'"):
-        list(client.iter_campaign_devices(ACC, Kind.FIRMWARE, "c-1"))
+        list(report_devices(client, ACC, Kind.FIRMWARE, "c-1"))
 
 
 def _paths(fake: FakeThingSpace) -> list[str]:
@@ -133,7 +133,7 @@ def test_each_kind_uses_its_own_paths(
     client.get_campaign(ACC, kind, "c-1")
     client.update_schedule(ACC, kind, "c-1", {"startDate": "2026-05-10"})
     client.change_devices(ACC, kind, "c-1", "append", ["350000000000001"])
-    list(client.iter_campaign_devices(ACC, kind, "c-1"))
+    list(report_devices(client, ACC, kind, "c-1"))
     list(client.list_campaigns(ACC, kind, "CampaignScheduled"))
     assert client.delete_campaign(ACC, kind, "c-1") == {"success": True}
     assert _paths(fake) == expected
@@ -213,7 +213,7 @@ def _heap_peak_while_streaming(client: ThingSpaceClient, fake: FakeThingSpace, p
     gc.disable()  # only reference counting: what is not freed at once would pile up
     try:
         tracemalloc.start()
-        seen = sum(1 for _ in client.iter_campaign_devices(ACC, Kind.FIRMWARE, cid))
+        seen = sum(1 for _ in report_devices(client, ACC, Kind.FIRMWARE, cid))
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     finally:

@@ -28,6 +28,7 @@ from reconciler.thingspace import (
     read_live,
 )
 from reconciler.thingspace.wire import encode_create, encode_schedule
+from tests.thingspace.fake_thingspace import report_devices
 
 FW = ("SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657", "SR1.2.0.0-10512")
 FW_TO = "SR1.2.0.0-10657"
@@ -88,7 +89,7 @@ def test_login_reuse_and_refresh_when_the_sim_clock_passes_expiry(
         list(client.list_campaigns(ACC, Kind.FIRMWARE, "CampaignScheduled"))
     assert client.logins == 1
     sim.emulator.advance(timedelta(hours=2))  # the sim's tokens live 1 h
-    list(client.list_campaigns(ACC, Kind.FIRMWARE, "CampaignScheduled"))
+    assert list(client.list_campaigns(ACC, Kind.FIRMWARE, "CampaignScheduled")) == []
     assert client.logins == 2
     assert client.server_now() == DEFAULT_NOW + timedelta(hours=2)
     counts = sim.emulator.request_counts()
@@ -118,7 +119,7 @@ def test_every_firmware_endpoint(client: ThingSpaceClient) -> None:
     assert [d["deviceId"] for d in added["deviceList"]] == devices[2:]
     removed = client.change_devices(ACC, Kind.FIRMWARE, cid, "remove", devices[:1])
     assert [d["deviceId"] for d in removed["deviceList"]] == devices[:1]
-    report = {d["deviceId"] for d in client.iter_campaign_devices(ACC, Kind.FIRMWARE, cid)}
+    report = {d["deviceId"] for d in report_devices(client, ACC, Kind.FIRMWARE, cid)}
     assert report == set(devices[1:])
     new = Schedule(START, END + timedelta(days=3), windows=(TimeWindow(1, 5), TimeWindow(18, 22)))
     changed = client.update_schedule(ACC, Kind.FIRMWARE, cid, encode_schedule(Kind.FIRMWARE, new))
@@ -135,7 +136,7 @@ def test_every_software_endpoint(client: ThingSpaceClient) -> None:
     assert got["softwareName"] == "App_2"
     assert cid in [c["id"] for c in client.list_campaigns(ACC, Kind.SOFTWARE, got["status"])]
     client.change_devices(ACC, Kind.SOFTWARE, cid, "append", devices[1:])
-    assert len(list(client.iter_campaign_devices(ACC, Kind.SOFTWARE, cid))) == 2
+    assert len(list(report_devices(client, ACC, Kind.SOFTWARE, cid))) == 2
     new = Schedule(START, END, download_windows=(TimeWindow(1, 3), TimeWindow(4, 6)))
     client.update_schedule(ACC, Kind.SOFTWARE, cid, encode_schedule(Kind.SOFTWARE, new))
     assert client.delete_campaign(ACC, Kind.SOFTWARE, cid) == {"success": True}

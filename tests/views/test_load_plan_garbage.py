@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unus
 
 from reconciler.errors import UserError
 from reconciler.fastschema import compile_schema
-from reconciler.plans.planner import Plan
+from reconciler.plans.types import Plan
 from reconciler.views import load_plan, plan_schema, render_json
 from tests.plans.plan_factory import scenario_plan
 

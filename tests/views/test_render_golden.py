@@ -16,7 +16,8 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler.errors import UserError
-from reconciler.plans.planner import Plan, plan
+from reconciler.plans.planner import plan
+from reconciler.plans.types import Plan
 from reconciler.views import (
     load_plan,
     plan_schema,
