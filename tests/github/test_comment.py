@@ -76,25 +76,25 @@ def test_plan_sha256_ignores_now_and_key_order_but_not_content() -> None:
     assert plan_sha256(changed) != base
 
 
-def test_digest_counts_outcomes_and_lists_refusals_with_rule_and_source() -> None:
-    digest = summarize_plan(PLAN, "MD")
-    assert digest.counts["create"] == 1 and digest.counts["change"] == 0
-    assert digest.has_changes and digest.refused == 1
-    assert "**R-START-LOCKED**" in digest.refusals[0]
-    assert "campaigns/c.yaml:1:1" in digest.refusals[0]
-    assert digest.status_line().startswith("❌")
+def test_summary_counts_outcomes_and_lists_refusals_with_rule_and_source() -> None:
+    summary = summarize_plan(PLAN, "MD")
+    assert summary.counts["create"] == 1 and summary.counts["change"] == 0
+    assert summary.has_changes and summary.refused == 1
+    assert "**R-START-LOCKED**" in summary.refusals[0]
+    assert "campaigns/c.yaml:1:1" in summary.refusals[0]
+    assert summary.status_line().startswith("❌")
 
 
-def test_digest_of_garbage_is_a_user_error() -> None:
+def test_a_garbage_plan_file_is_a_user_error() -> None:
     with pytest.raises(UserError, match="not JSON"):
         load_plan("{nope")  # the one plan.json reader; the summary takes what it returns
 
 
 def test_comment_starts_with_the_marker_and_records_the_sha() -> None:
-    digest = summarize_plan(PLAN, "| table |")
-    body = render_plan_comment(digest, label="prod", commit="0123456789abcdef", run_url=None)
+    summary = summarize_plan(PLAN, "| table |")
+    body = render_plan_comment(summary, label="prod", commit="0123456789abcdef", run_url=None)
     assert body.split("\n", 1)[0] == "<!-- fota-reconciler:plan:prod -->"
-    assert extract_plan_sha256(body) == digest.plan_sha256
+    assert extract_plan_sha256(body) == summary.plan_sha256
     assert "`0123456789ab`" in body and "| table |" in body
 
 
@@ -112,10 +112,10 @@ def test_comment_never_exceeds_githubs_limit_and_keeps_details_balanced(
 ) -> None:
     block = "<details><summary>c</summary>\n\n" + "x" * width + "\n</details>\n"
     markdown = "| summary |\n" + block * blocks
-    digest = PlanSummary(
+    summary = PlanSummary(
         counts={"create": 1}, has_changes=True, markdown=markdown, plan_sha256="0" * 64
     )
-    body = render_plan_comment(digest, label="default", commit="abc", run_url="https://x/run/1")
+    body = render_plan_comment(summary, label="default", commit="abc", run_url="https://x/run/1")
     assert len(body) <= COMMENT_LIMIT
     assert body.count("<details>") == body.count("</details>")
     assert extract_plan_sha256(body) == "0" * 64

@@ -109,9 +109,9 @@ def generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         result = run_plan(["campaigns"], tmp_path / "plan.json", open_client)
     assert result.plan is not None, result.error
     assert result.exit_code == 1  # a refusal
-    digest = summarize_plan(result.plan, result.markdown)
+    summary = summarize_plan(result.plan, result.markdown)
     comment = render_plan_comment(
-        digest,
+        summary,
         label="production",
         commit="4f1c2a9e8b7d6c5f4e3d2c1b0a9f8e7d6c5b4a39",
         run_url="https://github.com/acme/fleet/actions/runs/123456789",

@@ -33,12 +33,12 @@ def _spec(i: int) -> CampaignSpec:
 def test_a_plan_ten_times_too_big_fits_githubs_limits() -> None:
     specs = [_spec(i) for i in range(700)]
     the_plan = plan(specs, {s.key: None for s in specs}, NOW, specs_digest="sha256:x")
-    digest = summarize_plan(the_plan, strip_title(render_markdown(the_plan)))
-    assert digest.counts["create"] == 630 and digest.refused == 70
+    reviewed = summarize_plan(the_plan, strip_title(render_markdown(the_plan)))
+    assert reviewed.counts["create"] == 630 and reviewed.refused == 70
 
-    comment = render_plan_comment(digest, label="default", commit="abc", run_url="https://x")
+    comment = render_plan_comment(reviewed, label="default", commit="abc", run_url="https://x")
     assert len(comment) <= COMMENT_LIMIT
-    assert extract_plan_sha256(comment) == digest.plan_sha256
+    assert extract_plan_sha256(comment) == reviewed.plan_sha256
     assert "630 to create" in comment and "70 refused" in comment
     assert "Truncated" in comment or "more campaign(s) not shown" in comment
 
