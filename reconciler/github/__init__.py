@@ -2,7 +2,8 @@
 
 Its one job is the pull-request workflow around plan and apply, kept apart from the reconciler
 so the core never learns about pull requests. It calls the plans and applier APIs directly and
-reports from the typed ``Plan``; nothing here reads text printed for people. The steps:
+reports from the typed ``Plan``; it never re-reads text rendered for people (the one thing read
+back is the plan comment's hidden SHA-256 line, the record of what was reviewed). The steps:
 ``prepare`` (mask secrets, decide what the job does), ``validation``, ``planning`` (the plan
 and drift steps), ``posting`` (the comment step), ``applying`` (apply only the reviewed plan).
 What they share: ``inputs`` (the action's inputs), ``event`` (the triggering event),
