@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -19,8 +19,9 @@ from reconciler.github.comment import (
     render_plan_comment,
 )
 from reconciler.github.plan_summary import PlanSummary, plan_sha256, summarize_plan
-from reconciler.model import Kind
+from reconciler.model import CampaignSpec, Kind, Package, Schedule, Source, TimeWindow
 from reconciler.plans.planfile import load_plan, render_json
+from reconciler.plans.planner import plan as plan_specs
 from reconciler.plans.types import (
     Action,
     ActionType,
@@ -169,3 +170,20 @@ def test_the_plan_hash_ignores_what_changes_no_decision() -> None:
     assert queued == plan_sha256(plan("CampaignScheduled", ref="b2"))
     assert queued != plan_sha256(plan("CampaignRequestQueued", fingerprint="sha256:" + "b" * 64))
     assert plan_sha256(load_plan(render_json(plan("CampaignScheduled")))) == queued
+
+
+def test_a_planned_plan_hashes_the_same_in_memory_and_read_back_from_its_file() -> None:
+    """The apply job compares an in-memory plan's hash with one recorded from an earlier run;
+    the hash must not depend on whether the plan came from the planner or from plan.json."""
+    spec = CampaignSpec(
+        account="0000123456-00001",
+        name="wave",
+        kind=Kind.FIRMWARE,
+        package=Package("FW_A_B", "A", "B", "LWM2M"),
+        schedule=Schedule(date(2026, 3, 10), date(2026, 3, 20), windows=(TimeWindow(18, 22),)),
+        devices=frozenset({"354658090353977", "354658090353985"}),
+        source=Source("campaigns/wave.yaml", 1, 1),
+    )
+    planned = plan_specs([spec], {spec.key: None}, NOW, specs_digest="sha256:x")
+    assert planned.has_changes
+    assert plan_sha256(load_plan(render_json(planned))) == plan_sha256(planned)
