@@ -9,19 +9,24 @@ with the caller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applier.executor import ExecOptions, execute
 from reconciler.applier.journal import DEFAULT_JOURNAL, Journal
 from reconciler.applier.lock import LockSettings, account_locks
-from reconciler.applier.report import ApplyReport, make_report, report_lines
+from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.work import works_from_plan
 from reconciler.plans.baseline import load_baseline
 from reconciler.plans.reading import replan, spec_paths
 from reconciler.plans.staleness import check_fresh
 from reconciler.plans.types import Plan
 from reconciler.thingspace import ThingSpaceClient
+
+SummaryLine = Callable[[ApplyReport], str]
+"""How the journal's ``end`` record states the result: the apply report view's one-line
+summary (``reconciler.views.apply_report.summary_line``), passed in because views sit above."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,11 @@ class ApplyRun:
 
 
 def execute_journaled(
-    plan: Plan, client: ThingSpaceClient, run: ApplyRun, context: dict[str, str]
+    plan: Plan,
+    client: ThingSpaceClient,
+    run: ApplyRun,
+    context: dict[str, str],
+    summary_line: SummaryLine,
 ) -> ApplyReport:
     """Execute the plan's allowed actions, journaled; ``context`` goes into the start record."""
     works = works_from_plan(plan)
@@ -50,7 +59,7 @@ def execute_journaled(
         journal.record("start", **context, campaigns=len(works))
         results = execute(works, client, run.options(client), journal)
         report = make_report(results, plan.campaigns)
-        journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
+        journal.record("end", summary=summary_line(report), ok=report.ok)
     return report
 
 
@@ -66,6 +75,7 @@ def apply_saved(
     *,
     plan_file: str,
     target: str,
+    summary_line: SummaryLine,
     cwd: Path | None = None,
 ) -> ApplyReport:
     """Re-check ``plan`` against now (all or nothing), then execute exactly it.
@@ -82,4 +92,4 @@ def apply_saved(
         fresh = replan(plan, client, plan_file=plan_file, baseline=baseline)
         check_fresh(plan, fresh, plan_file=plan_file)
         context = {"mode": "saved plan", "plan": plan_file, "target": target}
-        return execute_journaled(plan, client, run, context)
+        return execute_journaled(plan, client, run, context, summary_line)

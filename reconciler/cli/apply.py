@@ -21,7 +21,7 @@ from reconciler.applier import (
     LockSettings,
     account_locks,
 )
-from reconciler.applier.report import ApplyReport, make_report, report_lines
+from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
@@ -31,6 +31,7 @@ from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import ThingSpaceClient
 from reconciler.views import load_plan, render_text
+from reconciler.views.apply_report import report_lines, summary_line
 
 CONFIRM_WORD = "yes"
 
@@ -69,7 +70,7 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
 def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
-    return execute_journaled(plan, client, run.applying(), context)
+    return execute_journaled(plan, client, run.applying(), context, summary_line)
 
 
 @click.command("apply")
@@ -189,7 +190,12 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
         return make_report([], plan.campaigns)
     with open_target(run.target) as tgt:
         return apply_saved(
-            plan, tgt.client, run.applying(), plan_file=plan_file, target=tgt.description
+            plan,
+            tgt.client,
+            run.applying(),
+            plan_file=plan_file,
+            target=tgt.description,
+            summary_line=summary_line,
         )
 
 

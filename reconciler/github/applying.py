@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.applier.report import report_lines
 from reconciler.applier.run import ApplyRun, apply_saved
 from reconciler.errors import UserError
 from reconciler.github import inputs
@@ -42,6 +41,7 @@ from reconciler.github.validation import annotate_problems, validation_summary
 from reconciler.github.workflow import Runner
 from reconciler.plans.types import Plan
 from reconciler.redaction import Redactor
+from reconciler.views.apply_report import report_lines, summary_line
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,12 @@ def _apply(
     try:
         with open_client() as client:
             report = apply_saved(
-                plan, client, run, plan_file=str(step.plan_file), target=client.base_url
+                plan,
+                client,
+                run,
+                plan_file=str(step.plan_file),
+                target=client.base_url,
+                summary_line=summary_line,
             )
     except UserError as exc:
         error = redact(error_text(exc))
