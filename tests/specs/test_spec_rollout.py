@@ -106,3 +106,33 @@ def test_no_rollout_in_software_campaigns_nor_with_a_pinned_id(tmp_path: Path) -
         "campaignId cannot pin a rollout: each wave is its own campaign, found by its name; "
         "remove campaignId"
     ]
+
+
+def test_fmt_writes_a_rollout_in_the_canonical_layout() -> None:
+    from reconciler.specs.fmt import format_text
+
+    messy = V2 + (
+        "rollout:\n"
+        "  onFailure: halt\n"
+        "  gate:\n"
+        "    soak: 24h\n"
+        "    minVerified: 98%\n"
+        "  waves:\n"
+        "    - devices: 50\n"
+        "      name: canary   # first\n"
+        "    - {gate: {soak: 2d, maxFailed: 0}, name: early, devices: 10%}\n"
+        "    - {name: fleet, devices: rest}\n"
+    )
+    assert format_text(messy).endswith(
+        "rollout:\n"
+        "  waves:\n"
+        "    - {name: canary, devices: 50}  # first\n"
+        "    - {name: early, devices: 10%, gate: {maxFailed: 0, soak: 2d}}\n"
+        "    - {name: fleet, devices: rest}\n"
+        "  gate:\n"
+        "    minVerified: 98%\n"
+        "    soak: 24h\n"
+        "  onFailure: halt\n"
+        "devices:\n"
+        '  - "354658090353977"\n'
+    )
