@@ -366,6 +366,9 @@ def plan_campaign(
         return _entry(spec, Outcome.FINISHED, notes=tuple(finished), **kw)
     diff = diff_campaign(spec, live)
     notes: list[str] = []
+    soon = rules.ends_soon(live, spec.schedule.end, now)
+    if soon is not None:
+        notes.append(soon)
     if spec.auto_add_devices and diff.devices_removed:
         notes.append(
             f"{len(diff.devices_removed)} device(s) joined through autoAddDevices and stay"
@@ -377,7 +380,7 @@ def plan_campaign(
     frozen = rules.frozen_rule(live, now)
     if frozen is not None:
         refusals = [
-            _refusal(Violation(frozen, f, rules.frozen_instead(frozen)), spec, live, drift)
+            _refusal(Violation(frozen, f, rules.frozen_instead(frozen, live)), spec, live, drift)
             for f in _changed_fields(diff)
         ]
         return _entry(spec, Outcome.REFUSED, refusals=tuple(refusals), notes=tuple(notes), **kw)

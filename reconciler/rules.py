@@ -422,8 +422,40 @@ def removal_step(live: LiveCampaign, allow_abort: bool, now: datetime) -> str | 
     )
 
 
-def frozen_instead(rule: Rule) -> str:
-    """What to do instead when ``frozen_rule`` forbids every change."""
+END_SOON = timedelta(days=3)
+"""How long before a running campaign's (safe) end the plan says it can still be extended."""
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ends_soon(live: LiveCampaign, desired_end: date, now: datetime) -> str | None:
+    """A note for a running campaign that ends within ``END_SOON`` and that the spec does not
+    extend: after its (safe) end, R-ENDED refuses every change, an extension included."""
+    if phase(live, now) is not Phase.RUNNING or desired_end > live.schedule.end:
+        return None
+    ends = midnight(live.schedule.end)
+    if ends - now > END_SOON:
+        return None
+    return (
+        f"ends at {_instant(ends)}, the start of its end date {live.schedule.end.isoformat()} "
+        "(the safe reading of 'before it ends'); to extend it, set schedule.end to a later date "
+        "and apply before that instant: after it nothing about the campaign can change (R-ENDED)"
+    )
+
+
+def frozen_instead(rule: Rule, live: LiveCampaign | None = None) -> str:
+    """What to do instead when ``frozen_rule`` forbids every change (``live``: to name the
+    instant an ended campaign stopped accepting an extension)."""
+    if rule.id == "R-ENDED" and live is not None:
+        ends = midnight(live.schedule.end)
+        return (
+            f"nothing can change after the end: the campaign counts as ended from "
+            f"{_instant(ends)}, the start of its end date (the safe reading of 'before it "
+            f"ends'), so the last instant an extension was possible was "
+            f"{_instant(ends - timedelta(seconds=1))}; create a new campaign under a new name"
+        )
     return {
         "R-FINISHED": "nothing can change; give the spec a new name for a new campaign",
         "R-ENDED": "nothing can change after the end; create a new campaign under a new name",

@@ -237,6 +237,10 @@ def plan(
         )
     pruning = make_prune(prune, allow_abort)
     specset = load_specs(list(paths))
+    for warning in specset.warnings:  # as fota validate shows them; stdout stays the plan
+        click.echo(
+            f"{warning.path}:{warning.line}:{warning.col}: warning: {warning.message}", err=True
+        )
     where = ", ".join(paths)
     _check_names(specset.specs, campaigns, where)
     baseline: dict[Key, CampaignSpec] | None = None

@@ -26,6 +26,7 @@ from reconciler.model import (
     TimeWindow,
     windows,
 )
+from reconciler.spec.advice import across_midnight
 from reconciler.spec.devices import DevicesFile, imei_problem, invalid_indexes
 from reconciler.spec.schema import SchemaProblem, where
 from reconciler.spec.yamlcore import Document, Mark, Path, clip
@@ -256,10 +257,12 @@ def _windows(checker: _Checker, key: str, kind: Kind | None) -> tuple[TimeWindow
             continue
         start, end = int(item["start"]), int(item["end"])  # JSON Schema: 18.0 is an integer
         if end <= start:
+            minimum = MIN_FIRMWARE_WINDOW_HOURS if kind is Kind.FIRMWARE else 1
+            fix = across_midnight(start, end, minimum) if end < start else "use 24 for midnight"
             checker.report(
                 path,
                 f"{where(path)} ends at hour {end}, not after it starts (hour {start}); "
-                "end must be later than start (use 24 for midnight)",
+                f"end must be later than start: {fix}",
             )
         elif kind is Kind.FIRMWARE and end - start < MIN_FIRMWARE_WINDOW_HOURS:
             checker.report(
