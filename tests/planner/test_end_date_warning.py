@@ -62,7 +62,7 @@ def test_the_note_appears_exactly_while_an_extension_is_still_possible_and_near(
     minutes: int,
 ) -> None:
     """Never after the end (it would promise what R-ENDED refuses), always in the last 3 days."""
-    spec, live = _running()
+    _spec, live = _running()
     now = ENDS + timedelta(minutes=minutes)
     if now < datetime(2026, 12, 1, tzinfo=UTC):
         return  # not started: the start-date rules apply, not this one
