@@ -167,6 +167,7 @@ class Plan:
     format_version: int = PLAN_FORMAT_VERSION
     spec_paths: tuple[str, ...] = ()
     campaign_filter: tuple[str, ...] = ()
+    account_filter: tuple[str, ...] = ()  # --account: only these accounts' specs (sharding)
     prune_rules: tuple[PruneRule, ...] = ()
     prune_allow_abort: bool = False
 
@@ -240,10 +241,19 @@ def fingerprint(live: LiveCampaign, now: datetime) -> str:
 # --- planning ---------------------------------------------------------------------------------
 
 
-def selected(specs: Iterable[CampaignSpec], campaign_filter: Iterable[str]) -> list[CampaignSpec]:
-    """The specs a ``--campaign`` filter plans (all of them when the filter is empty)."""
+def selected(
+    specs: Iterable[CampaignSpec],
+    campaign_filter: Iterable[str],
+    account_filter: Iterable[str] = (),
+) -> list[CampaignSpec]:
+    """The specs ``--campaign`` and ``--account`` filters plan (an empty filter: all)."""
     names = frozenset(campaign_filter)
-    return [s for s in specs if not names or s.name in names]
+    accounts = frozenset(account_filter)
+    return [
+        s
+        for s in specs
+        if (not names or s.name in names) and (not accounts or s.account in accounts)
+    ]
 
 
 def plan(
@@ -256,6 +266,7 @@ def plan(
     baseline_ref: str | None = None,
     spec_paths: Iterable[str] = (),
     campaign_filter: Iterable[str] = (),
+    account_filter: Iterable[str] = (),
     prune: Prune | None = None,
     prune_live: Iterable[LiveCampaign] = (),
     namesakes: Mapping[Key, Sequence[LiveCampaign]] | None = None,
@@ -280,9 +291,10 @@ def plan(
     now = now.astimezone(UTC)
     specs = list(specs)
     names = tuple(dict.fromkeys(campaign_filter))  # as given, each name once
-    desired = {spec.key: spec for spec in selected(specs, names)}
-    if baseline is not None and names:
-        baseline = {k: s for k, s in baseline.items() if s.name in frozenset(names)}
+    accounts = tuple(sorted(set(account_filter)))
+    desired = {spec.key: spec for spec in selected(specs, names, accounts)}
+    if baseline is not None and (names or accounts):
+        baseline = {s.key: s for s in selected(baseline.values(), names, accounts)}
     entries = [
         plan_campaign(
             spec,
@@ -312,6 +324,7 @@ def plan(
         baseline_ref=baseline_ref,
         spec_paths=tuple(spec_paths),
         campaign_filter=names,
+        account_filter=accounts,
         prune_rules=prune.rules if prune is not None else (),
         prune_allow_abort=prune.allow_abort if prune is not None else False,
     )

@@ -32,6 +32,7 @@ def make_plan(
     specs_digest: str,
     spec_paths: Sequence[str],
     campaign_filter: Sequence[str] = (),
+    account_filter: Sequence[str] = (),
     baseline: Mapping[Key, CampaignSpec] | None = None,
     baseline_ref: str | None = None,
     prune: Prune | None = None,
@@ -42,13 +43,12 @@ def make_plan(
     ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
     With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
     """
-    chosen = planner.selected(specs, campaign_filter)
-    names = frozenset(campaign_filter)
+    chosen = planner.selected(specs, campaign_filter, account_filter)
     desired = {s.key for s in chosen}
     deleted = [
         s
-        for k, s in (baseline or {}).items()
-        if k not in desired and (not names or s.name in names)
+        for s in planner.selected((baseline or {}).values(), campaign_filter, account_filter)
+        if s.key not in desired
     ]
     listings = Listings(client)  # each (account, kind) listed once for all three questions
     live = read_live(client, [*chosen, *deleted], listings=listings)
@@ -63,6 +63,7 @@ def make_plan(
         baseline_ref=baseline_ref,
         spec_paths=spec_paths,
         campaign_filter=campaign_filter,
+        account_filter=account_filter,
         prune=prune,
         prune_live=listing,
         namesakes=namesakes,
@@ -131,6 +132,7 @@ def replan(
         specs_digest=specset.digest if specset else "",
         spec_paths=paths,
         campaign_filter=saved.campaign_filter,
+        account_filter=saved.account_filter,
         baseline=baseline,
         baseline_ref=saved.baseline_ref,
         prune=saved.prune,

@@ -30,6 +30,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "apply": ("reconciler.cli.apply", "apply"),
     "status": ("reconciler.cli.status", "status"),
     "schema": ("reconciler.cli.schema", "schema"),
+    "accounts": ("reconciler.cli.shard", "accounts"),
     "sim": ("reconciler.cli.sim", "sim"),
     "github": ("reconciler.cli.github", "github"),
 }

@@ -36,6 +36,10 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         0: "the schema was printed or written",
         1: "the file could not be written",
     },
+    "accounts": {
+        0: "the accounts were listed",
+        1: "an invalid spec, or a --baseline-ref that cannot be read",
+    },
     "sim": {
         0: "done (serve: stopped by a signal after serving)",
         1: "a bad option value, the port is in use, or --url did not answer",

@@ -24,6 +24,7 @@ from pathlib import Path
 import click
 
 from reconciler.applier.fresh import make_plan
+from reconciler.cli.shard import account_option, check_accounts
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import ProblemsFound, UserError
 from reconciler.model import CampaignSpec, Source
@@ -211,6 +212,7 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     help="With --prune: abort pruned campaigns that already started (devices may be "
     "upgrading) instead of refusing.",
 )
+@account_option
 @target_options
 def plan(
     paths: tuple[str, ...],
@@ -222,6 +224,7 @@ def plan(
     baseline_ref: str | None,
     prune: tuple[str, ...],
     allow_abort: bool,
+    accounts: tuple[str, ...],
     target: TargetOptions,
 ) -> int:
     """Show what apply would change to make live campaigns match the specs under PATH...
@@ -246,6 +249,7 @@ def plan(
     baseline: dict[Key, CampaignSpec] | None = None
     if baseline_ref is not None:
         baseline = load_baseline(baseline_ref, paths, Path.cwd())
+    check_accounts(accounts, specset.specs, baseline, pruning, where)
     with open_target(target) as t:
         result = make_plan(
             t.client,
@@ -253,6 +257,7 @@ def plan(
             specs_digest=specset.digest,
             spec_paths=paths,
             campaign_filter=campaigns,
+            account_filter=accounts,
             baseline=baseline,
             baseline_ref=baseline_ref,
             prune=pruning,

@@ -45,6 +45,8 @@ def inputs(plan: Plan) -> list[str]:
     out = []
     if plan.campaign_filter:
         out.append("only " + ", ".join(plan.campaign_filter))
+    if plan.account_filter:
+        out.append("account " + ", ".join(plan.account_filter))
     if plan.prune_rules:
         out.append(
             "prune "

@@ -89,6 +89,9 @@ def across_midnight(start: int, end: int, minimum: int) -> str:
         else f"a window up to midnight ends at 24: {_shown(start, 24)}"
     )
     if widened:
-        pair = f"{_shown(*evening)} and {_shown(*morning)}" if end > 0 else f"{_shown(*evening)}"
+        if end > 0 and evening[0] <= morning[1]:  # widened, they meet: the whole day
+            pair = f"{_shown(0, 24)}, the whole day"
+        else:
+            pair = f"{_shown(*evening)} and {_shown(*morning)}" if end > 0 else _shown(*evening)
         text += f"; each must be at least {minimum} hours, e.g. {pair}"
     return text
