@@ -22,8 +22,8 @@ import click
 from reconciler.errors import UserError
 from reconciler.github.workflow import Runner
 from reconciler.model import CampaignSpec
-from reconciler.prune import ACCOUNT_PATTERN, Prune
-from reconciler.spec import load_specs
+from reconciler.plans.prune import ACCOUNT_PATTERN, Prune
+from reconciler.specs import load_specs
 
 F = TypeVar("F", bound=Callable[..., Any])
 Key = tuple[str, str]
@@ -108,7 +108,7 @@ def accounts(paths: tuple[str, ...], baseline_ref: str | None, output: str) -> N
     """
     found = {spec.account for spec in load_specs(list(paths)).specs}
     if baseline_ref is not None:
-        from reconciler.cli.plan import load_baseline
+        from reconciler.plans.baseline import load_baseline
 
         found |= {spec.account for spec in load_baseline(baseline_ref, paths, Path.cwd()).values()}
     listed = sorted(found)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from reconciler.render import load_plan
+from reconciler.plans.planfile import load_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 PILOT = (ROOT / "examples" / "campaigns" / "gm01q-lwm2m-pilot.yaml").read_text("utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from reconciler.spec.schema import schema
+from reconciler.specs.schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
