@@ -16,6 +16,9 @@ Why each rule here exists:
 - A cancel is re-checked against the API's clock right before it is sent: a DELETE after the
   start date aborts instead of cancelling, so a cancel planned before midnight and executed
   after it would abort a running campaign without ``--allow-abort``.
+
+Why one module of ~450 lines: one runner whose steps share the writer, the options and the
+journal; each step kind is a method, and the answers are decoded by ``thingspace.wire``.
 """
 
 from __future__ import annotations

@@ -18,26 +18,22 @@ import click
 from reconciler.applier import (
     DEFAULT_JOURNAL,
     DEFAULT_LOCK_DIR,
-    ExecOptions,
-    Journal,
     LockSettings,
     account_locks,
-    execute,
-    works_from_plan,
 )
 from reconciler.applier.report import ApplyReport, make_report
-from reconciler.cli.shard import account_option, check_accounts
+from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
+from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
-from reconciler.plans.baseline import load_baseline
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.prune import Prune, make_prune
-from reconciler.plans.reading import make_plan, replan, spec_paths
-from reconciler.plans.staleness import check_fresh
+from reconciler.plans.reading import make_plan
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import ThingSpaceClient
 from reconciler.views import load_plan, render_text
-from reconciler.views.apply_report import report_lines
+from reconciler.views.apply_report import report_lines, summary_line
 
 CONFIRM_WORD = "yes"
 
@@ -76,13 +72,7 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
 def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
-    works = works_from_plan(plan)
-    with Journal(run.journal_path, run_id=run.run_id) as journal:
-        journal.record("start", **context, campaigns=len(works))
-        results = execute(works, client, run.options(client), journal)
-        report = make_report(results, plan.campaigns)
-        journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
-    return report
+    return execute_journaled(plan, client, run.applying(), context, summary_line)
 
 
 @click.command("apply")
@@ -191,32 +181,32 @@ class _Run:
     journal_path: Path
     target: TargetOptions
 
-    def options(self, client: ThingSpaceClient) -> ExecOptions:
-        return ExecOptions(
-            allow_abort=self.allow_abort, wait=self.wait, concurrency=client.concurrency
+    def applying(self) -> ApplyRun:
+        return ApplyRun(
+            run_id=self.run_id,
+            allow_abort=self.allow_abort,
+            wait=self.wait,
+            journal_path=self.journal_path,
+            locks=self.locks,
+            force_unlock=self.force_unlock,
         )
 
 
 def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
     """Re-check the saved plan against now (all or nothing), then execute exactly it."""
     plan = _read_plan(plan_file)
-    accounts = sorted({c.account for c in plan.campaigns if c.actions})
-    if not accounts:
+    if not plan_accounts(plan):
         click.echo(f"{plan_file} has nothing to apply.")
         return make_report([], plan.campaigns)
-    baseline = (
-        load_baseline(plan.baseline_ref, spec_paths(plan), Path.cwd())
-        if plan.baseline_ref
-        else None
-    )
-    with (
-        open_target(run.target) as tgt,
-        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
-    ):
-        fresh = replan(plan, tgt.client, plan_file=plan_file, baseline=baseline)
-        check_fresh(plan, fresh, plan_file=plan_file)
-        context = {"mode": "saved plan", "plan": plan_file, "target": tgt.description}
-        return _execute(plan, tgt.client, run, context)
+    with open_target(run.target) as tgt:
+        return apply_saved(
+            plan,
+            tgt.client,
+            run.applying(),
+            plan_file=plan_file,
+            target=tgt.description,
+            summary_line=summary_line,
+        )
 
 
 def _apply_paths(

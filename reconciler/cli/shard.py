@@ -13,7 +13,7 @@ with the same filter, so a shard's saved plan is re-checked against that shard o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,24 +21,19 @@ import click
 
 from reconciler.errors import UserError
 from reconciler.github.workflow import Runner
-from reconciler.model import CampaignSpec
-from reconciler.plans.prune import ACCOUNT_PATTERN, Prune
+from reconciler.plans.accounts import parse_accounts
 from reconciler.specs import load_specs
 
 F = TypeVar("F", bound=Callable[..., Any])
-Key = tuple[str, str]
 
 
 def _accounts(
     _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[str, ...]:
-    bad = [v for v in values if not ACCOUNT_PATTERN.match(v)]
-    if bad:
-        raise click.BadParameter(
-            f"{', '.join(repr(b) for b in bad)} is not an account name: write 10 digits, a "
-            'hyphen and 5 digits, e.g. "0402196254-00001"'
-        )
-    return tuple(sorted(set(values)))
+    try:
+        return parse_accounts(values)
+    except UserError as exc:
+        raise click.BadParameter(exc.message.removeprefix("--account ")) from None
 
 
 def account_option(func: F) -> F:
@@ -54,33 +49,6 @@ def account_option(func: F) -> F:
         "shard of a fleet, e.g. one job of a CI matrix over `fota accounts`.",
     )(func)
     return decorated
-
-
-def check_accounts(
-    accounts: Iterable[str],
-    specs: Iterable[CampaignSpec],
-    baseline: Mapping[Key, CampaignSpec] | None,
-    prune: Prune | None,
-    where: str,
-) -> None:
-    """Refuse an ``--account`` no spec (now, or at the baseline) uses, and ``--prune`` rules of
-    other accounts (a shard must never take down another shard's campaigns)."""
-    chosen = set(accounts)
-    if not chosen:
-        return
-    known = {s.account for s in specs} | {s.account for s in (baseline or {}).values()}
-    unknown = sorted(chosen - known)
-    if unknown:
-        raise UserError(
-            f"--account {', '.join(unknown)}: no spec in {where} is on that account; "
-            "`fota accounts` lists the accounts the specs use"
-        )
-    foreign = [str(r) for r in (prune.rules if prune else ()) if r.account not in chosen]
-    if foreign:
-        raise UserError(
-            f"--prune {', '.join(foreign)} is outside --account {', '.join(sorted(chosen))}: "
-            "a shard prunes only its own account; drop the rule or add its account"
-        )
 
 
 @click.command("accounts")
@@ -120,3 +88,4 @@ def accounts(paths: tuple[str, ...], baseline_ref: str | None, output: str) -> N
     if output == "github":
         Runner().set_output("accounts", document)
     click.echo(document)
+

@@ -21,6 +21,10 @@ core-schema resolver, then converts nodes to plain Python values itself:
 - the composed node graph is kept, so every value and every mapping key can be found by its
   path from the document root (a tuple of keys and indexes, the same path jsonschema
   reports) for ``path:line:col``.
+
+Why one module of ~700 lines: the bounds (size, depth, alias expansion) and the fast path for
+long IMEI lists must see the same composed graph and the same positions; they are one reader,
+in sections.
 """
 
 from __future__ import annotations

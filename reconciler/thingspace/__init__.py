@@ -13,6 +13,7 @@ Errors are ``reconciler.errors.UserError`` subclasses: ``ApiError`` (refused; ha
 answer) and ``AmbiguousWriteError`` (a POST/DELETE may or may not have happened).
 """
 
+from reconciler.retry import RetryPolicy
 from reconciler.thingspace._client import DEVICE_CHUNK, ThingSpaceClient
 from reconciler.thingspace._concurrency import map_concurrently
 from reconciler.thingspace._credentials import Credentials
@@ -25,7 +26,6 @@ from reconciler.thingspace._errors import (
     ThingSpaceError,
     TransportError,
 )
-from reconciler.thingspace._retry import RetryPolicy
 from reconciler.thingspace._url import api_base_url
 from reconciler.thingspace.live import (
     CampaignRef,
