@@ -15,6 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _BLOCK_SCALAR = re.compile(r"[|>][+-]?[0-9]?\s*(#.*)?$")
 _KEY = re.compile(r"""^(?:-\s+)*(?:"[^"]*"|'[^']*'|[^\s#'"][^:#]*?)\s*:(?:\s|$)""")
 
@@ -44,6 +48,40 @@ _GENERIC_FIXES = (
 
 
 @dataclass(frozen=True)
+class _Suspect:
+    """A line that may be where the mistake starts, and the repairs that would show it is."""
+
+    line: int
+    col: int
+    what: str
+    repairs: tuple[str, ...]  # the line as it would be if this were the mistake
+
+
+def _stops_at(text: str) -> int | None:
+    """The line (1-based) where the YAML parser stops, or None when the text parses."""
+    try:
+        for _event in yaml.parse(text, Loader=_LOADER):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark.line + 1 if mark else 1
+    except yaml.YAMLError:
+        return 1
+    return None
+
+
+def _confirmed(lines: list[str], noticed: int, suspect: _Suspect) -> bool:
+    """Blame the suspect line only if repairing it moves the parser past where it stopped: a
+    valid construct the heuristics misread (a multi-line plain scalar) is never blamed."""
+    for repaired in suspect.repairs:
+        trial = [*lines[: suspect.line - 1], repaired, *lines[suspect.line :]]
+        stop = _stops_at("\n".join(trial) + "\n")
+        if stop is None or stop > noticed:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
 class Hint:
     line: int  # 1-based: where the problem starts
     col: int
@@ -62,10 +100,10 @@ def explain(text: str, line: int, col: int, problem: str) -> Hint:
             "invalid YAML: a tab in the indentation; YAML indents with spaces only: replace "
             "the tab with spaces",
         )
-    found = _unclosed_quote(lines, line) or _bad_indentation(lines, line)
-    if found is not None:
-        start_line, start_col, what = found
-        return Hint(start_line, start_col, f"invalid YAML: {what} ({noticed})")
+    for finder in (_unclosed_quote, _bad_indentation):
+        found = finder(lines, line)
+        if found is not None and _confirmed(lines, line, found):
+            return Hint(found.line, found.col, f"invalid YAML: {found.what} ({noticed})")
     for pattern, fix in _GENERIC_FIXES:
         if pattern in problem:
             return Hint(line, col, f"invalid YAML: {problem}; {fix}")
@@ -117,7 +155,7 @@ def _closes(value: str, quote: str) -> bool:
     return False
 
 
-def _unclosed_quote(lines: list[str], upto: int) -> tuple[int, int, str] | None:
+def _unclosed_quote(lines: list[str], upto: int) -> _Suspect | None:
     """The first quoted value before ``upto`` that does not close on its own line.
 
     Specs never need a quoted value across lines, so one that does is the mistake, even when
@@ -131,15 +169,16 @@ def _unclosed_quote(lines: list[str], upto: int) -> tuple[int, int, str] | None:
             continue
         if not _closes(raw[start:], raw[start]):
             quote = raw[start]
-            return (
+            return _Suspect(
                 number,
                 start + 1,
                 f"the {quote} opened here is not closed on this line; add the closing {quote}",
+                (raw.rstrip() + quote,),
             )
     return None
 
 
-def _bad_indentation(lines: list[str], upto: int) -> tuple[int, int, str] | None:
+def _bad_indentation(lines: list[str], upto: int) -> _Suspect | None:
     """The first line up to ``upto`` whose indentation no YAML block can have.
 
     Tracks the columns of the open blocks: a line may go deeper only after a line that opens
@@ -149,38 +188,48 @@ def _bad_indentation(lines: list[str], upto: int) -> tuple[int, int, str] | None
     stack = [0]
     opens = False
     block_scalar_at: int | None = None
+    flow = 0  # open [ and { brackets: a flow collection's lines may be indented freely
     for number, raw in enumerate(lines[:upto], start=1):
         content = _content(raw)
         if not content.strip() or content.lstrip().startswith("#"):
             continue
         if content.strip() in ("---", "..."):
-            stack, opens, block_scalar_at = [0], False, None
+            stack, opens, block_scalar_at, flow = [0], False, None, 0
+            continue
+        if flow > 0:
+            flow = max(flow + _brackets(content), 0)
             continue
         indent = len(content) - len(content.lstrip(" "))
+        body = content.lstrip(" ")
         if block_scalar_at is not None:
             if indent > block_scalar_at:
                 continue
             block_scalar_at = None
         if indent > stack[-1]:
             if not opens:
-                return (
+                return _Suspect(
                     number,
                     indent + 1,
                     f"this line is indented {indent - stack[-1]} space(s) more than the line "
                     "above, which opens no block; align it with the keys above it",
+                    (" " * stack[-1] + body,),
                 )
             stack.append(indent)
         elif indent < stack[-1]:
+            popped = stack[-1]
             while stack and stack[-1] > indent:
-                stack.pop()
+                popped = stack.pop()
             if not stack or stack[-1] != indent:
-                return (
+                below = stack[-1] if stack else 0
+                return _Suspect(
                     number,
                     indent + 1,
                     f"this line's indentation ({indent} space(s)) matches no key above it; "
                     "indent it like the key it belongs with",
+                    (" " * popped + body, " " * below + body),
                 )
         stripped = content.strip()
+        flow = max(_brackets(content), 0)
         item = stripped.startswith("- ") or stripped == "-"
         if item:
             inner = stripped[1:].lstrip(" ")
@@ -191,3 +240,20 @@ def _bad_indentation(lines: list[str], upto: int) -> tuple[int, int, str] | None
             block_scalar_at = indent
             opens = False
     return None
+
+
+def _brackets(content: str) -> int:
+    """Open minus closed flow brackets on a line, outside quotes."""
+    depth = 0
+    quote = ""
+    for char in content:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return depth

@@ -203,3 +203,17 @@ def test_explain_never_fails_and_stays_inside_the_file(text: str) -> None:
 def test_every_valid_example_still_loads() -> None:
     root = Path(__file__).resolve().parents[2] / "examples" / "campaigns"
     assert load_specs([str(root)]).warnings == ()
+
+
+def test_valid_multi_line_constructs_before_the_mistake_are_never_blamed() -> None:
+    text = VALID_FIRMWARE.replace("name: pilot\n", "name: pilot\n  phase two\n")  # plain scalar
+    text = text.replace(
+        'devices:\n  - "354658090353977"\n', 'devices: [\n    "354658090353977"\n  ]\n'
+    )
+    assert load_documents(text) and not any(
+        isinstance(d, YamlProblem) for d in load_documents(text)
+    )
+    broken = text.replace("  protocol: LWM2M", "  protocol: LWM2M: x")
+    problem = _yaml_problem(broken)
+    assert problem.mark.line == 10  # the protocol line itself, not the scalar or the list
+    assert "must be quoted" in problem.message
