@@ -26,9 +26,11 @@ a typo as changes. 1 is every other error's status, as in Terraform. docs/EXIT-C
 # Imported only when used, so ``fota validate`` does not pay for the emulator or httpx.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("reconciler.cli.validate", "validate"),
+    "fmt": ("reconciler.cli.fmt", "fmt"),
     "plan": ("reconciler.cli.plan", "plan"),
     "apply": ("reconciler.cli.apply", "apply"),
     "status": ("reconciler.cli.status", "status"),
+    "import": ("reconciler.cli.importer", "import_"),
     "schema": ("reconciler.cli.schema", "schema"),
     "accounts": ("reconciler.cli.shard", "accounts"),
     "sim": ("reconciler.cli.sim", "sim"),
@@ -71,6 +73,7 @@ def cli(no_color: bool) -> None:
       0    success (plan: no changes with --detailed-exitcode)
       1    an error: invalid spec, refused change, usage error, unreachable API
       2    fota plan --detailed-exitcode only: there are changes to apply
+      3    fota import only: written, but a person must decide
       130  interrupted (Ctrl-C)
     With -o json, a failure that printed nothing else prints a JSON error document
     ({"ok": false, "error": ..., "problems": [...]}) on stdout.

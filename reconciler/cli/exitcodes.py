@@ -32,6 +32,15 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         0: "the status was shown",
         1: "an invalid spec, an unknown campaign id, or an API error",
     },
+    "fmt": {
+        0: "formatted; with --check: nothing to change",
+        1: "with --check: a file would change; or a spec does not validate or cannot be written",
+    },
+    "import": {
+        0: "every chosen campaign has a valid spec (written, or unchanged)",
+        1: "an error (ThingSpace unreachable, a differing file without --force): nothing written",
+        3: "written, but a person must decide (a name clash, an overlap, a campaign not imported)",
+    },
     "schema": {
         0: "the schema was printed or written",
         1: "the file could not be written",
