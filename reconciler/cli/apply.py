@@ -23,8 +23,10 @@ from reconciler.applier import (
 )
 from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
+from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.prune import Prune, make_prune
 from reconciler.plans.reading import make_plan
 from reconciler.plans.rollout import advances_only
@@ -120,6 +122,7 @@ def _execute(
     help="Execute only rollouts' wave advances and halt take-downs (scheduled runs); every "
     "other change is shown as skipped. Plan mode only.",
 )
+@account_option
 @target_options
 def apply(
     paths: tuple[str, ...],
@@ -131,6 +134,7 @@ def apply(
     force_unlock: bool,
     prune: tuple[str, ...],
     rollouts_only: bool,
+    accounts: tuple[str, ...],
     target: TargetOptions,
 ) -> int:
     """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
@@ -152,6 +156,12 @@ def apply(
             f"exactly as reviewed; run fota apply SPEC_PATH... --rollouts-only instead"
         )
     pruning = make_prune(prune, allow_abort)
+    if saved and accounts and tuple(accounts) != _read_plan(paths[0]).account_filter:
+        raise UserError(
+            f"--account {', '.join(accounts)}: {paths[0]} was planned for "
+            f"{', '.join(_read_plan(paths[0]).account_filter) or 'every account'}; a saved plan "
+            "carries its own filter: apply it without --account, or plan again with it"
+        )
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
         locks=LockSettings(lock_dir=lock_dir),
@@ -164,7 +174,7 @@ def apply(
     if saved:
         report = _apply_saved(paths[0], run)
     else:
-        maybe = _apply_paths(paths, run, auto_approve, pruning, rollouts_only)
+        maybe = _apply_paths(paths, run, auto_approve, pruning, accounts, rollouts_only)
         if maybe is None:
             click.echo("Apply cancelled; nothing was changed.")
             return 1
@@ -217,6 +227,7 @@ def _apply_paths(
     run: _Run,
     auto_approve: bool,
     prune: Prune | None,
+    accounts: tuple[str, ...] = (),
     rollouts_only: bool = False,
 ) -> ApplyReport | None:
     """Plan now under the lock, show the plan, confirm, execute; None when not confirmed.
@@ -224,13 +235,20 @@ def _apply_paths(
     The plan is made exactly as ``fota plan PATH... [--prune ...] [--allow-abort]`` makes it.
     """
     specset = load_specs(list(paths))
-    accounts = sorted({s.account for s in specset.specs} | set(prune.accounts if prune else ()))
+    check_accounts(accounts, specset.specs, None, prune, ", ".join(paths))
+    chosen = [s for s in specset.specs if not accounts or s.account in accounts]
+    locked = sorted({s.account for s in chosen} | set(prune.accounts if prune else ()))
     with (
         open_target(run.target) as tgt,
-        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
+        account_locks(locked, run.run_id, run.locks, force=run.force_unlock),
     ):
         plan = make_plan(
-            tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths, prune=prune
+            tgt.client,
+            specset.specs,
+            specs_digest=specset.digest,
+            spec_paths=paths,
+            prune=prune,
+            account_filter=accounts,
         )
         if rollouts_only:
             plan = advances_only(plan)

@@ -25,7 +25,7 @@ from tests.github.actionrun import ACTION, ROOT, load_action
 
 WORKFLOWS = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-ACTION_REF = "acme/fota-reconciler@v1"
+ACTION_REF = "acme/fota-reconciler@COMMIT_SHA"
 
 
 def _actionlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -58,6 +58,7 @@ def test_the_example_workflows_exist() -> None:
         "apply-on-merge.yml",
         "drift-nightly.yml",
         "advance-rollouts-hourly.yml",
+        "plan-apply-sharded.yml",
     }
 
 
