@@ -118,3 +118,21 @@ def test_revert_option_parsing() -> None:
     for bad in ("pkg=2", "pkg=x", "=0.5"):
         with pytest.raises(OutcomeError, match="--revert-package"):
             parse_revert([bad])
+
+
+def test_the_batch_read_back_agrees_with_the_per_device_firmware() -> None:
+    from reconciler.sim.handlers import Ctx, firmware_at
+    from reconciler.sim.readback import firmware_of
+
+    for sim, api in _api(outcomes=PackageOutcomes({PKG.firmwareName: 0.5})):
+        _upgrade(sim, api, DEVICES[:60])
+        _upgrade(sim, api, DEVICES[40:80])  # some devices in two campaigns
+        em = sim.emulator
+        ctx = Ctx(em.state, em.now(), em.settle, 50, 1000, outcomes=em.options.outcomes)
+        batch = firmware_of(ctx, [*DEVICES[:100], "359999999999999"])
+        single = {
+            i: firmware_at(em.state, i, ctx.now, ctx.settle, ctx.outcomes)
+            for i in [*DEVICES[:100], "359999999999999"]
+        }
+        assert batch == single
+        assert set(batch.values()) == {PKG.firmwareFrom, PKG.firmwareTo, None}
