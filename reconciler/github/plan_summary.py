@@ -120,10 +120,12 @@ def plan_sha256(plan: Plan) -> str:
     """SHA-256 of the plan's canonical JSON without what changes no decision.
 
     Left out: ``VOLATILE_PLAN_KEYS``, each campaign's ``notes`` (sentences for people, some of
-    which follow the clock, such as "its end is near") and the verbatim live status names (see
-    ``_without_status_name``). Two plans made at different instants against the same specs and
-    the same live state have the same hash; any difference in actions, request bodies,
-    refusals, live fingerprints or the specs' digest changes it. The canonical JSON is that of
+    which follow the clock, such as "its end is near"), a rollout wave's ``wave`` report (its
+    device counts and gate verdict move as devices upgrade; what the gate decides is in the
+    actions and refusals) and the verbatim live status names (see ``_without_status_name``).
+    Two plans made at different instants against the same specs and the same live state have
+    the same hash; any difference in actions, request bodies, refusals, live fingerprints or
+    the specs' digest changes it. The canonical JSON is that of
     plan.json (``plan_to_dict``), so the hash of a plan and of its file read back agree.
     """
     data = {k: v for k, v in plan_to_dict(plan).items() if k not in VOLATILE_PLAN_KEYS}
@@ -147,7 +149,7 @@ def _without_status_name(node: Any) -> Any:
     out = {
         key: _without_status_name(value)
         for key, value in node.items()
-        if key not in ("live_status", "notes")
+        if key not in ("live_status", "notes", "wave")
     }
     if out.get("field") == "status":
         out.pop("before", None)

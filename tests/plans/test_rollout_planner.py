@@ -206,3 +206,33 @@ def test_a_wave_without_a_schedule_change_is_planned_like_any_campaign() -> None
     canary_entry = entries["gm [wave canary]"]
     assert canary_entry.outcome is Outcome.CHANGE  # the end date follows the spec
     assert canary_entry.actions[0].type is ActionType.UPDATE_SCHEDULE
+
+
+def test_the_reviewed_plan_hash_ignores_wave_numbers_but_not_wave_decisions() -> None:
+    from reconciler.github.plan_summary import plan_sha256
+
+    canary = canary_members()
+    half = live_wave(
+        "canary",
+        {
+            **dict.fromkeys(canary[:2], "UpgradeSuccess"),
+            **dict.fromkeys(canary[2:], "UpgradePending"),
+        },
+        dict.fromkeys(canary[:2], PKG.to_version),
+    )
+    more = live_wave(
+        "canary",
+        {
+            **dict.fromkeys(canary[:3], "UpgradeSuccess"),
+            **dict.fromkeys(canary[3:], "UpgradePending"),
+        },
+        dict.fromkeys(canary[:3], PKG.to_version),
+    )
+    waiting_a = plan([SPEC], {}, NOW, waves=waves_of(half))
+    waiting_b = plan([SPEC], {}, NOW + timedelta(hours=1), waves=waves_of(more))
+    assert waiting_a.campaigns != waiting_b.campaigns  # the numbers moved ...
+    assert plan_sha256(waiting_a) == plan_sha256(waiting_b)  # ... no decision did
+    done = live_wave(
+        "canary", dict.fromkeys(canary, "UpgradeSuccess"), dict.fromkeys(canary, PKG.to_version)
+    )
+    assert plan_sha256(plan([SPEC], {}, NOW, waves=waves_of(done))) != plan_sha256(waiting_a)
