@@ -93,7 +93,14 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     out = "\n".join(_summary(plan)) + "\n"
     waves = rollout.markdown_lines(plan, _esc)
     if waves:
-        out += "\n".join(waves) + "\n"
+        section = "\n".join(waves) + "\n"
+        if len(section) > limit // 4:  # rollouts may take a quarter of the comment at most
+            cut = section[: limit // 4].rsplit("\n", 1)[0]
+            section = (
+                f"{cut}\n\n> **Truncated:** the rollouts do not fit in this comment; run "
+                "`fota plan` or `fota status` to see every wave.\n\n"
+            )
+        out += section
     refusals = [(c, r) for c in plan.campaigns for r in c.refusals]
     if refusals:
         section = [f"#### Refused ({len(refusals)})", ""]

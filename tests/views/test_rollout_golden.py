@@ -105,3 +105,11 @@ def test_rollout_plans_validate_and_round_trip() -> None:
     Draft202012Validator(plan_schema()).validate(json.loads(text))
     assert load_plan(text) == p
     assert "and 5 more" in render_text(p)
+
+
+def test_many_rollouts_stay_under_the_comment_limit() -> None:
+    devices = frozenset(imei(i) for i in range(60))
+    specs = [fw_spec(f"r{i:03d}", devices=devices, rollout=ROLLOUT) for i in range(400)]
+    md = render_markdown(plan(specs, {}, NOW), limit=20_000)
+    assert len(md) <= 20_000
+    assert "the rollouts do not fit in this comment" in md
