@@ -110,6 +110,8 @@ def instant(moment: datetime) -> str:
 def judge(gate: Gate, wave: WaveLive, firmware_to: str, now: datetime) -> Judgement:
     c = count(wave, firmware_to)
     size = c.size
+    if size == 0:
+        return Judgement(Verdict.PASSED, c, "no devices in the wave; gate passed")
     failed_text = f"{c.failed} failed"
     if c.contradicted:
         failed_text += f" ({c.contradicted} reported success on the old firmware)"
@@ -138,8 +140,14 @@ def judge(gate: Gate, wave: WaveLive, firmware_to: str, now: datetime) -> Judgem
                 f"{head}; waits for {sample} finished devices, {c.finished} so far",
             )
         if gate.soak_seconds:
-            start = c.last_verified or now
-            until = start + timedelta(seconds=gate.soak_seconds)
+            if c.last_verified is None:
+                return Judgement(
+                    Verdict.WAITING,
+                    c,
+                    f"{head}; the device report gives no upgrade time, so the soak cannot "
+                    "start: give this wave soak: 0m to judge it without one",
+                )
+            until = c.last_verified + timedelta(seconds=gate.soak_seconds)
             if now < until:
                 return Judgement(Verdict.WAITING, c, f"{head}; soak until {instant(until)}", until)
         return Judgement(Verdict.PASSED, c, f"{head}; gate passed")

@@ -93,14 +93,14 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     out = "\n".join(_summary(plan)) + "\n"
     waves = rollout.markdown_lines(plan, _esc)
     if waves:
-        section = "\n".join(waves) + "\n"
-        if len(section) > limit // 4:  # rollouts may take a quarter of the comment at most
-            cut = section[: limit // 4].rsplit("\n", 1)[0]
-            section = (
+        rollouts = "\n".join(waves) + "\n"
+        if len(rollouts) > limit // 4:  # rollouts may take a quarter of the comment at most
+            cut = rollouts[: limit // 4].rsplit("\n", 1)[0]
+            rollouts = (
                 f"{cut}\n\n> **Truncated:** the rollouts do not fit in this comment; run "
                 "`fota plan` or `fota status` to see every wave.\n\n"
             )
-        out += section
+        out += rollouts
     refusals = [(c, r) for c in plan.campaigns for r in c.refusals]
     if refusals:
         section = [f"#### Refused ({len(refusals)})", ""]

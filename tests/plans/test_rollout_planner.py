@@ -236,3 +236,18 @@ def test_the_reviewed_plan_hash_ignores_wave_numbers_but_not_wave_decisions() ->
         "canary", dict.fromkeys(canary, "UpgradeSuccess"), dict.fromkeys(canary, PKG.to_version)
     )
     assert plan_sha256(plan([SPEC], {}, NOW, waves=waves_of(done))) != plan_sha256(waiting_a)
+
+
+def test_a_soak_needs_an_upgrade_time_and_an_empty_wave_passes() -> None:
+    canary = canary_members()
+    found = live_wave(
+        "canary", dict.fromkeys(canary, "UpgradeSuccess"), dict.fromkeys(canary, PKG.to_version)
+    )
+    untimed = replace(found, updated={})
+    judged = judge(GATE, untimed, PKG.to_version, NOW)
+    assert judged.verdict is Verdict.WAITING
+    assert "gives no upgrade time" in judged.text
+    no_soak = replace(GATE, soak_seconds=0)
+    assert judge(no_soak, untimed, PKG.to_version, NOW).verdict is Verdict.PASSED
+    empty = live_wave("canary", {}, {})
+    assert judge(GATE, empty, PKG.to_version, NOW).verdict is Verdict.PASSED
