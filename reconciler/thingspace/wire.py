@@ -28,6 +28,7 @@ from reconciler.model import (
     Windows,
     windows,
 )
+from reconciler.thingspace.devicemap import device_map
 
 JsonObject = dict[str, Any]
 DeviceOp = Literal["append", "remove"]
@@ -177,7 +178,7 @@ def decode_campaign(
             protocol=str(payload.get(proto_f) or ""),
         ),
         schedule=decode_schedule(kind, payload),
-        devices=dict(devices or {}),
+        devices=device_map(devices),
         auto_assign_license=_flag(payload, "autoAssignLicenseFlag"),
         auto_add_devices=_flag(payload, "autoAddDevicesFlag"),
         make=payload.get("make"),
