@@ -10,7 +10,8 @@ import os
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -26,6 +27,7 @@ from reconciler.applier import (
     works_from_plan,
 )
 from reconciler.applier.report import ApplyReport, make_report
+from reconciler.cli.progress import Progress, progress, quiet_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
 from reconciler.plans.baseline import load_baseline
@@ -76,9 +78,13 @@ def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
     works = works_from_plan(plan)
-    with Journal(run.journal_path, run_id=run.run_id) as journal:
+    with (
+        Journal(run.journal_path, run_id=run.run_id) as journal,
+        progress("applying", len(works), "campaigns", quiet=run.quiet) as bar,
+    ):
         journal.record("start", **context, campaigns=len(works))
-        results = execute(works, client, run.options(client), journal)
+        options = replace(run.options(client), done=bar.advance)
+        results = execute(works, client, options, journal)
         report = make_report(results, plan.campaigns)
         journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
     return report
@@ -124,6 +130,7 @@ def _execute(
     metavar="ACCOUNT:PREFIX",
     help="Also take down campaigns named PREFIX* on ACCOUNT that no spec describes.",
 )
+@quiet_option
 @target_options
 def apply(
     paths: tuple[str, ...],
@@ -134,6 +141,7 @@ def apply(
     lock_dir: Path,
     force_unlock: bool,
     prune: tuple[str, ...],
+    quiet: bool,
     target: TargetOptions,
 ) -> int:
     """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
@@ -158,6 +166,7 @@ def apply(
         wait=wait_,
         journal_path=journal_path,
         target=target,
+        quiet=quiet,
     )
     if saved:
         report = _apply_saved(paths[0], run)
@@ -181,6 +190,11 @@ class _Run:
     wait: bool
     journal_path: Path
     target: TargetOptions
+    quiet: bool = False
+
+    def reading(self, devices: int) -> AbstractContextManager[Progress]:
+        """The progress bar of reading about ``devices`` live devices (0: not known)."""
+        return progress("reading live devices", devices, "devices", quiet=self.quiet)
 
     def options(self, client: ThingSpaceClient) -> ExecOptions:
         return ExecOptions(
@@ -204,7 +218,10 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
         open_target(run.target) as tgt,
         account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
     ):
-        fresh = replan(plan, tgt.client, plan_file=plan_file, baseline=baseline)
+        with run.reading(0) as bar:  # the specs are read by replan
+            fresh = replan(
+                plan, tgt.client, plan_file=plan_file, baseline=baseline, progress=bar.advance
+            )
         check_fresh(plan, fresh, plan_file=plan_file)
         context = {"mode": "saved plan", "plan": plan_file, "target": tgt.description}
         return _execute(plan, tgt.client, run, context)
@@ -223,9 +240,15 @@ def _apply_paths(
         open_target(run.target) as tgt,
         account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
     ):
-        plan = make_plan(
-            tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths, prune=prune
-        )
+        with run.reading(sum(len(s.devices) for s in specset.specs)) as bar:
+            plan = make_plan(
+                tgt.client,
+                specset.specs,
+                specs_digest=specset.digest,
+                spec_paths=paths,
+                prune=prune,
+                progress=bar.advance,
+            )
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_text(plan, colour=colour), nl=False, color=colour)
         if not plan.has_changes:

@@ -19,10 +19,13 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.target import TargetOptions, open_target, target_options
+from reconciler.cli.early import connect_early
+from reconciler.cli.progress import progress, quiet_option
+from reconciler.cli.target import TargetOptions, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
 from reconciler.plans.baseline import load_baseline
+from reconciler.plans.planner import selected
 from reconciler.plans.prune import make_prune
 from reconciler.plans.reading import make_plan
 from reconciler.specs import load_specs
@@ -136,6 +139,7 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     help="With --prune: abort pruned campaigns that already started (devices may be "
     "upgrading) instead of refusing.",
 )
+@quiet_option
 @target_options
 def plan(
     paths: tuple[str, ...],
@@ -147,6 +151,7 @@ def plan(
     baseline_ref: str | None,
     prune: tuple[str, ...],
     allow_abort: bool,
+    quiet: bool,
     target: TargetOptions,
 ) -> int:
     """Show what apply would change to make live campaigns match the specs under PATH...
@@ -161,24 +166,29 @@ def plan(
             "campaign with lifecycle.allowAbort: true"
         )
     pruning = make_prune(prune, allow_abort)
-    specset = load_specs(list(paths))
-    where = ", ".join(paths)
-    _check_names(specset.specs, campaigns, where)
-    baseline: dict[Key, CampaignSpec] | None = None
-    if baseline_ref is not None:
-        baseline = load_baseline(baseline_ref, paths, Path.cwd())
-    with open_target(target) as t:
-        result = make_plan(
-            t.client,
-            specset.specs,
-            specs_digest=specset.digest,
-            spec_paths=paths,
-            campaign_filter=campaigns,
-            baseline=baseline,
-            baseline_ref=baseline_ref,
-            prune=pruning,
-            now=override,
-        )
+    with connect_early(target, paths) as early:
+        specset = load_specs(list(paths))
+        where = ", ".join(paths)
+        _check_names(specset.specs, campaigns, where)
+        baseline: dict[Key, CampaignSpec] | None = None
+        if baseline_ref is not None:
+            baseline = load_baseline(baseline_ref, paths, Path.cwd())
+        t, listings = early.ready()
+        devices = sum(len(s.devices) for s in selected(specset.specs, campaigns))
+        with progress("reading live devices", devices, "devices", quiet=quiet) as bar:
+            result = make_plan(
+                t.client,
+                specset.specs,
+                specs_digest=specset.digest,
+                spec_paths=paths,
+                campaign_filter=campaigns,
+                baseline=baseline,
+                baseline_ref=baseline_ref,
+                prune=pruning,
+                now=override,
+                progress=bar.advance,
+                listings=listings,
+            )
     if out is not None:
         write_atomically(out, render_json(result))
     if output == "json":

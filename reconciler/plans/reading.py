@@ -21,6 +21,7 @@ from reconciler.plans.staleness import StalePlanError
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import Listings, ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.thingspace.live import Progress
 
 Key = tuple[str, str]
 
@@ -36,11 +37,15 @@ def make_plan(
     baseline_ref: str | None = None,
     prune: Prune | None = None,
     now: datetime | None = None,
+    progress: Progress | None = None,
+    listings: Listings | None = None,
 ) -> Plan:
     """Read the live state the plan needs and plan (``now``: the API's clock unless given).
 
     ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
     With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
+    ``progress`` is told of every device read; ``listings`` may have been started early
+    (``Listings.start``, e.g. while the spec files were read).
     """
     chosen = planner.selected(specs, campaign_filter)
     names = frozenset(campaign_filter)
@@ -50,8 +55,9 @@ def make_plan(
         for k, s in (baseline or {}).items()
         if k not in desired and (not names or s.name in names)
     ]
-    listings = Listings(client)  # each (account, kind) listed once for all three questions
-    live = read_live(client, [*chosen, *deleted], listings=listings)
+    # Each (account, kind) listed once for all three questions.
+    listings = listings or Listings(client)
+    live = read_live(client, [*chosen, *deleted], listings=listings, progress=progress)
     listing = read_prune_listing(client, prune, listings) if prune is not None else []
     namesakes = read_namesakes(client, chosen, live.matches, listings)
     return planner.plan(
@@ -114,6 +120,7 @@ def replan(
     *,
     plan_file: str,
     baseline: Mapping[Key, CampaignSpec] | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
     """The plan ``fota plan`` would make now from the inputs ``saved`` records."""
     paths = spec_paths(saved)
@@ -134,4 +141,5 @@ def replan(
         baseline=baseline,
         baseline_ref=saved.baseline_ref,
         prune=saved.prune,
+        progress=progress,
     )
