@@ -10,6 +10,9 @@ Public surface::
             results = execute(works, client, ExecOptions(...), journal)
     report = make_report(results, plan.campaigns)  # reconciler.views.apply_report renders it
 
+All of that for a saved plan, as ``fota apply plan.json`` and the GitHub Action run it, in one
+call: ``reconciler.applier.run.apply_saved(plan, client, ApplyRun(run_id), ...)``.
+
 See docs/APPLY.md for the safety properties (staleness, locks, journal, no duplicates).
 """
 

@@ -6,12 +6,12 @@ locks, journal, no duplicates) is in :mod:`reconciler.applier` so it is tested w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -19,26 +19,22 @@ import click
 from reconciler.applier import (
     DEFAULT_JOURNAL,
     DEFAULT_LOCK_DIR,
-    ExecOptions,
-    Journal,
     LockSettings,
     account_locks,
-    execute,
-    works_from_plan,
 )
 from reconciler.applier.report import ApplyReport, make_report
-from reconciler.cli.progress import Progress, progress, quiet_option
+from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
+from reconciler.applier.work import works_from_plan
+from reconciler.cli.progress import Phases, progress, quiet_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
-from reconciler.plans.baseline import load_baseline
 from reconciler.plans.prune import Prune, make_prune
-from reconciler.plans.reading import make_plan, replan, spec_paths
-from reconciler.plans.staleness import check_fresh
+from reconciler.plans.reading import make_plan
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import ThingSpaceClient
 from reconciler.views import load_plan, render_text
-from reconciler.views.apply_report import report_lines
+from reconciler.views.apply_report import report_lines, summary_line
 
 CONFIRM_WORD = "yes"
 
@@ -77,17 +73,11 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
 def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
-    works = works_from_plan(plan)
-    with (
-        Journal(run.journal_path, run_id=run.run_id) as journal,
-        progress("applying", len(works), "campaigns", quiet=run.quiet) as bar,
-    ):
-        journal.record("start", **context, campaigns=len(works))
-        options = replace(run.options(client), done=bar.advance)
-        results = execute(works, client, options, journal)
-        report = make_report(results, plan.campaigns)
-        journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
-    return report
+    phases = Phases(quiet=run.quiet)
+    try:
+        return execute_journaled(plan, client, run.applying(plan, phases), context, summary_line)
+    finally:
+        phases.close()
 
 
 @click.command("apply")
@@ -192,39 +182,38 @@ class _Run:
     target: TargetOptions
     quiet: bool = False
 
-    def reading(self, devices: int) -> AbstractContextManager[Progress]:
-        """The progress bar of reading about ``devices`` live devices (0: not known)."""
-        return progress("reading live devices", devices, "devices", quiet=self.quiet)
-
-    def options(self, client: ThingSpaceClient) -> ExecOptions:
-        return ExecOptions(
-            allow_abort=self.allow_abort, wait=self.wait, concurrency=client.concurrency
+    def applying(self, plan: Plan, phases: Phases) -> ApplyRun:
+        """The run, its progress shown by ``phases``: re-reading live devices (a saved plan),
+        then executing the plan's campaigns."""
+        applied = phases.step("applying", len(works_from_plan(plan)), "campaigns")
+        return ApplyRun(
+            reading=phases.step("reading live devices", 0, "devices"),
+            done=lambda: applied(1),
+            run_id=self.run_id,
+            allow_abort=self.allow_abort,
+            wait=self.wait,
+            journal_path=self.journal_path,
+            locks=self.locks,
+            force_unlock=self.force_unlock,
         )
 
 
 def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
     """Re-check the saved plan against now (all or nothing), then execute exactly it."""
     plan = _read_plan(plan_file)
-    accounts = sorted({c.account for c in plan.campaigns if c.actions})
-    if not accounts:
+    if not plan_accounts(plan):
         click.echo(f"{plan_file} has nothing to apply.")
         return make_report([], plan.campaigns)
-    baseline = (
-        load_baseline(plan.baseline_ref, spec_paths(plan), Path.cwd())
-        if plan.baseline_ref
-        else None
-    )
-    with (
-        open_target(run.target) as tgt,
-        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
-    ):
-        with run.reading(0) as bar:  # the specs are read by replan
-            fresh = replan(
-                plan, tgt.client, plan_file=plan_file, baseline=baseline, progress=bar.advance
-            )
-        check_fresh(plan, fresh, plan_file=plan_file)
-        context = {"mode": "saved plan", "plan": plan_file, "target": tgt.description}
-        return _execute(plan, tgt.client, run, context)
+    phases = Phases(quiet=run.quiet)
+    with open_target(run.target) as tgt, contextlib.closing(phases):
+        return apply_saved(
+            plan,
+            tgt.client,
+            run.applying(plan, phases),
+            plan_file=plan_file,
+            target=tgt.description,
+            summary_line=summary_line,
+        )
 
 
 def _apply_paths(
@@ -240,7 +229,8 @@ def _apply_paths(
         open_target(run.target) as tgt,
         account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
     ):
-        with run.reading(sum(len(s.devices) for s in specset.specs)) as bar:
+        devices = sum(len(s.devices) for s in specset.specs)
+        with progress("reading live devices", devices, "devices", quiet=run.quiet) as bar:
             plan = make_plan(
                 tgt.client,
                 specset.specs,

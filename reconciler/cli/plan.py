@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from reconciler.cli.target import TargetOptions, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
 from reconciler.plans.baseline import load_baseline
+from reconciler.plans.planfile import save_plan
 from reconciler.plans.planner import selected
 from reconciler.plans.prune import make_prune
 from reconciler.plans.reading import make_plan
@@ -60,18 +60,6 @@ def parse_now(text: str) -> datetime:
             f"{NOW_MAX:%Y-%m-%d} (exclusive), UTC; e.g. --now 2026-12-01T00:00:00Z"
         )
     return utc
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise UserError(f"--out {path}: cannot write the plan: {exc.strerror or exc}") from None
 
 
 def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str) -> None:
@@ -190,7 +178,7 @@ def plan(
                 listings=listings,
             )
     if out is not None:
-        write_atomically(out, render_json(result))
+        save_plan(out, result, place=f"--out {out}")
     if output == "json":
         click.echo(render_json(result), nl=False)
     elif output == "markdown":

@@ -110,3 +110,39 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # a closed or replaced stream
         return False
+
+
+class Phases:
+    """One bar at a time for a command of several phases (apply: re-read, then execute).
+
+    :meth:`step` gives a callback that, on its first call, closes the previous phase's bar and
+    opens its own; so code below the command line (``reconciler.applier``) only calls plain
+    callbacks and never knows about bars. :meth:`close` ends the last bar.
+    """
+
+    def __init__(self, *, quiet: bool) -> None:
+        self._quiet = quiet
+        self._lock = threading.Lock()
+        self._label: str | None = None
+        self._bar: Progress | None = None
+
+    def step(self, label: str, total: int, unit: str) -> Callable[[int], None]:
+        def advance(count: int = 1) -> None:
+            with self._lock:
+                if self._label != label:
+                    if self._bar is not None:
+                        self._bar.close()
+                    self._label = label
+                    self._bar = Progress(label, total, unit, enabled=wanted(self._quiet))
+                    self._bar.open()
+                bar = self._bar
+            assert bar is not None
+            bar.advance(count)
+
+        return advance
+
+    def close(self) -> None:
+        with self._lock:
+            if self._bar is not None:
+                self._bar.close()
+            self._bar = None

@@ -13,9 +13,12 @@ recomputed, not trusted, on load.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
@@ -249,3 +252,19 @@ def load_plan(json_text: str, *, source: str = "plan.json") -> Plan:
         prune_rules=tuple(PruneRule(r["account"], r["prefix"]) for r in data["prune_rules"]),
         prune_allow_abort=data["prune_allow_abort"],
     )
+
+
+def save_plan(path: Path, plan: Plan, *, place: str | None = None) -> None:
+    """Write ``plan`` to ``path`` so that readers see the old file or the new, never half.
+
+    ``place`` names the file in the error (e.g. ``--out plan.json``); default: the path.
+    """
+    text = render_json(plan)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"{place or path}: cannot write the plan: {exc.strerror or exc}") from None
