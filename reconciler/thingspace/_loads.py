@@ -30,7 +30,7 @@ from reconciler.lifecycle.statuses import is_terminal
 from reconciler.model import Kind
 from reconciler.thingspace._client import ThingSpaceClient
 from reconciler.thingspace.devicemap import DeviceMap, DeviceMapBuilder
-from reconciler.thingspace.wire import decode_device_page
+from reconciler.thingspace.wire import device_statuses
 
 JsonObject = dict[str, Any]
 Progress = Callable[[int], None]
@@ -127,8 +127,8 @@ class CampaignLoads:
         for raw in self._client.iter_campaign_device_pages(account, kind, campaign_id):
             if self._closed:
                 raise _Stopped
-            page = decode_device_page(raw)
-            builder.update((d.imei, d.status) for d in page.devices)
+            imeis, statuses = device_statuses(raw)
+            builder.add_page(imeis, statuses)
             if self._progress is not None:
-                self._progress(len(page.devices))
+                self._progress(len(imeis))
         return builder.build()
