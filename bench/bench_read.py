@@ -83,20 +83,23 @@ def setup(url: str, campaigns: int, devices: int, folder: Path) -> None:
 # --- (a) fota plan ------------------------------------------------------------------------
 
 
-def run_plan(url: str, folder: Path, concurrency: int) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit code) of ``fota plan`` in its own process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_plan(url: str, folder: Path, concurrency: int) -> tuple[float, float, float, int]:
+    """(seconds, peak RSS in MB, CPU seconds, exit code) of ``fota plan`` in its own process."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = usage.ru_maxrss
     argv = [sys.executable, "-m", "reconciler", "plan", str(folder), "--api-url", url]
     argv += ["--concurrency", str(concurrency), "-o", "json", "--quiet"]
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **ENV})
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    peak = after.ru_maxrss
     if peak <= before:  # an earlier child (e.g. the set-up) was bigger: not measurable here
         peak = 0
     if done.returncode not in (0, 2):
         print("    fota plan failed: " + done.stderr.strip().replace("\n", "\n    "))
-    return elapsed, peak / 1024, done.returncode
+    return elapsed, peak / 1024, cpu, done.returncode
 
 
 # --- (b) a minimal asyncio + httpx reader ------------------------------------------------
@@ -235,7 +238,7 @@ def bench(campaigns: int, devices: int, latency: int, concurrency: int, sdk: boo
         _fota("sim", "faults", "add", f"latency:{latency}", "--url", url)
 
         before, cpu = _received(url), _emulator_cpu(pid)
-        t_plan, rss, code = run_plan(url, folder, concurrency)
+        t_plan, rss, cpu_client, code = run_plan(url, folder, concurrency)
         requests = _received(url) - before
         cpu_plan = _emulator_cpu(pid) - cpu
         floor = latency / 1000 * requests / concurrency
@@ -252,7 +255,7 @@ def bench(campaigns: int, devices: int, latency: int, concurrency: int, sdk: boo
         print(
             f"   (a) fota plan:      {t_plan:6.2f} s  = {t_plan / t_min:.2f}x minimal, "
             f"{t_plan / floor:.2f}x floor; peak RSS {rss:.0f} MB; exit {code}; "
-            f"emulator CPU {cpu_plan:.1f} s"
+            f"its own CPU {cpu_client:.1f} s, the emulator's {cpu_plan:.1f} s"
         )
         print(
             f"   (b) minimal reader: {t_min:6.2f} s  = {t_min / floor:.2f}x floor "

@@ -1,34 +1,32 @@
 """Talking to a remote API while the spec files are still being read.
 
-Why: reading a thousand spec files takes seconds, and the first requests of a plan (the
-two-step login, then the identity listings, 8 round trips one after another per account and
-kind) do not need the specs, only their accounts and kinds. So, for a remote target, the
-listing of the (account, kind) of the first spec file (a cheap read of one file) starts at
-once, logging in with its first request; the full spec set decides what is
-actually listed and read (``Listings.groups`` lists what the guess missed, and a wrong guess
-costs only its unused listing).
+Why: reading a thousand spec files takes seconds, and so does reading their campaigns; one
+after the other they add up. For a remote target the login starts at once, and each spec, as
+soon as the loader has built it, starts its group's identity listing and the read of its live
+campaign (:mod:`reconciler.thingspace.ahead`); the complete spec set still decides what is
+planned, so a spec the ``--campaign`` filter leaves out is not read, and a read started for a
+spec that turns out invalid is wasted, never used.
 
-The embedded emulator answers in process with no round trip to hide, so it is opened as
-before, after the specs. Errors keep their order: a spec error is reported before a target
-error (missing credentials, say), and the ``target: ...`` line is printed once the specs are
-read, as before.
+The embedded emulator answers in process with no round trip to hide (its work competes with
+the loader for the same interpreter), so it is opened as before, after the specs. Errors keep
+their order: a spec error is reported before a target error (missing credentials, say), and
+the ``target: ...`` line is printed once the specs are read, as before.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import click
 
 from reconciler.cli.target import Target, TargetOptions, open_target
 from reconciler.errors import UserError
-from reconciler.model import Kind
-from reconciler.specs import load_specs
-from reconciler.specs.loader import spec_files
-from reconciler.thingspace import Listings
+from reconciler.model import CampaignSpec
+from reconciler.thingspace import ThingSpaceClient
+from reconciler.thingspace.ahead import ReadAhead
 
 
 @dataclass
@@ -37,58 +35,56 @@ class EarlyTarget:
 
     options: TargetOptions
     stack: ExitStack
+    names: frozenset[str]  # the --campaign filter (empty: every spec)
+    grow: Callable[[int], None]  # the progress bar's total grows by each spec's devices
     target: Target | None = None
     error: UserError | None = None
-    listings: Listings | None = None
-    _thread: threading.Thread | None = field(default=None, repr=False)
+    ahead: ReadAhead | None = None
 
-    def ready(self) -> tuple[Target, Listings | None]:
-        """The connected target (announced now) and its early listings, if any."""
+    def on_spec(self, spec: CampaignSpec) -> None:
+        """The loader built ``spec``: start reading its live campaign (if it is planned)."""
+        if self.names and spec.name not in self.names:
+            return
+        self.grow(len(spec.devices))
+        if self.ahead is not None:
+            self.ahead.want(spec)
+
+    def ready(self) -> tuple[Target, ReadAhead | None]:
+        """The connected target (announced now) and the reads started early, if any."""
         if self.error is not None:
             raise self.error
         if self.target is None:
             self.target = self.stack.enter_context(open_target(self.options))
             return self.target, None
         click.echo(f"target: {self.target.description}", err=True)
-        return self.target, self.listings
-
-
-def guess_groups(paths: Sequence[str]) -> set[tuple[str, Kind]]:
-    """The (account, kind) of the first spec file under ``paths`` (nothing when unreadable)."""
-    files, _ = spec_files(paths)
-    if not files:
-        return set()
-    try:
-        return {(s.account, s.kind) for s in load_specs([files[0]]).specs}
-    except UserError:
-        return set()
+        return self.target, self.ahead
 
 
 @contextmanager
-def connect_early(options: TargetOptions, paths: Sequence[str]) -> Iterator[EarlyTarget]:
-    """Start logging in and listing for a remote target while the caller reads the specs."""
+def connect_early(
+    options: TargetOptions,
+    campaign_filter: Sequence[str],
+    progress: Callable[[int], None],
+    grow: Callable[[int], None],
+) -> Iterator[EarlyTarget]:
+    """Connect to a remote target and log in while the caller reads the specs (passing
+    ``EarlyTarget.on_spec`` to the loader); ``progress`` is told of every device read."""
     with ExitStack() as stack:
-        early = EarlyTarget(options, stack)
+        early = EarlyTarget(options, stack, frozenset(campaign_filter), grow)
         if options.api_url:
             try:
                 early.target = stack.enter_context(open_target(options, announce=False))
             except UserError as exc:
                 early.error = exc
             else:
-                early.listings = Listings(early.target.client)
-                thread = threading.Thread(
-                    target=_warm_up, args=(early, paths), name="fota-early", daemon=True
-                )
-                thread.start()
+                client = early.target.client
+                early.ahead = stack.enter_context(ReadAhead(client, progress))
+                threading.Thread(target=_login, args=(client,), daemon=True).start()
         yield early
 
 
-def _warm_up(early: EarlyTarget, paths: Sequence[str]) -> None:
-    assert early.target is not None and early.listings is not None
+def _login(client: ThingSpaceClient) -> None:
     try:
-        groups = guess_groups(paths)
-        if groups:
-            early.listings.start(groups)  # its first request logs in
-        early.target.client.login()
+        client.login()
     except Exception:
         return

@@ -25,7 +25,6 @@ from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
 from reconciler.plans.baseline import load_baseline
 from reconciler.plans.planfile import save_plan
-from reconciler.plans.planner import selected
 from reconciler.plans.prune import make_prune
 from reconciler.plans.reading import make_plan
 from reconciler.specs import load_specs
@@ -154,29 +153,31 @@ def plan(
             "campaign with lifecycle.allowAbort: true"
         )
     pruning = make_prune(prune, allow_abort)
-    with connect_early(target, paths) as early:
-        specset = load_specs(list(paths))
+    # The bar's total grows as each spec is built; remote reads start from there too.
+    with (
+        progress("reading live devices", 0, "devices", quiet=quiet) as bar,
+        connect_early(target, campaigns, bar.advance, bar.grow) as early,
+    ):
+        specset = load_specs(list(paths), on_spec=early.on_spec)
         where = ", ".join(paths)
         _check_names(specset.specs, campaigns, where)
         baseline: dict[Key, CampaignSpec] | None = None
         if baseline_ref is not None:
             baseline = load_baseline(baseline_ref, paths, Path.cwd())
-        t, listings = early.ready()
-        devices = sum(len(s.devices) for s in selected(specset.specs, campaigns))
-        with progress("reading live devices", devices, "devices", quiet=quiet) as bar:
-            result = make_plan(
-                t.client,
-                specset.specs,
-                specs_digest=specset.digest,
-                spec_paths=paths,
-                campaign_filter=campaigns,
-                baseline=baseline,
-                baseline_ref=baseline_ref,
-                prune=pruning,
-                now=override,
-                progress=bar.advance,
-                listings=listings,
-            )
+        t, ahead = early.ready()
+        result = make_plan(
+            t.client,
+            specset.specs,
+            specs_digest=specset.digest,
+            spec_paths=paths,
+            campaign_filter=campaigns,
+            baseline=baseline,
+            baseline_ref=baseline_ref,
+            prune=pruning,
+            now=override,
+            progress=bar.advance,
+            ahead=ahead,
+        )
     if out is not None:
         save_plan(out, result, place=f"--out {out}")
     if output == "json":

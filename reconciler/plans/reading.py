@@ -21,6 +21,7 @@ from reconciler.plans.staleness import StalePlanError
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import Listings, ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.thingspace.ahead import ReadAhead
 from reconciler.thingspace.live import Progress
 
 Key = tuple[str, str]
@@ -38,14 +39,15 @@ def make_plan(
     prune: Prune | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
-    listings: Listings | None = None,
+    ahead: ReadAhead | None = None,
 ) -> Plan:
     """Read the live state the plan needs and plan (``now``: the API's clock unless given).
 
     ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
     With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
-    ``progress`` is told of every device read; ``listings`` may have been started early
-    (``Listings.start``, e.g. while the spec files were read).
+    ``progress`` is told of every device read; ``ahead`` holds listings and campaign reads
+    started while the spec files were read (``thingspace.ahead``; it reports to its own
+    progress).
     """
     chosen = planner.selected(specs, campaign_filter)
     names = frozenset(campaign_filter)
@@ -56,8 +58,9 @@ def make_plan(
         if k not in desired and (not names or s.name in names)
     ]
     # Each (account, kind) listed once for all three questions.
-    listings = listings or Listings(client)
-    live = read_live(client, [*chosen, *deleted], listings=listings, progress=progress)
+    listings = ahead.listings if ahead is not None else Listings(client)
+    loads = ahead.loads if ahead is not None else None
+    live = read_live(client, [*chosen, *deleted], listings=listings, progress=progress, loads=loads)
     listing = read_prune_listing(client, prune, listings) if prune is not None else []
     namesakes = read_namesakes(client, chosen, live.matches, listings)
     return planner.plan(

@@ -27,6 +27,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -123,6 +124,7 @@ def read_live(
     *,
     progress: Progress | None = None,
     listings: Listings | None = None,
+    loads: CampaignLoads | None = None,
 ) -> LiveState:
     """The live campaign (or ``None``) of every spec, plus the server's "now".
 
@@ -131,9 +133,13 @@ def read_live(
 
     Requests overlap as far as identity allows (see :mod:`reconciler.thingspace._loads`): a
     live campaign carrying a spec's name starts loading as soon as a listing page names it.
+    ``listings`` and ``loads`` may have been started early (``thingspace.ahead``); given
+    ``loads`` report to their own progress and stay open (their owner closes them).
     """
     listings = listings or Listings(client)
-    with CampaignLoads(client, progress) as loads:
+    with ExitStack() as stack:
+        if loads is None:
+            loads = stack.enter_context(CampaignLoads(client, progress))
         names: dict[tuple[str, Kind], set[str]] = defaultdict(set)
         for spec in specs:
             if not spec.campaign_id:

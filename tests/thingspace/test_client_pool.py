@@ -10,6 +10,7 @@ import httpx
 
 from reconciler.lifecycle.statuses import LISTING_ORDER
 from reconciler.thingspace import RetryPolicy, ThingSpaceClient, read_live
+from reconciler.thingspace.ahead import ReadAhead
 from tests.thingspace.fake_thingspace import ACC, CREDS, FakeThingSpace, spec
 
 SAFETY = 10.0  # seconds; only reached when the behaviour under test is missing
@@ -93,3 +94,28 @@ def test_a_listed_campaign_is_read_while_later_statuses_are_listed(fake: FakeThi
     assert live is not None and live.id == "c-1"
     assert early == [True]
     assert fake.count("GET", f"/api/fota/v3/campaigns/{ACC}/c-1") == 1
+
+
+def test_read_ahead_reads_a_wanted_spec_before_planning_asks(fake: FakeThingSpace) -> None:
+    """A spec handed over while the others still load starts its listing and its campaign's
+    read; a campaign no spec names is never read; read_live then reads nothing twice."""
+    fake.add("c-1", "spring", "CampaignScheduled")
+    fake.add("c-2", "summer", "CampaignScheduled")
+    got = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/c-1/devices"):
+            got.set()
+        return fake(request)
+
+    with (
+        _client(httpx.MockTransport(handler), concurrency=4) as client,
+        ReadAhead(client) as ahead,
+    ):
+        ahead.want(spec("spring"))
+        assert got.wait(timeout=SAFETY)  # read before read_live was called
+        state = read_live(client, [spec("spring")], listings=ahead.listings, loads=ahead.loads)
+    assert state.matches[(ACC, "spring")] is not None
+    assert fake.count("GET", f"/api/fota/v3/campaigns/{ACC}/c-1") == 1
+    assert fake.count("GET", f"/api/fota/v3/campaigns/{ACC}/c-2") == 0
+    assert fake.count("GET", f"/api/fota/v3/reports/{ACC}/firmware/campaigns") == len(LISTING_ORDER)
