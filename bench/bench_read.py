@@ -170,6 +170,9 @@ def run_minimal(url: str, concurrency: int) -> tuple[float, int]:
 # --- (c) Verizon's SDK, sequential --------------------------------------------------------
 
 
+_SDK_SERVERS: dict[str, dict[Any, str]] = {}
+
+
 def run_sdk(url: str) -> tuple[float, int] | None:
     try:
         from verizon.configuration import Configuration, Environment, Server
@@ -179,9 +182,12 @@ def run_sdk(url: str) -> tuple[float, int] | None:
         from verizon.verizon_client import VerizonClient
     except ImportError:
         return None
+    # Point the SDK's production servers at the emulator (from the SDK's own URLs, kept the
+    # first time: a second size runs against another emulator).
     servers = Configuration.environments[Environment.PRODUCTION]
-    for server in list(servers):
-        servers[server] = servers[server].replace("https://thingspace.verizon.com", url)
+    original = _SDK_SERVERS.setdefault("production", dict(servers))
+    for server, address in original.items():
+        servers[server] = address.replace("https://thingspace.verizon.com", url)
     servers[Server.OAUTH_SERVER] = f"{url}/api/ts/v1"
     started = time.perf_counter()
     oauth = ThingspaceOauthCredentials(
