@@ -40,6 +40,8 @@ class EarlyTarget:
     target: Target | None = None
     error: UserError | None = None
     ahead: ReadAhead | None = None
+    login: threading.Thread | None = None
+    login_error: UserError | None = None
 
     def on_spec(self, spec: CampaignSpec) -> None:
         """The loader built ``spec``: start reading its live campaign (if it is planned)."""
@@ -57,6 +59,12 @@ class EarlyTarget:
             self.target = self.stack.enter_context(open_target(self.options))
             return self.target, None
         click.echo(f"target: {self.target.description}", err=True)
+        if self.login is not None:
+            # Every request waits for this login anyway; a failed one is reported as is
+            # rather than tried all over again (an unreachable server, say).
+            self.login.join()
+            if self.login_error is not None:
+                raise self.login_error
         return self.target, self.ahead
 
 
