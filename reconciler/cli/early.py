@@ -4,8 +4,8 @@ Why: reading a thousand spec files takes seconds, and so does reading their camp
 after the other they add up. For a remote target the login starts at once, and each spec, as
 soon as the loader has built it, starts its group's identity listing and the read of its live
 campaign (:mod:`reconciler.thingspace.ahead`); the complete spec set still decides what is
-planned, so a spec the ``--campaign`` filter leaves out is not read, and a read started for a
-spec that turns out invalid is wasted, never used.
+planned, so a spec the ``--campaign`` or ``--account`` filter leaves out is not read, and a
+read started for a spec that turns out invalid is wasted, never used.
 
 The embedded emulator answers in process with no round trip to hide (its work competes with
 the loader for the same interpreter), so it is opened as before, after the specs. Errors keep
@@ -36,6 +36,7 @@ class EarlyTarget:
     options: TargetOptions
     stack: ExitStack
     names: frozenset[str]  # the --campaign filter (empty: every spec)
+    accounts: frozenset[str]  # the --account filter (empty: every account)
     grow: Callable[[int], None]  # the progress bar's total grows by each spec's devices
     target: Target | None = None
     error: UserError | None = None
@@ -45,7 +46,9 @@ class EarlyTarget:
 
     def on_spec(self, spec: CampaignSpec) -> None:
         """The loader built ``spec``: start reading its live campaign (if it is planned)."""
-        if self.names and spec.name not in self.names:
+        if (self.names and spec.name not in self.names) or (
+            self.accounts and spec.account not in self.accounts
+        ):
             return
         self.grow(len(spec.devices))
         if self.ahead is not None:
@@ -72,13 +75,15 @@ class EarlyTarget:
 def connect_early(
     options: TargetOptions,
     campaign_filter: Sequence[str],
+    account_filter: Sequence[str],
     progress: Callable[[int], None],
     grow: Callable[[int], None],
 ) -> Iterator[EarlyTarget]:
     """Connect to a remote target and log in while the caller reads the specs (passing
     ``EarlyTarget.on_spec`` to the loader); ``progress`` is told of every device read."""
     with ExitStack() as stack:
-        early = EarlyTarget(options, stack, frozenset(campaign_filter), grow)
+        names, accounts = frozenset(campaign_filter), frozenset(account_filter)
+        early = EarlyTarget(options, stack, names, accounts, grow)
         if options.api_url:
             try:
                 early.target = stack.enter_context(open_target(options, announce=False))

@@ -20,9 +20,11 @@ import click
 
 from reconciler.cli.early import connect_early
 from reconciler.cli.progress import progress, quiet_option
+from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.baseline import load_baseline
 from reconciler.plans.planfile import save_plan
 from reconciler.plans.prune import make_prune
@@ -126,6 +128,7 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     help="With --prune: abort pruned campaigns that already started (devices may be "
     "upgrading) instead of refusing.",
 )
+@account_option
 @quiet_option
 @target_options
 def plan(
@@ -138,6 +141,7 @@ def plan(
     baseline_ref: str | None,
     prune: tuple[str, ...],
     allow_abort: bool,
+    accounts: tuple[str, ...],
     quiet: bool,
     target: TargetOptions,
 ) -> int:
@@ -156,14 +160,20 @@ def plan(
     # The bar's total grows as each spec is built; remote reads start from there too.
     with (
         progress("reading live devices", 0, "devices", quiet=quiet) as bar,
-        connect_early(target, campaigns, bar.advance, bar.grow) as early,
+        connect_early(target, campaigns, accounts, bar.advance, bar.grow) as early,
     ):
         specset = load_specs(list(paths), on_spec=early.on_spec)
+        for warning in specset.warnings:  # as fota validate shows them; stdout stays the plan
+            click.echo(
+                f"{warning.path}:{warning.line}:{warning.col}: warning: {warning.message}",
+                err=True,
+            )
         where = ", ".join(paths)
         _check_names(specset.specs, campaigns, where)
         baseline: dict[Key, CampaignSpec] | None = None
         if baseline_ref is not None:
             baseline = load_baseline(baseline_ref, paths, Path.cwd())
+        check_accounts(accounts, specset.specs, baseline, pruning, where)
         t, ahead = early.ready()
         result = make_plan(
             t.client,
@@ -171,6 +181,7 @@ def plan(
             specs_digest=specset.digest,
             spec_paths=paths,
             campaign_filter=campaigns,
+            account_filter=accounts,
             baseline=baseline,
             baseline_ref=baseline_ref,
             prune=pruning,

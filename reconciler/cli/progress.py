@@ -46,6 +46,7 @@ class Progress:
         self._unit = unit
         self._lock = threading.Lock()
         self._done = 0
+        self._shown = False  # drawn from the first advance, so earlier stderr lines stay clean
         self._started = time.monotonic()
         self._bar = (
             click.progressbar(
@@ -66,6 +67,9 @@ class Progress:
         if self._bar is None:
             return
         with self._lock:
+            if not self._shown:
+                self._shown = True
+                self._bar.__enter__()
             self._done += count
             elapsed = max(time.monotonic() - self._started, 1e-6)
             self._bar.update(count, f"{self._done / elapsed:,.0f} {self._unit}/s")
@@ -84,13 +88,14 @@ class Progress:
         self.advance(count)
 
     def open(self) -> None:
-        if self._bar is not None:
-            self._bar.__enter__()
+        """Start the clock (the bar itself is drawn from the first :meth:`advance`)."""
+        self._started = time.monotonic()
 
     def close(self) -> None:
         if self._bar is not None:
             with self._lock:
-                self._bar.__exit__(None, None, None)
+                if self._shown:  # a bar never drawn (nothing was done) leaves no trace
+                    self._bar.__exit__(None, None, None)
                 self._bar = None
 
 
