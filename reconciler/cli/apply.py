@@ -151,7 +151,7 @@ def apply(
     pruning = make_prune(prune, allow_abort)
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
-        locks=LockSettings(lock_dir=lock_dir),
+        locks=LockSettings(lock_dir=lock_dir, notify=lambda note: click.echo(note, err=True)),
         force_unlock=force_unlock,
         allow_abort=allow_abort,
         wait=wait_,
