@@ -29,7 +29,13 @@ from reconciler.applier.from_plan import (
     stale_campaigns,
     works_from_plan,
 )
-from reconciler.applier.journal import DEFAULT_JOURNAL, Journal, read_journal, redact
+from reconciler.applier.journal import (
+    DEFAULT_JOURNAL,
+    Journal,
+    JournalError,
+    read_journal,
+    redact,
+)
 from reconciler.applier.lock import (
     DEFAULT_LOCK_DIR,
     LockHeldError,
@@ -60,6 +66,7 @@ __all__ = [
     "CampaignWork",
     "ExecOptions",
     "Journal",
+    "JournalError",
     "LockHeldError",
     "LockInfo",
     "LockSettings",

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from reconciler.applier.journal import Journal
+from reconciler.applier.journal import Journal, JournalError
 from reconciler.applier.steps import (
     CampaignResult,
     CampaignWork,
@@ -147,13 +147,18 @@ class _Runner:
         self.journal = journal
 
     def _log(self, event: str, **fields: Any) -> None:
+        """Record an event; a journal that failed is remembered (``run_campaign`` stops
+        starting steps), not raised here, so the outcomes so far are still reported."""
         if self.journal is not None:
-            self.journal.record(event, **fields)
+            with contextlib.suppress(JournalError):
+                self.journal.record(event, **fields)
 
     def run_campaign(self, work: CampaignWork) -> CampaignResult:
         results: list[StepResult] = []
         blocker: str | None = None
         for step in work.steps:
+            if blocker is None and self.journal is not None and self.journal.error is not None:
+                blocker = self.journal.error.message  # no write that the journal cannot record
             if blocker is not None:
                 results.append(StepResult(step, Outcome.SKIPPED, f"not attempted: {blocker}"))
                 continue
@@ -189,8 +194,12 @@ class _Runner:
             return StepResult(step, Outcome.FAILED, message, step.campaign_id)
 
     def _request(self, step: Step, **extra: Any) -> None:
+        """Record the write about to be sent; raises ``JournalError`` (a ``UserError``: the
+        step fails unsent) when the journal cannot record it."""
         method, path = step.request_line()
-        self._log(
+        if self.journal is None:
+            return
+        self.journal.record(
             "request",
             campaign=f"{step.account}/{step.name}",
             action=step.kind.value,

@@ -79,7 +79,8 @@ def _execute(
         journal.record("start", **context, campaigns=len(works))
         results = execute(works, client, run.options(client), journal)
         report = make_report(results, plan.campaigns)
-        journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
+        if journal.error is None:  # otherwise the report's failed steps name the fault
+            journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
     return report
 
 
@@ -100,7 +101,7 @@ def _execute(
 @click.option(
     "--journal",
     "journal_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=DEFAULT_JOURNAL,
     show_default=True,
     help="Append-only audit journal (JSON lines).",
