@@ -13,6 +13,9 @@ Why each rule here exists:
   the listing may lag); one found is adopted as the one we created, and otherwise the action
   fails as "outcome unknown": the next run plans against the listing again, by then current.
 - An ambiguous DELETE is resolved by reading the campaign back.
+- A device change is judged by the campaign's device list whenever its answer is not a clean
+  success: a PUT whose answer was lost and whose retry is told "Device is already in / not in
+  the campaign" took effect, and so did an unanswered one whose devices are where they should be.
 - A cancel is re-checked against the API's clock right before it is sent: a DELETE after the
   start date aborts instead of cancelling, so a cancel planned before midnight and executed
   after it would abort a running campaign without ``--allow-abort``.
@@ -36,7 +39,7 @@ from reconciler.applier.steps import (
     Step,
     StepResult,
 )
-from reconciler.client import AmbiguousWriteError
+from reconciler.client import AmbiguousWriteError, ThingSpaceError
 from reconciler.errors import UserError
 from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, Kind
 from reconciler.planner import ActionType
@@ -92,6 +95,10 @@ class Writer(Protocol):
     def delete_campaign(self, account: str, kind: Kind, campaign_id: str) -> Any: ...
 
     def get_campaign(self, account: str, kind: Kind, campaign_id: str) -> Any: ...
+
+    def iter_campaign_devices(
+        self, account: str, kind: Kind, campaign_id: str
+    ) -> Iterator[Any]: ...
 
     def list_campaigns(self, account: str, kind: Kind, status: str) -> Iterator[Any]: ...
 
@@ -427,12 +434,34 @@ class _Runner:
         )
         imeis = [str(i) for i in step.body.get("deviceList") or ()]
         self._request(step)
-        response = self.writer.change_devices(
-            step.account, step.campaign_kind, step.campaign_id, op, imeis
-        )
-        self._response(step, response)
-        failures = list(_device_failures(response))
         verb = "added" if op == "append" else "removed"
+        try:
+            response = self.writer.change_devices(
+                step.account, step.campaign_kind, step.campaign_id, op, imeis
+            )
+        except ThingSpaceError as exc:  # no usable answer (retries spent): look, then decide
+            self._log("ambiguous", action=step.kind.value, error=exc.message)
+            unsettled, _ = self._judge_by_devices(step, op, [(i, exc.message) for i in imeis])
+            if unsettled:
+                raise
+            return StepResult(
+                step,
+                Outcome.OK,
+                f"{len(imeis)} {verb} (no usable answer from the API; the campaign's device "
+                "list shows the change made)",
+                step.campaign_id,
+            )
+        self._response(step, response)
+        failures, settled = self._judge_by_devices(step, op, list(_device_failures(response)))
+        if settled and not failures:
+            where = "already in" if op == "append" else "not in"
+            return StepResult(
+                step,
+                Outcome.OK,
+                f"{len(imeis)} {verb} ({settled} reported {where} the campaign, as after a retry "
+                "whose first answer was lost; confirmed by the campaign's device list)",
+                step.campaign_id,
+            )
         if not failures:
             items = response.get("deviceList") if isinstance(response, Mapping) else None
             if items:
@@ -458,6 +487,34 @@ class _Runner:
             failed_devices=shown,
             failed_device_count=len(failures),
         )
+
+    def _judge_by_devices(
+        self, step: Step, op: Literal["append", "remove"], failures: list[tuple[str, str]]
+    ) -> tuple[list[tuple[str, str]], int]:
+        """(failures still failed, how many turned out done) by the campaign's device list.
+
+        A device reported failed whose state is what the step wanted (in the campaign after an
+        append, out of it after a remove) is done: the usual cause is a retried PUT whose first
+        attempt was processed and its answer lost. Unread (the report failed): unchanged.
+        """
+        if not failures:
+            return failures, 0
+        assert step.campaign_id is not None
+        try:
+            members = {
+                str(item.get("deviceId"))
+                for item in self.writer.iter_campaign_devices(
+                    step.account, step.campaign_kind, step.campaign_id
+                )
+                if isinstance(item, Mapping)
+            }
+        except UserError as exc:
+            self._log("lookup", action=step.kind.value, error=exc.message)
+            return failures, 0
+        wanted_in = op == "append"
+        left = [(imei, why) for imei, why in failures if (imei in members) != wanted_in]
+        self._log("lookup", action=step.kind.value, confirmed=len(failures) - len(left))
+        return left, len(failures) - len(left)
 
 
 def _delete_result(step: Step, status: str, how: str) -> StepResult:
