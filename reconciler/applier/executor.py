@@ -13,6 +13,10 @@ Why each rule here exists:
   the listing may lag); one found is adopted as the one we created, and otherwise the action
   fails as "outcome unknown": the next run plans against the listing again, by then current.
 - An ambiguous DELETE is resolved by reading the campaign back.
+- Another apply creating the same campaign at the same time (:mod:`reconciler.applier.race`):
+  the name is looked up right before each POST (a namesake created since the plan is adopted)
+  and once more after the run's creates (of several, every apply keeps the lowest id and
+  cancels the others).
 - A device change is judged by the campaign's device list whenever its answer is not a clean
   success: a PUT whose answer was lost and whose retry is told "Device is already in / not in
   the campaign" took effect, and so did an unanswered one whose devices are where they should be.
@@ -27,10 +31,11 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from reconciler.applier import race
 from reconciler.applier.journal import Journal, JournalError
 from reconciler.applier.steps import (
     CampaignResult,
@@ -117,6 +122,8 @@ class ExecOptions:
     create_lookups: int = 4  # lookups by name after an unanswered create (never a re-send)
     create_lookup_base: float = 2.0  # seconds before the 2nd lookup, doubling, capped at wait_cap
     delete_attempts: int = 3
+    race_checks: bool = True  # look the name up before each create and after the run (race.py)
+    race_max_age: float = 1.0  # seconds a listing serves the creates' look-ups before re-listing
     shown_device_failures: int = 10
 
 
@@ -137,7 +144,12 @@ def execute(
     runner = _Runner(writer, options, journal)
     workers = max(1, min(options.concurrency, len(works)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fota-apply") as pool:
-        return list(pool.map(runner.run_campaign, works))
+        results = list(pool.map(runner.run_campaign, works))
+    if runner.namesakes is not None and any(
+        r.step.kind is ActionType.CREATE and r.campaign_id for c in results for r in c.results
+    ):
+        results = runner.heal(results)
+    return results
 
 
 def _str(payload: Any, key: str) -> str | None:
@@ -152,6 +164,9 @@ class _Runner:
         self.writer = writer
         self.options = options
         self.journal = journal
+        self.namesakes = (
+            race.Namesakes(writer, max_age=options.race_max_age) if options.race_checks else None
+        )
 
     def _log(self, event: str, **fields: Any) -> None:
         """Record an event; a journal that failed is remembered (``run_campaign`` stops
@@ -229,6 +244,25 @@ class _Runner:
 
     def _create(self, work: CampaignWork, step: Step) -> StepResult:
         assert step.body is not None
+        if self.namesakes is not None:
+            try:
+                meanwhile = self.namesakes.find(
+                    step.account, step.campaign_kind, step.name, work.known_ids
+                )
+            except UserError as exc:  # best effort: the look after the run still heals
+                self._log("race", campaign=work.label, error=exc.message)
+                meanwhile = []
+            if meanwhile:  # another apply created it since our plan: adopt, never POST again
+                kept = race.keeper([str(c["id"]) for c in meanwhile])
+                status = _str(meanwhile[0], "status") or "?"
+                self._log("race", campaign=work.label, adopted=kept)
+                return StepResult(
+                    step,
+                    Outcome.OK,
+                    f"created meanwhile by another apply: id {kept} ({status}), adopted",
+                    kept,
+                    status,
+                )
         self._request(step)
         adopted = False
         try:
@@ -266,6 +300,95 @@ class _Runner:
                 step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
             )
         return self._wait(step, campaign_id, status, how, response)
+
+    def heal(self, results: list[CampaignResult]) -> list[CampaignResult]:
+        """After every create of the run: where racing applies made several campaigns of a
+        created name, keep the one each of them keeps and cancel the others (race.py)."""
+        assert self.namesakes is not None
+        created = [
+            (r.step.account, r.step.campaign_kind)
+            for c in results
+            for r in c.results
+            if r.step.kind is ActionType.CREATE and r.campaign_id is not None
+        ]
+        try:
+            self.namesakes.refresh(sorted(set(created), key=lambda g: (g[0], g[1].value)))
+        except UserError as exc:
+            self._log("race", error=exc.message)
+            return results
+        healed: list[CampaignResult] = []
+        for result in results:
+            steps = list(result.results)
+            for n, done in enumerate(steps):
+                if done.step.kind is ActionType.CREATE and done.campaign_id is not None:
+                    steps[n] = self._settle(result.work, done)
+            healed.append(CampaignResult(result.work, tuple(steps)))
+        return healed
+
+    def _settle(self, work: CampaignWork, done: StepResult) -> StepResult:
+        step, mine = done.step, done.campaign_id
+        assert self.namesakes is not None and mine is not None
+        try:
+            found = self.namesakes.find(
+                step.account, step.campaign_kind, step.name, work.known_ids, max_age=None
+            )
+        except UserError as exc:
+            self._log("race", campaign=work.label, error=exc.message)
+            return done
+        ids = sorted({mine, *(str(c["id"]) for c in found)})
+        if len(ids) == 1:
+            return done
+        kept = race.keeper(ids)
+        detail = (
+            f"{done.detail}; {len(ids)} campaigns of this name were created by racing applies: "
+            f"kept id {kept} (the lowest id, the rule every apply follows)"
+        )
+        cancelled, failed = [], []
+        for other in (i for i in ids if i != kept):
+            cancel = replace(step, kind=ActionType.CANCEL, campaign_id=other)
+            try:
+                outcome = self._delete(cancel)
+            except UserError as exc:  # e.g. the other racer cancelled it a moment before us
+                outcome = self._gone(cancel, exc)
+            self._log(
+                "race",
+                campaign=work.label,
+                kept=kept,
+                cancelled=other,
+                outcome=outcome.outcome.value,
+                detail=outcome.detail,
+            )
+            if outcome.outcome is Outcome.OK:
+                cancelled.append(f"id {other}")
+            else:
+                failed.append(f"id {other}: {outcome.detail}")
+        if cancelled:
+            detail += ", cancelled " + ", ".join(cancelled)
+        if failed:
+            detail += (
+                "; could not cancel " + "; ".join(failed) + " (cancel it in ThingSpace, or pin "
+                "the one to keep with campaignId)"
+            )
+        kept_status = next((_str(c, "status") for c in found if str(c["id"]) == kept), None)
+        return StepResult(
+            step,
+            Outcome.FAILED if failed else done.outcome,
+            detail,
+            kept,
+            kept_status or done.status,
+        )
+
+    def _gone(self, cancel: Step, error: UserError) -> StepResult:
+        """A cancel that failed: ok when the campaign is finished anyway, else the error."""
+        assert cancel.campaign_id is not None
+        with contextlib.suppress(UserError):
+            current = self.writer.get_campaign(
+                cancel.account, cancel.campaign_kind, cancel.campaign_id
+            )
+            status = _str(current, "status") or "?"
+            if status in TERMINAL_STATUSES:
+                return _delete_result(cancel, status, "already")
+        return StepResult(cancel, Outcome.FAILED, error.message, cancel.campaign_id)
 
     def _await_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
         """Look an unanswered create's campaign up by name, a few times with backoff.
