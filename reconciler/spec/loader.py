@@ -15,6 +15,7 @@ from reconciler.errors import Problem, ProblemsFound
 from reconciler.model import SPEC_API_VERSION, CampaignSpec
 from reconciler.spec import schema as schema_mod
 from reconciler.spec.build import Places, build
+from reconciler.spec.caps import cap
 from reconciler.spec.crosscheck import cross_check
 from reconciler.spec.devices import DevicesFile, read_devices_file
 from reconciler.spec.dump import digest
@@ -144,6 +145,7 @@ class _Collector:
 
     def finish(self) -> Report:
         self.report.problems.extend(cross_check(self.items))
+        self.report.problems = cap(self.report.problems)
         self.report.specs.sort(key=lambda spec: spec.key)
         return self.report
 
