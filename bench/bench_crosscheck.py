@@ -25,8 +25,8 @@ import time
 from io import BytesIO
 from pathlib import Path
 
-from reconciler.spec import MAX_SPEC_FILE_BYTES
-from reconciler.spec.devices import luhn_complete
+from reconciler.specs import MAX_SPEC_FILE_BYTES
+from reconciler.specs.devices import luhn_complete
 
 MINIMAL = """\
 ---

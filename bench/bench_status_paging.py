@@ -29,11 +29,11 @@ from datetime import date
 from _support import served_emulator
 
 from reconciler.cli import main
-from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient, read_live
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
-from reconciler.wire import encode_create
+from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, read_live
+from reconciler.thingspace.wire import encode_create
 
 FW = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
 
@@ -57,6 +57,7 @@ def served_sim() -> Iterator[str]:
     """``fota sim serve`` in a child process; yields its URL."""
     with served_emulator("2026-03-02T09:00:00Z") as (url, _pid):
         yield url
+
 
 def run(count: int, repeat: int) -> None:
     imeis = [f"35{i:012d}" for i in range(count)]

@@ -186,7 +186,7 @@ class Soak:
         try:
             from reconciler.thingspace import Credentials, ThingSpaceClient
         except ImportError:  # before the re-layout
-            from reconciler.client import Credentials, ThingSpaceClient  # type: ignore[no-redef]
+            from reconciler.thingspace import Credentials, ThingSpaceClient  # type: ignore[no-redef]
         from reconciler.model import Kind
 
         names: Counter[str] = Counter()

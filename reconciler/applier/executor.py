@@ -13,26 +13,30 @@ Why each rule here exists:
   the listing may lag); one found is adopted as the one we created, and otherwise the action
   fails as "outcome unknown": the next run plans against the listing again, by then current.
 - An ambiguous DELETE is resolved by reading the campaign back.
+- A device change is judged by the campaign's device list whenever its answer is not a clean
+  success: a PUT whose answer was lost and whose retry is told "Device is already in / not in
+  the campaign" took effect, and so did an unanswered one whose devices are where they should be.
 - Another apply creating the same campaign at the same time (:mod:`reconciler.applier.race`):
   the name is looked up right before each POST (a namesake created since the plan is adopted)
   and once more after the run's creates (of several, every apply keeps the lowest id and
   cancels the others).
-- A device change is judged by the campaign's device list whenever its answer is not a clean
-  success: a PUT whose answer was lost and whose retry is told "Device is already in / not in
-  the campaign" took effect, and so did an unanswered one whose devices are where they should be.
+- A journal that cannot be written stops the writes: nothing is sent that it did not record.
 - A cancel is re-checked against the API's clock right before it is sent: a DELETE after the
   start date aborts instead of cancelling, so a cancel planned before midnight and executed
   after it would abort a running campaign without ``--allow-abort``.
+
+Why one module of ~450 lines: one runner whose steps share the writer, the options and the
+journal; each step kind is a method, and the answers are decoded by ``thingspace.wire``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from reconciler.applier import race
@@ -40,35 +44,27 @@ from reconciler.applier.journal import Journal, JournalError
 from reconciler.applier.steps import (
     CampaignResult,
     CampaignWork,
-    Outcome,
     Step,
+    StepOutcome,
     StepResult,
 )
-from reconciler.client import AmbiguousWriteError, ThingSpaceError
 from reconciler.errors import UserError
-from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, Kind
-from reconciler.planner import ActionType
-
-PENDING_STATUSES = frozenset(
-    {
-        "CampaignRequestPending",
-        "RequestPending",
-        "CampaignRequestQueued",
-        "CampaignQueued",
-        "Queued",
-        "CampaignPreScheduled",
-    }
+from reconciler.lifecycle.statuses import (
+    LIVE_LISTING_ORDER,
+    awaits_schedule,
+    campaign_status,
+    is_failed,
+    is_terminal,
 )
-"""Statuses of a created campaign that has not been scheduled (or failed) yet."""
-
-FAILED_STATUSES = frozenset({"CampaignRequestFailed", "CampaignFailed"})
-
-_ADOPTABLE_STATUSES = tuple(
-    s
-    for s in LISTING_STATUSES
-    if s not in ("CampaignCancelled", "CampaignAborted", "CampaignEnded")
+from reconciler.model import Kind
+from reconciler.plans.types import ActionType
+from reconciler.thingspace import AmbiguousWriteError, ThingSpaceError
+from reconciler.thingspace.wire import (
+    decode_answer,
+    decode_device_change,
+    decode_device_page,
+    device_change_imeis,
 )
-"""Statuses in which an unanswered create's campaign can be found right after it."""
 
 UNKNOWN_CREATE = (
     "outcome unknown: re-run fota apply; it will find the campaign by name if it was created"
@@ -80,7 +76,7 @@ CANCEL_MARGIN = timedelta(minutes=10)
 
 
 class Writer(Protocol):
-    """The client methods the applier calls (``reconciler.client.ThingSpaceClient``)."""
+    """The client methods the applier calls (``reconciler.thingspace.ThingSpaceClient``)."""
 
     def create_campaign(self, account: str, kind: Kind, body: dict[str, Any]) -> Any: ...
 
@@ -101,7 +97,7 @@ class Writer(Protocol):
 
     def get_campaign(self, account: str, kind: Kind, campaign_id: str) -> Any: ...
 
-    def iter_campaign_devices(
+    def iter_campaign_device_pages(
         self, account: str, kind: Kind, campaign_id: str
     ) -> Iterator[Any]: ...
 
@@ -122,9 +118,9 @@ class ExecOptions:
     create_lookups: int = 4  # lookups by name after an unanswered create (never a re-send)
     create_lookup_base: float = 2.0  # seconds before the 2nd lookup, doubling, capped at wait_cap
     delete_attempts: int = 3
+    shown_device_failures: int = 10
     race_checks: bool = True  # look the name up before each create and after the run (race.py)
     race_max_age: float = 1.0  # seconds a listing serves the creates' look-ups before re-listing
-    shown_device_failures: int = 10
 
 
 def _sleep(seconds: float) -> None:
@@ -152,13 +148,6 @@ def execute(
     return results
 
 
-def _str(payload: Any, key: str) -> str | None:
-    if isinstance(payload, Mapping):
-        value = payload.get(key)
-        return None if value is None else str(value)
-    return None
-
-
 class _Runner:
     def __init__(self, writer: Writer, options: ExecOptions, journal: Journal | None) -> None:
         self.writer = writer
@@ -182,7 +171,7 @@ class _Runner:
             if blocker is None and self.journal is not None and self.journal.error is not None:
                 blocker = self.journal.error.message  # no write that the journal cannot record
             if blocker is not None:
-                results.append(StepResult(step, Outcome.SKIPPED, f"not attempted: {blocker}"))
+                results.append(StepResult(step, StepOutcome.SKIPPED, f"not attempted: {blocker}"))
                 continue
             result = self._run_step(work, step)
             results.append(result)
@@ -194,7 +183,7 @@ class _Runner:
                 detail=result.detail,
                 campaign_id=result.campaign_id,
             )
-            if result.outcome in (Outcome.FAILED, Outcome.REFUSED):
+            if result.outcome in (StepOutcome.FAILED, StepOutcome.REFUSED):
                 blocker = f"the {step.kind.value} before it did not succeed"
         return CampaignResult(work, tuple(results))
 
@@ -209,11 +198,11 @@ class _Runner:
             return self._devices(step)
         except UserError as exc:
             self._log("error", campaign=work.label, action=step.kind.value, error=exc.message)
-            return StepResult(step, Outcome.FAILED, exc.message, step.campaign_id)
+            return StepResult(step, StepOutcome.FAILED, exc.message, step.campaign_id)
         except Exception as exc:  # a bug must not hide the other campaigns' outcomes
             message = f"internal error ({type(exc).__name__}): {exc}"
             self._log("error", campaign=work.label, action=step.kind.value, error=message)
-            return StepResult(step, Outcome.FAILED, message, step.campaign_id)
+            return StepResult(step, StepOutcome.FAILED, message, step.campaign_id)
 
     def _request(self, step: Step, **extra: Any) -> None:
         """Record the write about to be sent; raises ``JournalError`` (a ``UserError``: the
@@ -253,12 +242,12 @@ class _Runner:
                 self._log("race", campaign=work.label, error=exc.message)
                 meanwhile = []
             if meanwhile:  # another apply created it since our plan: adopt, never POST again
-                kept = race.keeper([str(c["id"]) for c in meanwhile])
-                status = _str(meanwhile[0], "status") or "?"
+                kept = race.keeper([c.id for c in meanwhile if c.id is not None])
+                status = meanwhile[0].status or "?"
                 self._log("race", campaign=work.label, adopted=kept)
                 return StepResult(
                     step,
-                    Outcome.OK,
+                    StepOutcome.OK,
                     f"created meanwhile by another apply: id {kept} ({status}), adopted",
                     kept,
                     status,
@@ -276,28 +265,28 @@ class _Runner:
             except UserError as lookup:
                 return StepResult(
                     step,
-                    Outcome.FAILED,
+                    StepOutcome.FAILED,
                     f"create: no answer ({exc.message}) and looking the campaign up by name "
                     f"failed ({lookup.message}); {UNKNOWN_CREATE}",
                 )
             if found is None:
                 return StepResult(
                     step,
-                    Outcome.FAILED,
+                    StepOutcome.FAILED,
                     f"create: no answer ({exc.message}) and not listed by name after "
                     f"{self.options.create_lookups} lookups; {UNKNOWN_CREATE}",
                 )
             response, adopted = found, True
         else:
             self._response(step, response)
-        campaign_id = _str(response, "id")
-        status = _str(response, "status") or "?"
+        answer = decode_answer(response)
+        campaign_id, status = answer.id, answer.status or "?"
         how = "found after an unanswered create" if adopted else "created"
         if campaign_id is None:
-            return StepResult(step, Outcome.FAILED, "create: the API answered without an id")
-        if not self.options.wait and status not in FAILED_STATUSES:
+            return StepResult(step, StepOutcome.FAILED, "create: the API answered without an id")
+        if not self.options.wait and not is_failed(status):
             return StepResult(
-                step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
+                step, StepOutcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
             )
         return self._wait(step, campaign_id, status, how, response)
 
@@ -328,14 +317,10 @@ class _Runner:
     def _settle(self, work: CampaignWork, done: StepResult) -> StepResult:
         step, mine = done.step, done.campaign_id
         assert self.namesakes is not None and mine is not None
-        try:
-            found = self.namesakes.find(
-                step.account, step.campaign_kind, step.name, work.known_ids, max_age=None
-            )
-        except UserError as exc:
-            self._log("race", campaign=work.label, error=exc.message)
-            return done
-        ids = sorted({mine, *(str(c["id"]) for c in found)})
+        found = self.namesakes.find(
+            step.account, step.campaign_kind, step.name, work.known_ids, max_age=None
+        )
+        ids = sorted({mine, *(c.id for c in found if c.id is not None)})
         if len(ids) == 1:
             return done
         kept = race.keeper(ids)
@@ -343,7 +328,8 @@ class _Runner:
             f"{done.detail}; {len(ids)} campaigns of this name were created by racing applies: "
             f"kept id {kept} (the lowest id, the rule every apply follows)"
         )
-        cancelled, failed = [], []
+        cancelled: list[str] = []
+        failed: list[str] = []
         for other in (i for i in ids if i != kept):
             cancel = replace(step, kind=ActionType.CANCEL, campaign_id=other)
             try:
@@ -358,7 +344,7 @@ class _Runner:
                 outcome=outcome.outcome.value,
                 detail=outcome.detail,
             )
-            if outcome.outcome is Outcome.OK:
+            if outcome.outcome is StepOutcome.OK:
                 cancelled.append(f"id {other}")
             else:
                 failed.append(f"id {other}: {outcome.detail}")
@@ -369,10 +355,10 @@ class _Runner:
                 "; could not cancel " + "; ".join(failed) + " (cancel it in ThingSpace, or pin "
                 "the one to keep with campaignId)"
             )
-        kept_status = next((_str(c, "status") for c in found if str(c["id"]) == kept), None)
+        kept_status = next((c.status for c in found if c.id == kept), None)
         return StepResult(
             step,
-            Outcome.FAILED if failed else done.outcome,
+            StepOutcome.FAILED if failed else done.outcome,
             detail,
             kept,
             kept_status or done.status,
@@ -385,10 +371,10 @@ class _Runner:
             current = self.writer.get_campaign(
                 cancel.account, cancel.campaign_kind, cancel.campaign_id
             )
-            status = _str(current, "status") or "?"
-            if status in TERMINAL_STATUSES:
+            status = decode_answer(current).status or "?"
+            if is_terminal(status):
                 return _delete_result(cancel, status, "already")
-        return StepResult(cancel, Outcome.FAILED, error.message, cancel.campaign_id)
+        return StepResult(cancel, StepOutcome.FAILED, error.message, cancel.campaign_id)
 
     def _await_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
         """Look an unanswered create's campaign up by name, a few times with backoff.
@@ -403,7 +389,7 @@ class _Runner:
                 (self.options.sleep or _sleep)(delay)
                 delay = min(self.options.wait_cap, delay * 2)
             found = self._find_by_name(work, step)
-            self._log("lookup", campaign=work.label, found=_str(found, "id"), attempt=lookup)
+            self._log("lookup", campaign=work.label, found=decode_answer(found).id, attempt=lookup)
             if found is not None:
                 return found
         return None
@@ -415,14 +401,11 @@ class _Runner:
         cannot be in those states, while older campaigns of the name (a replacement's
         predecessors) can, and adopting one of them would skip the create.
         """
-        for status in _ADOPTABLE_STATUSES:
+        for status in LIVE_LISTING_ORDER:
             for item in self.writer.list_campaigns(step.account, step.campaign_kind, status):
-                if not isinstance(item, Mapping):
-                    continue
-                if item.get("campaignName") == step.name and str(item.get("id")) not in (
-                    work.known_ids
-                ):
-                    return item
+                listed = decode_answer(item)
+                if listed.name == step.name and listed.id not in work.known_ids:
+                    return item  # type: ignore[no-any-return]
         return None
 
     def _wait(
@@ -430,32 +413,32 @@ class _Runner:
     ) -> StepResult:
         delay = self.options.wait_base
         for _ in range(self.options.wait_polls if self.options.wait else 0):
-            if status not in PENDING_STATUSES:
+            if not awaits_schedule(status):
                 break
             (self.options.sleep or _sleep)(delay)
             delay = min(self.options.wait_cap, delay * 2)
             payload = self.writer.get_campaign(step.account, step.campaign_kind, campaign_id)
-            status = _str(payload, "status") or "?"
-        if status in FAILED_STATUSES:
-            reason = _reason(payload)
+            status = decode_answer(payload).status or "?"
+        if is_failed(status):
+            reason = decode_answer(payload).reason
             return StepResult(
                 step,
-                Outcome.FAILED,
+                StepOutcome.FAILED,
                 f"{how}: id {campaign_id}, then {status}" + (f": {reason}" if reason else ""),
                 campaign_id,
                 status,
             )
-        if status in PENDING_STATUSES:
+        if awaits_schedule(status):
             return StepResult(
                 step,
-                Outcome.FAILED,
+                StepOutcome.FAILED,
                 f"{how}: id {campaign_id}, still {status} after {self.options.wait_polls} "
                 "polls; follow it with `fota status`",
                 campaign_id,
                 status,
             )
         return StepResult(
-            step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
+            step, StepOutcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
         )
 
     # --- cancel / abort ---------------------------------------------------------------------
@@ -465,14 +448,14 @@ class _Runner:
         if step.kind is ActionType.ABORT and not self.options.allow_abort:
             return StepResult(
                 step,
-                Outcome.REFUSED,
+                StepOutcome.REFUSED,
                 "abort needs --allow-abort: the campaign has started and some devices may "
                 "already be upgrading; not executed",
                 step.campaign_id,
             )
         current = self.writer.get_campaign(step.account, step.campaign_kind, step.campaign_id)
-        status = _str(current, "status") or "?"
-        if status in TERMINAL_STATUSES:
+        status = decode_answer(current).status or "?"
+        if is_terminal(status):
             return _delete_result(step, status, "already")
         for attempt in range(1, self.options.delete_attempts + 1):
             # Before every attempt, a retry too: the retry of a cancel sent at 23:59Z would
@@ -490,9 +473,9 @@ class _Runner:
                 current = self.writer.get_campaign(
                     step.account, step.campaign_kind, step.campaign_id
                 )
-                status = _str(current, "status") or "?"
+                status = decode_answer(current).status or "?"
                 self._log("lookup", action=step.kind.value, status=status)
-                if status in TERMINAL_STATUSES:
+                if is_terminal(status):
                     return _delete_result(step, status, "confirmed")
                 continue
             self._response(step, response)
@@ -500,11 +483,11 @@ class _Runner:
                 current = self.writer.get_campaign(
                     step.account, step.campaign_kind, step.campaign_id
                 )
-                status = _str(current, "status") or status
+                status = decode_answer(current).status or status
             return _delete_result(step, status, "done")
         return StepResult(
             step,
-            Outcome.FAILED,
+            StepOutcome.FAILED,
             f"{step.kind.value}: the outcome of {self.options.delete_attempts} attempts is "
             "unknown and the campaign is still live; run apply again",
             step.campaign_id,
@@ -515,15 +498,16 @@ class _Runner:
         """A refusal when a cancel's DELETE could land after the start (as an abort)."""
         if step.kind is not ActionType.CANCEL:
             return None
-        started = _start_instant(current)
-        if started is None:
+        start = decode_answer(current).start
+        if start is None:
             return None
+        started = datetime(start.year, start.month, start.day, tzinfo=UTC)
         now = self.writer.server_now()
         if now < started - CANCEL_MARGIN:
             return None
         return StepResult(
             step,
-            Outcome.REFUSED,
+            StepOutcome.REFUSED,
             f"cancel: the campaign starts at {started.isoformat()} and the API's clock "
             f"says {now.isoformat(timespec='seconds')}; a DELETE now could abort it. "
             "Plan again (aborting needs the spec's lifecycle.allowAbort: true and "
@@ -541,10 +525,10 @@ class _Runner:
             step.account, step.campaign_kind, step.campaign_id, dict(step.body)
         )
         self._response(step, response)
-        status = _str(response, "status")
+        status = decode_answer(response).status
         return StepResult(
             step,
-            Outcome.OK,
+            StepOutcome.OK,
             "schedule updated" + (f" ({status})" if status else ""),
             step.campaign_id,
             status,
@@ -555,7 +539,7 @@ class _Runner:
         op: Literal["append", "remove"] = (
             "append" if step.kind is ActionType.ADD_DEVICES else "remove"
         )
-        imeis = [str(i) for i in step.body.get("deviceList") or ()]
+        imeis = device_change_imeis(step.body)
         self._request(step)
         verb = "added" if op == "append" else "removed"
         try:
@@ -569,31 +553,31 @@ class _Runner:
                 raise
             return StepResult(
                 step,
-                Outcome.OK,
+                StepOutcome.OK,
                 f"{len(imeis)} {verb} (no usable answer from the API; the campaign's device "
                 "list shows the change made)",
                 step.campaign_id,
             )
         self._response(step, response)
-        failures, settled = self._judge_by_devices(step, op, list(_device_failures(response)))
+        answer = decode_device_change(response)
+        failures, settled = self._judge_by_devices(step, op, list(answer.failures))
         if settled and not failures:
             where = "already in" if op == "append" else "not in"
             return StepResult(
                 step,
-                Outcome.OK,
+                StepOutcome.OK,
                 f"{len(imeis)} {verb} ({settled} reported {where} the campaign, as after a retry "
                 "whose first answer was lost; confirmed by the campaign's device list)",
                 step.campaign_id,
             )
         if not failures:
-            items = response.get("deviceList") if isinstance(response, Mapping) else None
-            if items:
-                return StepResult(step, Outcome.OK, f"{len(imeis)} {verb}", step.campaign_id)
-            request_id = _str(response, "requestId")
+            if answer.per_device:
+                return StepResult(step, StepOutcome.OK, f"{len(imeis)} {verb}", step.campaign_id)
+            request_id = answer.request_id
             note = f" (request {request_id}; the API reports no per-device results)"
             return StepResult(
                 step,
-                Outcome.OK,
+                StepOutcome.OK,
                 f"{len(imeis)} {verb}" + (note if request_id else ""),
                 step.campaign_id,
             )
@@ -602,7 +586,7 @@ class _Runner:
         more = len(failures) - len(shown)
         return StepResult(
             step,
-            Outcome.PARTIAL,
+            StepOutcome.PARTIAL,
             f"{len(imeis) - len(failures)} {verb}, {len(failures)} failed: {listed}"
             + (f" and {more} more" if more else "")
             + "; the failed ones are planned again next time",
@@ -625,11 +609,11 @@ class _Runner:
         assert step.campaign_id is not None
         try:
             members = {
-                str(item.get("deviceId"))
-                for item in self.writer.iter_campaign_devices(
+                device.imei
+                for page in self.writer.iter_campaign_device_pages(
                     step.account, step.campaign_kind, step.campaign_id
                 )
-                if isinstance(item, Mapping)
+                for device in decode_device_page(page).devices
             }
         except UserError as exc:
             self._log("lookup", action=step.kind.value, error=exc.message)
@@ -642,53 +626,18 @@ class _Runner:
 
 def _delete_result(step: Step, status: str, how: str) -> StepResult:
     expected = "CampaignCancelled" if step.kind is ActionType.CANCEL else "CampaignAborted"
-    if status == expected or (how == "already" and status in TERMINAL_STATUSES):
+    row = campaign_status(status)
+    if (row is not None and row.name == expected) or (how == "already" and is_terminal(status)):
         word = "cancelled" if step.kind is ActionType.CANCEL else "aborted"
         prefix = {"already": "already finished", "confirmed": f"{word} (confirmed by lookup)"}
         return StepResult(
-            step, Outcome.OK, f"{prefix.get(how, word)} ({status})", step.campaign_id, status
+            step, StepOutcome.OK, f"{prefix.get(how, word)} ({status})", step.campaign_id, status
         )
     return StepResult(
         step,
-        Outcome.FAILED,
+        StepOutcome.FAILED,
         f"{step.kind.value}: the API accepted the DELETE but the campaign is {status}, "
         f"not {expected}",
         step.campaign_id,
         status,
     )
-
-
-def _succeeded(status: str) -> bool:
-    lowered = status.lower()
-    return lowered.endswith("succeed") or lowered.endswith("success") or lowered == "succeeded"
-
-
-def _device_failures(response: Any) -> Iterable[tuple[str, str]]:
-    items = response.get("deviceList") if isinstance(response, Mapping) else None
-    for item in items or ():
-        if not isinstance(item, Mapping):
-            continue
-        status = str(item.get("status") or "")
-        if not _succeeded(status):
-            reason = item.get("Reason") or item.get("reason") or item.get("resultReason") or status
-            yield (str(item.get("deviceId")), str(reason or "unknown"))
-
-
-def _reason(payload: Any) -> str | None:
-    if not isinstance(payload, Mapping):
-        return None
-    for key in ("statusReason", "failureReason", "reason", "resultReason", "errorMessage"):
-        if payload.get(key):
-            return str(payload[key])
-    return None
-
-
-def _start_instant(payload: Any) -> datetime | None:
-    raw = _str(payload, "startDate")
-    if raw is None:
-        return None
-    try:
-        day = date.fromisoformat(raw[:10])
-    except ValueError:
-        return None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)

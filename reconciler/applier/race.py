@@ -24,20 +24,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, Protocol
 
+from reconciler.lifecycle.statuses import LIVE_LISTING_ORDER
 from reconciler.model import Kind
-
-ADOPTABLE_STATUSES: tuple[str, ...] = (
-    "CampaignRequestPending",
-    "CampaignRequestFailed",
-    "CampaignRequestQueued",
-    "CampaignFailed",
-    "CampaignScheduled",
-)
-"""Statuses a campaign created after the plan can be in (not cancelled, aborted or ended: a
-replaced predecessor of the name can be, and must never be mistaken for a new one)."""
+from reconciler.thingspace.wire import CampaignAnswer, decode_answer
 
 
 class Lister(Protocol):
@@ -66,7 +58,7 @@ class Namesakes:
         self._clock = clock
         self._guard = threading.Lock()
         self._locks: dict[Group, threading.Lock] = {}
-        self._taken: dict[Group, tuple[float, dict[str, list[Mapping[str, Any]]]]] = {}
+        self._taken: dict[Group, tuple[float, dict[str, list[CampaignAnswer]]]] = {}
 
     def refresh(self, groups: Iterable[Group]) -> None:
         """List these groups now; ``find`` then answers from these listings (``max_age`` None)."""
@@ -81,7 +73,7 @@ class Namesakes:
         known_ids: Iterable[str],
         *,
         max_age: float | Literal["default"] | None = "default",
-    ) -> list[Mapping[str, Any]]:
+    ) -> list[CampaignAnswer]:
         """Campaigns named ``name`` not there at plan time (``known_ids``), in id order, from
         a listing at most ``max_age`` seconds old (default: the instance's; None: any age)."""
         group = (account, kind)
@@ -94,17 +86,20 @@ class Namesakes:
                 taken = (self._clock(), self._list(account, kind))
                 self._taken[group] = taken
         known = set(known_ids)
-        return [c for c in taken[1].get(name, []) if str(c.get("id")) not in known]
+        return [c for c in taken[1].get(name, []) if c.id not in known]
 
-    def _list(self, account: str, kind: Kind) -> dict[str, list[Mapping[str, Any]]]:
-        by_id: dict[str, Mapping[str, Any]] = {}
-        for status in ADOPTABLE_STATUSES:
+    def _list(self, account: str, kind: Kind) -> dict[str, list[CampaignAnswer]]:
+        """Live campaigns only (``LIVE_LISTING_ORDER``: not cancelled, aborted or ended, which
+        a campaign created after the plan cannot be while a replaced predecessor can)."""
+        by_id: dict[str, CampaignAnswer] = {}
+        for status in LIVE_LISTING_ORDER:
             for item in self._lister.list_campaigns(account, kind, status):
-                if isinstance(item, Mapping) and item.get("id") is not None:
-                    by_id.setdefault(str(item["id"]), item)
-        by_name: dict[str, list[Mapping[str, Any]]] = {}
+                answer = decode_answer(item)
+                if answer.id is not None:
+                    by_id.setdefault(answer.id, answer)
+        by_name: dict[str, list[CampaignAnswer]] = {}
         for cid in sorted(by_id):
-            by_name.setdefault(str(by_id[cid].get("campaignName")), []).append(by_id[cid])
+            by_name.setdefault(by_id[cid].name or "", []).append(by_id[cid])
         return by_name
 
 

@@ -18,24 +18,20 @@ import click
 from reconciler.applier import (
     DEFAULT_JOURNAL,
     DEFAULT_LOCK_DIR,
-    ExecOptions,
-    Journal,
     LockSettings,
     account_locks,
-    check_fresh,
-    execute,
-    works_from_plan,
 )
-from reconciler.applier.fresh import make_plan, replan, spec_paths
-from reconciler.applier.report import ApplyReport, make_report, report_lines
-from reconciler.cli.plan import load_baseline
+from reconciler.applier.report import ApplyReport, make_report
+from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
 from reconciler.cli.target import TargetOptions, open_target, target_options
-from reconciler.client import ThingSpaceClient
 from reconciler.errors import UserError
-from reconciler.planner import Plan
-from reconciler.prune import Prune, make_prune
-from reconciler.render import load_plan, render_text
-from reconciler.spec import load_specs
+from reconciler.plans.prune import Prune, make_prune
+from reconciler.plans.reading import make_plan
+from reconciler.plans.types import Plan
+from reconciler.specs import load_specs
+from reconciler.thingspace import ThingSpaceClient
+from reconciler.views import load_plan, render_text
+from reconciler.views.apply_report import report_lines, summary_line
 
 CONFIRM_WORD = "yes"
 
@@ -74,14 +70,7 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
 def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
-    works = works_from_plan(plan)
-    with Journal(run.journal_path, run_id=run.run_id) as journal:
-        journal.record("start", **context, campaigns=len(works))
-        results = execute(works, client, run.options(client), journal)
-        report = make_report(results, plan.campaigns)
-        if journal.error is None:  # otherwise the report's failed steps name the fault
-            journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
-    return report
+    return execute_journaled(plan, client, run.applying(), context, summary_line)
 
 
 @click.command("apply")
@@ -182,32 +171,32 @@ class _Run:
     journal_path: Path
     target: TargetOptions
 
-    def options(self, client: ThingSpaceClient) -> ExecOptions:
-        return ExecOptions(
-            allow_abort=self.allow_abort, wait=self.wait, concurrency=client.concurrency
+    def applying(self) -> ApplyRun:
+        return ApplyRun(
+            run_id=self.run_id,
+            allow_abort=self.allow_abort,
+            wait=self.wait,
+            journal_path=self.journal_path,
+            locks=self.locks,
+            force_unlock=self.force_unlock,
         )
 
 
 def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
     """Re-check the saved plan against now (all or nothing), then execute exactly it."""
     plan = _read_plan(plan_file)
-    accounts = sorted({c.account for c in plan.campaigns if c.actions})
-    if not accounts:
+    if not plan_accounts(plan):
         click.echo(f"{plan_file} has nothing to apply.")
         return make_report([], plan.campaigns)
-    baseline = (
-        load_baseline(plan.baseline_ref, spec_paths(plan), Path.cwd())
-        if plan.baseline_ref
-        else None
-    )
-    with (
-        open_target(run.target) as tgt,
-        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
-    ):
-        fresh = replan(plan, tgt.client, plan_file=plan_file, baseline=baseline)
-        check_fresh(plan, fresh, plan_file=plan_file)
-        context = {"mode": "saved plan", "plan": plan_file, "target": tgt.description}
-        return _execute(plan, tgt.client, run, context)
+    with open_target(run.target) as tgt:
+        return apply_saved(
+            plan,
+            tgt.client,
+            run.applying(),
+            plan_file=plan_file,
+            target=tgt.description,
+            summary_line=summary_line,
+        )
 
 
 def _apply_paths(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from reconciler.applier import CampaignResult, ExecOptions, Outcome, execute, works_from_plan
+from reconciler.applier import CampaignResult, ExecOptions, StepOutcome, execute, works_from_plan
 from reconciler.applier.race import keeper
 from reconciler.sim.testing import running_sim
 from tests.applier.support import (
@@ -39,7 +39,7 @@ def test_a_namesake_created_since_the_plan_is_adopted_not_created_again() -> Non
         (first,) = execute(works_from_plan(plan_a), a, ExecOptions(sleep=no_sleep))
         (second,) = execute(works_from_plan(plan_b), b, ExecOptions(sleep=no_sleep))
         (made,), (adopted,) = first.results, second.results
-        assert made.outcome is Outcome.OK and adopted.outcome is Outcome.OK
+        assert made.outcome is StepOutcome.OK and adopted.outcome is StepOutcome.OK
         assert adopted.detail.startswith(
             f"created meanwhile by another apply: id {made.campaign_id} ("
         )
@@ -77,7 +77,7 @@ def test_two_creates_that_both_slip_through_are_healed_to_one() -> None:
             kept = keeper([str(c["id"]) for c in every])
             assert _live(every) == [kept]  # healed: one live campaign, the lowest id
         details = [r.detail for tag in "ab" for c in out[tag] for r in c.results]
-        assert all(r.outcome is Outcome.OK for t in "ab" for c in out[t] for r in c.results)
+        assert all(r.outcome is StepOutcome.OK for t in "ab" for c in out[t] for r in c.results)
         assert sum("created by racing applies: kept id" in d for d in details) >= 3
         assert all(
             r.campaign_id == keeper([str(x["id"]) for x in campaigns_named(a, r.step.name)])
@@ -113,7 +113,7 @@ def test_a_duplicate_that_has_started_is_reported_not_aborted() -> None:
             for thread in threads:
                 thread.join(timeout=60)
         results = [r for i in (0, 1) for c in out[i] for r in c.results]
-        assert any(r.outcome is Outcome.FAILED for r in results)
-        failed = next(r for r in results if r.outcome is Outcome.FAILED)
+        assert any(r.outcome is StepOutcome.FAILED for r in results)
+        failed = next(r for r in results if r.outcome is StepOutcome.FAILED)
         assert "could not cancel id" in failed.detail and "campaignId" in failed.detail
         assert DELETE not in writes(sim)  # nothing was aborted

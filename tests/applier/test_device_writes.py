@@ -5,11 +5,11 @@ with phase ``after`` (the request takes effect, its answer is lost)."""
 
 from __future__ import annotations
 
-from reconciler.applier import Outcome
-from reconciler.client import RetryPolicy
+from reconciler.applier import StepOutcome
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.fleet import Device
 from reconciler.sim.testing import running_sim
+from reconciler.thingspace import RetryPolicy
 from tests.applier.support import (
     ACCOUNT,
     apply_once,
@@ -35,7 +35,7 @@ def test_an_append_whose_answer_was_lost_is_ok_after_the_retry_hears_already_in(
         sim.emulator.add_fault(_lost_answer("drop"))
         _, results = apply_once(client, [spec("grow", devices=BASE | MORE)])
         ((step,),) = [r.results for r in results]
-        assert step.outcome is Outcome.OK, step.detail
+        assert step.outcome is StepOutcome.OK, step.detail
         assert step.detail.startswith("4 added (4 reported already in the campaign")
         assert sim.emulator.processed_counts()[PUT] == 2  # the lost one and its retry
         assert not make_plan(client, [spec("grow", devices=BASE | MORE)]).has_changes
@@ -47,7 +47,7 @@ def test_a_removal_whose_answer_was_lost_is_ok_after_the_retry_hears_not_in() ->
         sim.emulator.add_fault(_lost_answer("500"))
         _, results = apply_once(client, [spec("shrink", devices=BASE)])
         ((step,),) = [r.results for r in results]
-        assert step.outcome is Outcome.OK, step.detail
+        assert step.outcome is StepOutcome.OK, step.detail
         assert "4 reported not in the campaign" in step.detail
         assert not make_plan(client, [spec("shrink", devices=BASE)]).has_changes
 
@@ -60,7 +60,7 @@ def test_a_change_never_answered_is_ok_when_the_device_list_shows_it() -> None:
         sim.emulator.add_fault(_lost_answer("drop", times=None))
         _, results = apply_once(client, [spec("mute", devices=BASE | MORE)])
         ((step,),) = [r.results for r in results]
-        assert step.outcome is Outcome.OK, step.detail
+        assert step.outcome is StepOutcome.OK, step.detail
         assert "the campaign's device list shows the change made" in step.detail
 
 
@@ -73,5 +73,5 @@ def test_a_device_really_refused_stays_partial() -> None:
         sim.emulator.add_device(Device(stranger, ACCOUNT, "m", "x", firmware="SR0.9"))
         _, results = apply_once(client, [spec("picky", devices=BASE | {stranger})])
         ((step,),) = [r.results for r in results]
-        assert step.outcome is Outcome.PARTIAL, step.detail
+        assert step.outcome is StepOutcome.PARTIAL, step.detail
         assert step.failed_device_count == 1 and step.failed_devices[0][0] == stranger

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from reconciler.cli import main
-from reconciler.client import Credentials, ThingSpaceClient
-from reconciler.model import LISTING_STATUSES, Kind
+from reconciler.lifecycle.statuses import LIVE_LISTING_ORDER
+from reconciler.model import Kind
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
+from reconciler.thingspace import Credentials, ThingSpaceClient
 
 FW_NAME = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
 DEVICES = [f"3588{i:010d}" + luhn_digit(f"3588{i:010d}") for i in range(40)]
@@ -91,8 +92,7 @@ def live_names(sim: RunningSim) -> list[str]:
     with ThingSpaceClient(sim.url, Credentials.demo()) as client:
         return sorted(
             str(c.get("campaignName"))
-            for status in LISTING_STATUSES
-            if status not in ("CampaignCancelled", "CampaignAborted", "CampaignEnded")
+            for status in LIVE_LISTING_ORDER
             for c in client.list_campaigns(ACC, Kind.FIRMWARE, status)
         )
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from reconciler.applier import read_journal
-from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient, ThingSpaceError
 from reconciler.model import Kind
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.testing import running_sim
+from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, ThingSpaceError
 from tests.reliability.support import (
     CREATE,
     DEVICES,
