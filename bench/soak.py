@@ -117,13 +117,13 @@ class Soak:
     def faults(self, on: bool) -> None:
         self.admin("DELETE", "/_sim/faults")
         if on:
+            before = [("429", 0.025), ("500", 0.025), ("503", 0.025), ("drop", 0.025)]
+            after = [("500", 0.034), ("503", 0.033), ("drop", 0.033)]  # 10% each phase
             rules = [
-                {"kind": kind, "rate": 0.025, "phase": phase, "path": "/api/*"}
-                for kind in ("429", "500", "503", "drop")
-                for phase in ("before", "after")
-                if not (kind == "429" and phase == "after")
+                {"kind": kind, "rate": rate, "phase": phase, "path": "/api/*"}
+                for phase, kinds in (("before", before), ("after", after))
+                for kind, rate in kinds
             ]
-            rules[0]["rate"] = 0.05  # 10% before (429 5% + 500/503/drop), 7.5% after + drop
             self.admin("POST", "/_sim/faults", rules)
 
     # --- running fota ---------------------------------------------------------------------
