@@ -157,6 +157,8 @@ class Soak:
         )
 
     def note(self, text: str) -> None:
+        self.counts["creates adopted from a racer"] += text.count("created meanwhile by another")
+        self.counts["heal reports"] += text.count("were created by racing applies")
         if "Traceback" in text:
             self.counts["tracebacks"] += 1
             print("  traceback:\n" + text[-2000:], file=sys.stderr)
@@ -284,6 +286,10 @@ def main() -> None:
             f"faulty applies {counts['faulty applies']}, race pairs {counts['race pairs']}"
         )
         print(f"requests the emulator received {received:,}, faults injected {injected:,}")
+        print(
+            f"races: creates adopted from a racer {counts['creates adopted from a racer']}, "
+            f"heal reports {counts['heal reports']} (each racer that saw a duplicate reports it)"
+        )
         exits = {k: v for k, v in sorted(counts.items()) if k.startswith("faulty exit")}
         print(f"faulty apply exit codes: {exits}")
         print(
