@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -144,6 +145,7 @@ def _embedded_transport(
     from reconciler.sim.embedded import open_embedded
     from reconciler.sim.store import StateError
 
+    _check_writable(cwd / EMBEDDED_STATE.parent, EMBEDDED_STATE.parent)
     try:
         emulator = open_embedded(cwd / EMBEDDED_STATE)
     except (StateError, OSError) as exc:
@@ -159,3 +161,22 @@ def _embedded_transport(
         sim_creds["password"],
     )
     return httpx.WSGITransport(app=emulator.wsgi_app), creds
+
+
+def _check_writable(directory: Path, shown: Path) -> None:
+    """Refuse up front when the embedded emulator could not save its state.
+
+    It saves on every write, logging in included, and a save that fails inside it is only a
+    500 to the client, which would be misread as refused credentials. A temporary file
+    created and removed in the directory is the one test that also holds for root.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(
+            f"cannot write in {shown}/ (the embedded emulator keeps its state there): {reason}; "
+            "make it writable, run from a writable directory, or use --api-url"
+        ) from None
