@@ -128,6 +128,19 @@ _URL_MAP = Map(
 )
 
 
+def _utf8(text: str) -> bytes:
+    """Credentials are bytes on the wire (Basic is base64 of UTF-8, JSON is UTF-8): compare
+    them as UTF-8 bytes, so any Unicode works. ``surrogatepass``: a lone surrogate (from a
+    JSON ``\\ud800`` escape or an undecodable environment variable) is refused, never raised."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _same(given: bytes, expected: str) -> bool:
+    """Constant-time comparison of a credential sent with the configured one
+    (``secrets.compare_digest`` accepts ``str`` only when it is ASCII; bytes always work)."""
+    return secrets.compare_digest(given, _utf8(expected))
+
+
 def _json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, separators=(",", ":")),
@@ -459,17 +472,18 @@ class Emulator:
 
     def _oauth_token(self, request: Request, now: datetime) -> Response:
         header = request.headers.get("Authorization", "")
-        client_id = client_secret = None
+        client_id: bytes | None = None
+        client_secret = b""
         if header.startswith("Basic "):
             try:
-                decoded = base64.b64decode(header[6:], validate=True).decode()
-                client_id, _, client_secret = decoded.partition(":")
-            except (binascii.Error, UnicodeDecodeError):
+                decoded = base64.b64decode(header[6:], validate=True)
+                client_id, _, client_secret = decoded.partition(b":")
+            except (binascii.Error, ValueError):
                 client_id = None
         if (
             client_id is None
-            or not secrets.compare_digest(client_id, self.options.client_id)
-            or not secrets.compare_digest(client_secret or "", self.options.client_secret)
+            or not _same(client_id, self.options.client_id)
+            or not _same(client_secret, self.options.client_secret)
         ):
             return _json_response(
                 401,
@@ -534,8 +548,8 @@ class Emulator:
         if not isinstance(username, str) or not isinstance(password, str):
             raise ApiError("InvalidRequest", "username and password are required strings")
         if not (
-            secrets.compare_digest(username, self.options.username)
-            and secrets.compare_digest(password, self.options.password)
+            _same(_utf8(username), self.options.username)
+            and _same(_utf8(password), self.options.password)
         ):
             raise ApiError("InvalidCredentials", "invalid username or password")
         token = secrets.token_urlsafe(32)
