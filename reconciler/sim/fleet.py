@@ -141,6 +141,8 @@ class Fleet:
     generated_account: str = DEFAULT_ACCOUNT
     explicit: set[str] | None = None  # IMEIs that are not from the recipe
     _by_account: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    # IMEIs added or changed since the store last wrote them (see ``sqlstore``).
+    changed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @classmethod
     def generate(cls, count: int, seed: int, account: str = DEFAULT_ACCOUNT) -> Fleet:
@@ -156,6 +158,7 @@ class Fleet:
         if self.explicit is None:
             self.explicit = set()
         self.explicit.add(device.imei)
+        self.changed.add(device.imei)
 
     def account_imeis(self, account: str) -> list[str]:
         """The account's IMEIs in order (cached: the device listing pages by bisecting it)."""

@@ -53,6 +53,11 @@ class Ctx:
     device_page_size: int
     dirty: bool = False
 
+    def touch(self, campaign: Campaign) -> None:
+        """This request changed ``campaign`` (its row, or its members): the store writes it."""
+        self.dirty = True
+        self.state.touched.add(campaign.id)
+
 
 # --- small helpers ---------------------------------------------------------------------------
 
@@ -347,7 +352,7 @@ def _create(ctx: Ctx, acc: str, body: JsonObj, kind: str) -> Campaign:
     if campaign.failure is None and not campaign.members:
         campaign.failure = "no device in deviceList is eligible for this campaign"
     state.add_campaign(campaign)
-    ctx.dirty = True
+    ctx.touch(campaign)
     return campaign
 
 
@@ -382,7 +387,7 @@ def _read_step(ctx: Ctx, campaign: Campaign) -> str:
     settled_by_time = ctx.now >= campaign.created + ctx.settle
     if campaign.reads < 2 and campaign.closed is None and not settled_by_time:
         campaign.reads += 1
-        ctx.dirty = True
+        ctx.touch(campaign)
     return campaign.status(ctx.now, ctx.settle)
 
 
@@ -471,7 +476,7 @@ def _change_devices(ctx: Ctx, acc: str, cid: str, body: object, kind: str) -> li
                 continue
             campaign.remove_member(imei, ctx.now)
             results.append(_result(imei, "RemoveDeviceSucceed", "Device removed Successfully"))
-        ctx.dirty = True
+        ctx.touch(campaign)
     return results
 
 
@@ -524,7 +529,7 @@ def v3_dates(ctx: Ctx, acc: str, cid: str, body: object) -> JsonObj:
     )
     _apply_windows(ctx, campaign, windows)
     campaign.start, campaign.end = start, end
-    ctx.dirty = True
+    ctx.touch(campaign)
     return firmware_campaign(campaign, campaign.status(ctx.now, ctx.settle), flags=False)
 
 
@@ -565,7 +570,7 @@ def v2_dates(ctx: Ctx, acc: str, cid: str, body: object) -> JsonObj:
     campaign.install_windows = inst
     campaign.download_after, campaign.install_after = dl_after, inst_after
     campaign.start, campaign.end = start, end
-    ctx.dirty = True
+    ctx.touch(campaign)
     return software_campaign(campaign, campaign.status(ctx.now, ctx.settle))
 
 
@@ -583,7 +588,7 @@ def delete(ctx: Ctx, acc: str, cid: str, kind: str) -> JsonObj:
     else:
         campaign.closed = lifecycle.CANCELLED
     campaign.closed_at = ctx.now
-    ctx.dirty = True
+    ctx.touch(campaign)
     return {"success": True}
 
 

@@ -10,6 +10,7 @@ Token values are never stored, only their SHA-256 digests, so a state file holds
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import json
 import os
@@ -75,6 +76,8 @@ class Campaign:
     sorted_imeis: list[str] = field(default_factory=list, repr=False)
     _joining: set[str] = field(default_factory=set, repr=False, compare=False)
     _leaving: set[str] = field(default_factory=set, repr=False, compare=False)
+    # Members whose row changed since the store last wrote this campaign (see ``sqlstore``).
+    changed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def imeis(self) -> list[str]:
@@ -96,6 +99,7 @@ class Campaign:
     def add_member(self, imei: str, now: datetime) -> None:
         was_member = self.is_member(imei)
         self.members[imei] = Member(now)
+        self.changed.add(imei)
         if was_member:
             return
         if imei in self._leaving:  # left and rejoined before anyone read the order
@@ -106,9 +110,28 @@ class Campaign:
     def remove_member(self, imei: str, now: datetime) -> None:
         was_member = self.is_member(imei)
         self.members[imei].left = now
+        self.changed.add(imei)
         if not was_member:
             return
         if imei in self._joining:
+            self._joining.discard(imei)
+        else:
+            self._leaving.add(imei)
+
+    def load_member(self, imei: str, member: Member) -> None:
+        """Put a member row another process wrote into this campaign (not a change to write
+        back): the sorted order is brought up to date as for ``add_member``/``remove_member``."""
+        was_member = self.is_member(imei)
+        self.members[imei] = member
+        now_member = member.left is None
+        if was_member == now_member:
+            return
+        if now_member:
+            if imei in self._leaving:
+                self._leaving.discard(imei)
+            else:
+                self._joining.add(imei)
+        elif imei in self._joining:
             self._joining.discard(imei)
         else:
             self._leaving.add(imei)
@@ -151,6 +174,15 @@ class Campaign:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            **self.header_json(),
+            # Grouped by join instant: a 100,000-device create writes one timestamp, not 100,000.
+            "members": _group_members(self.members),
+            "left": {i: rfc3339(m.left) for i, m in self.members.items() if m.left is not None},
+        }
+
+    def header_json(self) -> dict[str, Any]:
+        """Everything but the members (the store keeps those in rows of their own)."""
+        return {
             "id": self.id,
             "seq": self.seq,
             "account": self.account,
@@ -177,10 +209,13 @@ class Campaign:
             "closed": self.closed,
             "closedAt": rfc3339(self.closed_at) if self.closed_at else None,
             "regimes": [[rfc3339(r.since), [list(w) for w in r.windows]] for r in self.regimes],
-            # Grouped by join instant: a 100,000-device create writes one timestamp, not 100,000.
-            "members": _group_members(self.members),
-            "left": {i: rfc3339(m.left) for i, m in self.members.items() if m.left is not None},
         }
+
+    def update_header(self, other: Campaign) -> None:
+        """Take ``other``'s header fields (a newer version of this campaign's row), keeping
+        this object: the listing and device indexes hold it."""
+        for name in HEADER_FIELDS:
+            setattr(self, name, getattr(other, name))
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Campaign:
@@ -188,11 +223,11 @@ class Campaign:
             return date.fromisoformat(v) if v else None
 
         members: dict[str, Member] = {}
-        for joined_text, imeis in d["members"].items():
+        for joined_text, imeis in d.get("members", {}).items():
             joined = parse_instant(joined_text)
             for imei in imeis:
                 members[imei] = Member(joined)
-        for imei, left in d["left"].items():
+        for imei, left in d.get("left", {}).items():
             members[imei].left = parse_instant(left)
         return cls(
             id=d["id"],
@@ -227,6 +262,14 @@ class Campaign:
             members=members,
             sorted_imeis=sorted(i for i, m in members.items() if m.left is None),
         )
+
+
+HEADER_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(Campaign)
+    if f.name not in ("members", "sorted_imeis", "_joining", "_leaving", "changed")
+)
+"""The fields a campaign row holds (``header_json``): all but the members and their order."""
 
 
 def _merge(current: list[str], fresh: list[str]) -> list[str]:
@@ -267,6 +310,8 @@ class State:
     access_tokens: dict[str, datetime] = field(default_factory=dict)  # digest -> expiry
     session_tokens: dict[str, datetime] = field(default_factory=dict)
     by_device: dict[str, list[str]] = field(default_factory=dict)  # imei -> campaign ids
+    # Campaigns whose row changed since the store last wrote them (handlers ``Ctx.touch``).
+    touched: set[str] = field(default_factory=set, repr=False)
     # (account, kind) -> (seqs, campaigns) in creation order: a listing page bisects to the
     # campaign after lastSeenCampaignId instead of scanning every campaign of every account.
     by_kind: dict[tuple[str, str], tuple[list[int], list[Campaign]]] = field(
@@ -365,10 +410,20 @@ def save_state(state: State, path: Path) -> None:
 
 
 def load_state(path: Path) -> State:
+    """A JSON state document (what earlier versions wrote; ``sqlstore`` imports it once)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise StateError(f"expected a JSON object, found {type(data).__name__}")
         return State.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except UnicodeDecodeError as exc:
         raise StateError(
-            f"{path}: cannot load the emulator state ({exc}); delete the file to start afresh"
+            f"{path}: not an emulator state (neither a SQLite database nor JSON: {exc.reason}); "
+            "delete the file to start afresh, or choose another state path"
+        ) from exc
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, AssertionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise StateError(
+            f"{path}: cannot load the emulator state ({reason or type(exc).__name__}); "
+            "delete the file to start afresh, or choose another state path"
         ) from exc
