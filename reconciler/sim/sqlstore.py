@@ -107,9 +107,9 @@ def explain(path: Path, exc: BaseException) -> str:
     code = getattr(exc, "errno", None)
     if "full" in lower or code == errno.ENOSPC:
         fix = "free some disk space and retry (the request was not applied)"
-    elif any(w in lower for w in ("readonly", "read-only", "permission", "unable to open")):
-        fix = f"make {path} and its directory writable, or choose another state path"
-    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS) or any(
+        w in lower for w in ("readonly", "read-only", "permission", "unable to open")
+    ):
         fix = f"make {path} and its directory writable, or choose another state path"
     elif "locked" in lower or "busy" in lower:
         fix = "another fota process held the state too long; retry"
@@ -355,6 +355,8 @@ class SqlStore:
             )
             changed.append(("tokens", str(gen), gen))
         wrote = bool(changed)
+        # Formatted once per instant: a create's members share one join instant.
+        stamp = functools.lru_cache(maxsize=256)(rfc3339)
         for cid in sorted(state.touched, key=lambda c: state.campaigns[c].seq):
             campaign = state.campaigns[cid]
             conn.execute(
@@ -363,14 +365,6 @@ class SqlStore:
             )
             if campaign.changed:
                 members = campaign.members
-                stamps: dict[datetime, str] = {}
-
-                def stamp(instant: datetime) -> str:
-                    text = stamps.get(instant)
-                    if text is None:
-                        text = stamps[instant] = rfc3339(instant)
-                    return text
-
                 conn.executemany(
                     "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?)",
                     [
