@@ -58,6 +58,7 @@ def served_sim() -> Iterator[str]:
     with served_emulator("2026-03-02T09:00:00Z") as (url, _pid):
         yield url
 
+
 def run(count: int, repeat: int) -> None:
     imeis = [f"35{i:012d}" for i in range(count)]
     imeis = [body + luhn_digit(body) for body in imeis]

@@ -35,6 +35,7 @@ from reconciler.sim.clock import ClockError, SimClock, http_date, parse_duration
 from reconciler.sim.faults import Decision, FaultError, FaultInjector, FaultRule, Hold
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, Device, Fleet, load_fleet_file
 from reconciler.sim.handlers import Ctx
+from reconciler.sim.reports import RawJson
 from reconciler.sim.sqlstore import SqlStore
 from reconciler.sim.store import SOFTWARE, State, StateError, token_digest
 
@@ -148,7 +149,7 @@ def _same(given: bytes, expected: str) -> bool:
 
 def _json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(body, separators=(",", ":")),
+        body if isinstance(body, RawJson) else json.dumps(body, separators=(",", ":")),
         status=status,
         mimetype="application/json",
         headers=headers,

@@ -38,6 +38,7 @@ from tests.github.scenario import (
 
 pytestmark = pytest.mark.slow
 
+
 @pytest.fixture()
 def sim() -> Iterator[RunningSim]:
     options: dict[str, Any] = {"client_secret": CLIENT_SECRET, "password": PASSWORD}

@@ -82,8 +82,12 @@ def test_device_change_spells_type_with_a_capital() -> None:
         {"status": "x", "startDate": "2027-01-01", "endDate": "2027-01-02"},
         {"id": "1", "startDate": "soon", "endDate": "2027-01-02"},
         {"id": "1", "startDate": "2027-01-01"},
-        {"id": "1", "startDate": "2027-01-01", "endDate": "2027-01-02",
-         "campaignTimeWindowList": [{"startTime": "x"}]},
+        {
+            "id": "1",
+            "startDate": "2027-01-01",
+            "endDate": "2027-01-02",
+            "campaignTimeWindowList": [{"startTime": "x"}],
+        },
     ],
 )
 def test_unreadable_responses_raise_wire_errors(body: dict[str, object]) -> None:
