@@ -26,13 +26,13 @@ import httpx
 from _support import FIRMWARE, bench_spec, imei, served_emulator
 
 from reconciler.cli import main
-from reconciler.client import Credentials, ThingSpaceClient, read_live
 from reconciler.model import CampaignSpec, LiveCampaign
-from reconciler.planner import plan
-from reconciler.render import render_json
+from reconciler.plans.planner import plan
 from reconciler.sim.testing import running_sim
-from reconciler.spec import load_specs
-from reconciler.wire import encode_create
+from reconciler.specs import load_specs
+from reconciler.thingspace import Credentials, ThingSpaceClient, read_live
+from reconciler.thingspace.wire import encode_create
+from reconciler.views import render_json
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

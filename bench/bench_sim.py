@@ -27,13 +27,13 @@ from datetime import UTC, datetime
 
 from _support import bench_spec, served_emulator
 
-from reconciler.client import Credentials, ThingSpaceClient
 from reconciler.model import Kind
 from reconciler.sim.clock import SimClock
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, Fleet
 from reconciler.sim.store import Campaign, State
 from reconciler.sim.testing import bare_campaign
-from reconciler.wire import encode_create
+from reconciler.thingspace import Credentials, ThingSpaceClient
+from reconciler.thingspace.wire import encode_create
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 V3 = "/api/fota/v3"

@@ -29,11 +29,11 @@ from datetime import date
 from _support import served_emulator
 
 from reconciler.cli import main
-from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient, read_live
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
-from reconciler.wire import encode_create
+from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, read_live
+from reconciler.thingspace.wire import encode_create
 
 FW = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
 

@@ -22,8 +22,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from reconciler.spec import load_specs
-from reconciler.spec.devices import luhn_complete
+from reconciler.specs import load_specs
+from reconciler.specs.devices import luhn_complete
 
 SMALL = """\
 # yaml-language-server: $schema=../schemas/campaign-spec.schema.json

@@ -5,9 +5,9 @@ Everything here is an immutable value. Normalisation happens once, at the edges 
 loader and the client's decoders); the core never has to wonder whether windows are sorted,
 devices are de-duplicated or dates are strings.
 
-Naming: fields use the reconciler's own words; ``Kind`` maps them to the API's wire names
-(``firmwareName`` vs ``softwareName``, ``protocol`` vs ``distributionType``), so one mechanism
-serves v3 firmware and v2 software campaigns.
+Naming: fields use the reconciler's own words. The API's names for them (``firmwareName`` vs
+``softwareName``, ``protocol`` vs ``distributionType``) are known only to
+``reconciler.thingspace``, so one mechanism serves v3 firmware and v2 software campaigns.
 """
 
 from __future__ import annotations
@@ -31,13 +31,6 @@ class Kind(enum.Enum):
     def api_version(self) -> str:
         return "v3" if self is Kind.FIRMWARE else "v2"
 
-    @property
-    def package_fields(self) -> tuple[str, str, str, str]:
-        """Wire names of (package name, from, to, protocol) for this kind."""
-        if self is Kind.FIRMWARE:
-            return ("firmwareName", "firmwareFrom", "firmwareTo", "protocol")
-        return ("softwareName", "softwareFrom", "softwareTo", "distributionType")
-
 
 @dataclass(frozen=True, order=True)
 class TimeWindow:
@@ -49,9 +42,6 @@ class TimeWindow:
 
     start: int  # 0..23
     end: int  # 1..24
-
-    def to_api(self) -> dict[str, int]:
-        return {"startTime": self.start, "endTime": self.end}
 
 
 Windows = tuple[TimeWindow, ...]
@@ -142,40 +132,6 @@ class CampaignSpec:
         return (self.account, self.name)
 
 
-class Phase(enum.Enum):
-    """Where a campaign is in its life, derived from its status and the clock."""
-
-    PENDING = "pending"  # request accepted, not yet queued/scheduled (RequestPending)
-    BEFORE_START = "before_start"  # queued or scheduled, start date not reached
-    RUNNING = "running"  # start date reached, end date not passed
-    ENDED = "ended"  # end date passed (CampaignEnded)
-    FINISHED = "finished"  # cancelled, aborted or failed: terminal, never touched again
-
-
-TERMINAL_STATUSES = frozenset(
-    {
-        "CampaignEnded",
-        "CampaignCancelled",
-        "CampaignAborted",
-        "CampaignFailed",
-        "CampaignRequestFailed",
-    }
-)
-"""Statuses after which a campaign is finished: it is never modified nor re-created."""
-
-LISTING_STATUSES = (
-    "CampaignRequestPending",
-    "CampaignRequestFailed",
-    "CampaignRequestQueued",
-    "CampaignCancelled",
-    "CampaignAborted",
-    "CampaignFailed",
-    "CampaignScheduled",
-    "CampaignEnded",
-)
-"""The formal status enum: the campaign listing is queried once per value (API facts 4.1)."""
-
-
 @dataclass(frozen=True)
 class LiveCampaign:
     """A campaign as the API reports it, normalised into the same shape as a spec.
@@ -201,7 +157,3 @@ class LiveCampaign:
     @property
     def key(self) -> tuple[str, str]:
         return (self.account, self.name)
-
-    @property
-    def terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from reconciler.applier.journal import Journal
@@ -36,31 +36,18 @@ from reconciler.applier.steps import (
     Step,
     StepResult,
 )
-from reconciler.client import AmbiguousWriteError
 from reconciler.errors import UserError
-from reconciler.model import LISTING_STATUSES, TERMINAL_STATUSES, Kind
-from reconciler.planner import ActionType
-
-PENDING_STATUSES = frozenset(
-    {
-        "CampaignRequestPending",
-        "RequestPending",
-        "CampaignRequestQueued",
-        "CampaignQueued",
-        "Queued",
-        "CampaignPreScheduled",
-    }
+from reconciler.lifecycle.statuses import (
+    LIVE_LISTING_ORDER,
+    awaits_schedule,
+    campaign_status,
+    is_failed,
+    is_terminal,
 )
-"""Statuses of a created campaign that has not been scheduled (or failed) yet."""
-
-FAILED_STATUSES = frozenset({"CampaignRequestFailed", "CampaignFailed"})
-
-_ADOPTABLE_STATUSES = tuple(
-    s
-    for s in LISTING_STATUSES
-    if s not in ("CampaignCancelled", "CampaignAborted", "CampaignEnded")
-)
-"""Statuses in which an unanswered create's campaign can be found right after it."""
+from reconciler.model import Kind
+from reconciler.plans.types import ActionType
+from reconciler.thingspace import AmbiguousWriteError
+from reconciler.thingspace.wire import decode_answer, decode_device_change, device_change_imeis
 
 UNKNOWN_CREATE = (
     "outcome unknown: re-run fota apply; it will find the campaign by name if it was created"
@@ -72,7 +59,7 @@ CANCEL_MARGIN = timedelta(minutes=10)
 
 
 class Writer(Protocol):
-    """The client methods the applier calls (``reconciler.client.ThingSpaceClient``)."""
+    """The client methods the applier calls (``reconciler.thingspace.ThingSpaceClient``)."""
 
     def create_campaign(self, account: str, kind: Kind, body: dict[str, Any]) -> Any: ...
 
@@ -131,13 +118,6 @@ def execute(
     workers = max(1, min(options.concurrency, len(works)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fota-apply") as pool:
         return list(pool.map(runner.run_campaign, works))
-
-
-def _str(payload: Any, key: str) -> str | None:
-    if isinstance(payload, Mapping):
-        value = payload.get(key)
-        return None if value is None else str(value)
-    return None
 
 
 class _Runner:
@@ -240,12 +220,12 @@ class _Runner:
             response, adopted = found, True
         else:
             self._response(step, response)
-        campaign_id = _str(response, "id")
-        status = _str(response, "status") or "?"
+        answer = decode_answer(response)
+        campaign_id, status = answer.id, answer.status or "?"
         how = "found after an unanswered create" if adopted else "created"
         if campaign_id is None:
             return StepResult(step, Outcome.FAILED, "create: the API answered without an id")
-        if not self.options.wait and status not in FAILED_STATUSES:
+        if not self.options.wait and not is_failed(status):
             return StepResult(
                 step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
             )
@@ -264,7 +244,7 @@ class _Runner:
                 (self.options.sleep or _sleep)(delay)
                 delay = min(self.options.wait_cap, delay * 2)
             found = self._find_by_name(work, step)
-            self._log("lookup", campaign=work.label, found=_str(found, "id"), attempt=lookup)
+            self._log("lookup", campaign=work.label, found=decode_answer(found).id, attempt=lookup)
             if found is not None:
                 return found
         return None
@@ -276,14 +256,11 @@ class _Runner:
         cannot be in those states, while older campaigns of the name (a replacement's
         predecessors) can, and adopting one of them would skip the create.
         """
-        for status in _ADOPTABLE_STATUSES:
+        for status in LIVE_LISTING_ORDER:
             for item in self.writer.list_campaigns(step.account, step.campaign_kind, status):
-                if not isinstance(item, Mapping):
-                    continue
-                if item.get("campaignName") == step.name and str(item.get("id")) not in (
-                    work.known_ids
-                ):
-                    return item
+                listed = decode_answer(item)
+                if listed.name == step.name and listed.id not in work.known_ids:
+                    return item  # type: ignore[no-any-return]
         return None
 
     def _wait(
@@ -291,14 +268,14 @@ class _Runner:
     ) -> StepResult:
         delay = self.options.wait_base
         for _ in range(self.options.wait_polls if self.options.wait else 0):
-            if status not in PENDING_STATUSES:
+            if not awaits_schedule(status):
                 break
             (self.options.sleep or _sleep)(delay)
             delay = min(self.options.wait_cap, delay * 2)
             payload = self.writer.get_campaign(step.account, step.campaign_kind, campaign_id)
-            status = _str(payload, "status") or "?"
-        if status in FAILED_STATUSES:
-            reason = _reason(payload)
+            status = decode_answer(payload).status or "?"
+        if is_failed(status):
+            reason = decode_answer(payload).reason
             return StepResult(
                 step,
                 Outcome.FAILED,
@@ -306,7 +283,7 @@ class _Runner:
                 campaign_id,
                 status,
             )
-        if status in PENDING_STATUSES:
+        if awaits_schedule(status):
             return StepResult(
                 step,
                 Outcome.FAILED,
@@ -332,8 +309,8 @@ class _Runner:
                 step.campaign_id,
             )
         current = self.writer.get_campaign(step.account, step.campaign_kind, step.campaign_id)
-        status = _str(current, "status") or "?"
-        if status in TERMINAL_STATUSES:
+        status = decode_answer(current).status or "?"
+        if is_terminal(status):
             return _delete_result(step, status, "already")
         for attempt in range(1, self.options.delete_attempts + 1):
             # Before every attempt, a retry too: the retry of a cancel sent at 23:59Z would
@@ -351,9 +328,9 @@ class _Runner:
                 current = self.writer.get_campaign(
                     step.account, step.campaign_kind, step.campaign_id
                 )
-                status = _str(current, "status") or "?"
+                status = decode_answer(current).status or "?"
                 self._log("lookup", action=step.kind.value, status=status)
-                if status in TERMINAL_STATUSES:
+                if is_terminal(status):
                     return _delete_result(step, status, "confirmed")
                 continue
             self._response(step, response)
@@ -361,7 +338,7 @@ class _Runner:
                 current = self.writer.get_campaign(
                     step.account, step.campaign_kind, step.campaign_id
                 )
-                status = _str(current, "status") or status
+                status = decode_answer(current).status or status
             return _delete_result(step, status, "done")
         return StepResult(
             step,
@@ -376,9 +353,10 @@ class _Runner:
         """A refusal when a cancel's DELETE could land after the start (as an abort)."""
         if step.kind is not ActionType.CANCEL:
             return None
-        started = _start_instant(current)
-        if started is None:
+        start = decode_answer(current).start
+        if start is None:
             return None
+        started = datetime(start.year, start.month, start.day, tzinfo=UTC)
         now = self.writer.server_now()
         if now < started - CANCEL_MARGIN:
             return None
@@ -402,7 +380,7 @@ class _Runner:
             step.account, step.campaign_kind, step.campaign_id, dict(step.body)
         )
         self._response(step, response)
-        status = _str(response, "status")
+        status = decode_answer(response).status
         return StepResult(
             step,
             Outcome.OK,
@@ -416,19 +394,19 @@ class _Runner:
         op: Literal["append", "remove"] = (
             "append" if step.kind is ActionType.ADD_DEVICES else "remove"
         )
-        imeis = [str(i) for i in step.body.get("deviceList") or ()]
+        imeis = device_change_imeis(step.body)
         self._request(step)
         response = self.writer.change_devices(
             step.account, step.campaign_kind, step.campaign_id, op, imeis
         )
         self._response(step, response)
-        failures = list(_device_failures(response))
+        answer = decode_device_change(response)
+        failures = list(answer.failures)
         verb = "added" if op == "append" else "removed"
         if not failures:
-            items = response.get("deviceList") if isinstance(response, Mapping) else None
-            if items:
+            if answer.per_device:
                 return StepResult(step, Outcome.OK, f"{len(imeis)} {verb}", step.campaign_id)
-            request_id = _str(response, "requestId")
+            request_id = answer.request_id
             note = f" (request {request_id}; the API reports no per-device results)"
             return StepResult(
                 step,
@@ -453,7 +431,8 @@ class _Runner:
 
 def _delete_result(step: Step, status: str, how: str) -> StepResult:
     expected = "CampaignCancelled" if step.kind is ActionType.CANCEL else "CampaignAborted"
-    if status == expected or (how == "already" and status in TERMINAL_STATUSES):
+    row = campaign_status(status)
+    if (row is not None and row.name == expected) or (how == "already" and is_terminal(status)):
         word = "cancelled" if step.kind is ActionType.CANCEL else "aborted"
         prefix = {"already": "already finished", "confirmed": f"{word} (confirmed by lookup)"}
         return StepResult(
@@ -467,39 +446,3 @@ def _delete_result(step: Step, status: str, how: str) -> StepResult:
         step.campaign_id,
         status,
     )
-
-
-def _succeeded(status: str) -> bool:
-    lowered = status.lower()
-    return lowered.endswith("succeed") or lowered.endswith("success") or lowered == "succeeded"
-
-
-def _device_failures(response: Any) -> Iterable[tuple[str, str]]:
-    items = response.get("deviceList") if isinstance(response, Mapping) else None
-    for item in items or ():
-        if not isinstance(item, Mapping):
-            continue
-        status = str(item.get("status") or "")
-        if not _succeeded(status):
-            reason = item.get("Reason") or item.get("reason") or item.get("resultReason") or status
-            yield (str(item.get("deviceId")), str(reason or "unknown"))
-
-
-def _reason(payload: Any) -> str | None:
-    if not isinstance(payload, Mapping):
-        return None
-    for key in ("statusReason", "failureReason", "reason", "resultReason", "errorMessage"):
-        if payload.get(key):
-            return str(payload[key])
-    return None
-
-
-def _start_instant(payload: Any) -> datetime | None:
-    raw = _str(payload, "startDate")
-    if raw is None:
-        return None
-    try:
-        day = date.fromisoformat(raw[:10])
-    except ValueError:
-        return None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)

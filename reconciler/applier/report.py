@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.applier.steps import CampaignResult, Outcome
-from reconciler.planner import ActionType, CampaignPlan
+from reconciler.plans.types import ActionType, CampaignPlan
 
 _SYMBOL = {
     ActionType.CREATE: "+",

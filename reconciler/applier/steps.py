@@ -3,7 +3,7 @@
 Why a model of its own instead of executing planner actions directly: the executor only needs
 "which write, on which campaign, with which body", and keeping that small makes the executor
 testable on its own and independent of how the planner groups or renders its actions. The
-adapter from a :class:`reconciler.planner.Plan` lives in :mod:`reconciler.applier.from_plan`.
+adapter from a :class:`reconciler.plans.types.Plan` lives in :mod:`reconciler.applier.work`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.model import Kind
-from reconciler.planner import ActionType
+from reconciler.plans.types import ActionType
+from reconciler.thingspace import paths
+from reconciler.thingspace.wire import device_change_imeis
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Step:
     """One write. ``campaign_id`` is None only for a create (the API assigns the id).
 
     ``kind`` is the planner's action type, never ``REPLACE`` (a replacement is flattened into
-    its take-down and its create by :mod:`reconciler.applier.from_plan`).
+    its take-down and its create by :mod:`reconciler.applier.work`).
     """
 
     kind: ActionType
@@ -34,24 +36,20 @@ class Step:
 
     def request_line(self) -> tuple[str, str]:
         """(method, path) this step sends, for the journal and the output."""
-        acc, cid = self.account, self.campaign_id or ""
-        if self.campaign_kind is Kind.FIRMWARE:
-            base, write = "/api/fota/v3/campaigns", "/api/fota/v3/campaigns/firmware"
-        else:
-            base = write = "/api/fota/v2/campaigns"
+        acc, kind, cid = self.account, self.campaign_kind, self.campaign_id or ""
         if self.kind is ActionType.CREATE:
-            return ("POST", f"{write}/{acc}")
+            return ("POST", paths.create(acc, kind))
         if self.kind is ActionType.UPDATE_SCHEDULE:
-            return ("PUT", f"{write}/{acc}/{cid}/dates")
+            return ("PUT", paths.dates(acc, kind, cid))
         if self.kind in (ActionType.ADD_DEVICES, ActionType.REMOVE_DEVICES):
-            return ("PUT", f"{write}/{acc}/{cid}")
-        return ("DELETE", f"{base}/{acc}/{cid}")
+            return ("PUT", paths.modify(acc, kind, cid))
+        return ("DELETE", paths.one(acc, kind, cid))
 
     def describe(self) -> str:
         if self.kind is ActionType.CREATE:
             return "create"
         if self.kind in (ActionType.ADD_DEVICES, ActionType.REMOVE_DEVICES) and self.body:
-            count = len(self.body.get("deviceList") or ())
+            count = len(device_change_imeis(self.body))
             return f"{self.kind.value} ({count} device{'s' if count != 1 else ''})"
         return f"{self.kind.value} {self.campaign_id}"
 

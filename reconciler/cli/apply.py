@@ -22,20 +22,20 @@ from reconciler.applier import (
     Journal,
     LockSettings,
     account_locks,
-    check_fresh,
     execute,
     works_from_plan,
 )
-from reconciler.applier.fresh import make_plan, replan, spec_paths
 from reconciler.applier.report import ApplyReport, make_report, report_lines
-from reconciler.cli.plan import load_baseline
 from reconciler.cli.target import TargetOptions, open_target, target_options
-from reconciler.client import ThingSpaceClient
 from reconciler.errors import UserError
-from reconciler.planner import Plan
-from reconciler.prune import Prune, make_prune
-from reconciler.render import load_plan, render_text
-from reconciler.spec import load_specs
+from reconciler.plans.baseline import load_baseline
+from reconciler.plans.prune import Prune, make_prune
+from reconciler.plans.reading import make_plan, replan, spec_paths
+from reconciler.plans.staleness import check_fresh
+from reconciler.plans.types import Plan
+from reconciler.specs import load_specs
+from reconciler.thingspace import ThingSpaceClient
+from reconciler.views import load_plan, render_text
 
 CONFIRM_WORD = "yes"
 

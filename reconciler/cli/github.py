@@ -135,7 +135,7 @@ def validate() -> None:
 
 def annotate_problems(paths: Sequence[str]) -> list[Problem]:
     """Load the specs; print one ``::error file=,line=,col=::`` line per problem found."""
-    from reconciler.spec import collect
+    from reconciler.specs import collect
 
     problems = sorted(collect(list(paths)).problems)
     for problem in problems:

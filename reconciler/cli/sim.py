@@ -31,6 +31,7 @@ from reconciler.sim.faults import FaultError, FaultRule, parse_fault, parse_late
 from reconciler.sim.fleet import FleetError
 from reconciler.sim.server import make_sim_server
 from reconciler.sim.store import StateError
+from reconciler.thingspace.wire import error_message
 
 
 @click.group("sim")
@@ -300,7 +301,7 @@ def _admin(url: str, method: str, path: str, payload: object | None = None) -> A
             f"cannot reach the emulator at {base} ({exc}); is fota sim serve running?"
         ) from exc
     if response.status_code == 400:
-        raise UserError(f"{base}{path}: {response.json().get('errorMessage', response.text)}")
+        raise UserError(f"{base}{path}: {error_message(response.json()) or response.text}")
     if response.status_code != 200:
         raise UserError(f"{base}{path} answered HTTP {response.status_code}: not a fota sim?")
     return response.json()

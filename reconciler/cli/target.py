@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 import click
 import httpx
 
-from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient, api_base_url
 from reconciler.errors import UserError
+from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, api_base_url
 
 EMBEDDED_URL = "http://embedded.fota"
 EMBEDDED_STATE = Path(".fota") / "sim-state.db"

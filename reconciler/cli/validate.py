@@ -14,7 +14,7 @@ import click
 
 from reconciler.errors import ProblemsFound
 from reconciler.github.workflow import annotation
-from reconciler.spec import collect
+from reconciler.specs import collect
 
 
 def _summary(files: int, campaigns: int, devices: int) -> str:

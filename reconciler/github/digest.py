@@ -15,8 +15,8 @@ from typing import Any
 from reconciler.errors import UserError
 from reconciler.github.comment import PlanDigest, plan_sha256
 from reconciler.github.workflow import SUMMARY_LIMIT
-from reconciler.render.jsonplan import load_plan
-from reconciler.render.markdown import render_markdown
+from reconciler.plans.planfile import load_plan
+from reconciler.views.plan_markdown import render_markdown
 
 _LEADING_TITLE = re.compile(r"\A#+ fota plan[^\n]*\n+")
 

@@ -9,8 +9,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from reconciler.applier import CampaignResult, ExecOptions, Journal, execute, fresh, works_from_plan
-from reconciler.client import Credentials, RetryPolicy, ThingSpaceClient
+from reconciler.applier import CampaignResult, ExecOptions, Journal, execute, works_from_plan
 from reconciler.model import (
     CampaignSpec,
     Kind,
@@ -20,9 +19,11 @@ from reconciler.model import (
     Schedule,
     TimeWindow,
 )
-from reconciler.planner import Plan
+from reconciler.plans import reading
+from reconciler.plans.types import Plan
 from reconciler.sim.fleet import DEFAULT_ACCOUNT
 from reconciler.sim.testing import RunningSim
+from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient
 
 ACCOUNT = DEFAULT_ACCOUNT
 FW = Package(
@@ -102,7 +103,7 @@ def client_for(sim: RunningSim, **kw: Any) -> ThingSpaceClient:
 
 def make_plan(client: ThingSpaceClient, specs: Sequence[CampaignSpec]) -> Plan:
     """The plan ``fota plan`` would make (the same edge: live state, namesakes, the clock)."""
-    return fresh.make_plan(client, specs, specs_digest="test", spec_paths=())
+    return reading.make_plan(client, specs, specs_digest="test", spec_paths=())
 
 
 def apply_once(
@@ -126,10 +127,10 @@ def writes(sim: RunningSim, *, processed: bool = True) -> dict[str, int]:
 
 
 def campaigns_named(client: ThingSpaceClient, name: str, kind: Kind = Kind.FIRMWARE) -> list[Any]:
-    from reconciler.model import LISTING_STATUSES
+    from reconciler.lifecycle.statuses import LISTING_ORDER
 
     found = []
-    for status in LISTING_STATUSES:
+    for status in LISTING_ORDER:
         found += [
             c for c in client.list_campaigns(ACCOUNT, kind, status) if c.get("campaignName") == name
         ]

@@ -11,9 +11,9 @@ from typing import Any, Literal
 from reconciler.applier import ExecOptions, Outcome, execute
 from reconciler.applier.executor import CANCEL_MARGIN
 from reconciler.applier.steps import CampaignWork, Step
-from reconciler.client import AmbiguousWriteError
 from reconciler.model import Kind
-from reconciler.planner import ActionType
+from reconciler.plans.types import ActionType
+from reconciler.thingspace import AmbiguousWriteError
 
 START = datetime(2026, 3, 10, tzinfo=UTC)
 

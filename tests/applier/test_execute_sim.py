@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from reconciler.applier import ExecOptions, Outcome
-from reconciler.client import ThingSpaceClient
-from reconciler.planner import ActionType
-from reconciler.planner import Outcome as PlanOutcome
+from reconciler.plans.types import ActionType
+from reconciler.plans.types import Outcome as PlanOutcome
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.testing import RunningSim, running_sim
+from reconciler.thingspace import ThingSpaceClient
 from tests.applier.support import (
     FW_OTHER,
     apply_once,

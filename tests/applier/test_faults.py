@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import date
 
 from reconciler.applier import ExecOptions, execute, works_from_plan
-from reconciler.client import ThingSpaceClient
-from reconciler.model import TERMINAL_STATUSES, CampaignSpec
+from reconciler.lifecycle.statuses import is_terminal
+from reconciler.model import CampaignSpec
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.testing import running_sim
+from reconciler.thingspace import ThingSpaceClient
 from tests.applier.support import (
     FW_OTHER,
     campaigns_named,
@@ -90,7 +91,7 @@ def test_twenty_percent_faults_converge_without_duplicates() -> None:
         assert writes(sim)[CREATE_KEY] == 12  # 10 creates + 2 replacements, nothing twice
         for s in version_two():
             live = [
-                c for c in campaigns_named(client, s.name) if c["status"] not in TERMINAL_STATUSES
+                c for c in campaigns_named(client, s.name) if not is_terminal(c["status"])
             ]
             assert len(live) == 1, (s.name, live)
         assert not make_plan(client, version_two()).has_changes

@@ -7,9 +7,9 @@ replacement check all need the same 8 paged status queries; before they shared o
 
 from __future__ import annotations
 
-from reconciler.applier import fresh
-from reconciler.model import LISTING_STATUSES
-from reconciler.prune import make_prune
+from reconciler.lifecycle.statuses import LISTING_ORDER
+from reconciler.plans import reading
+from reconciler.plans.prune import make_prune
 from reconciler.sim.testing import running_sim
 from tests.applier.support import ACCOUNT, apply_once, client_for, make_plan, spec
 
@@ -25,7 +25,7 @@ def test_a_prune_plan_lists_each_account_and_kind_once() -> None:
         sim.emulator.advance("1m")  # past the pending states: a cancel can be planned
         sim.emulator.reset_counts()
 
-        plan = fresh.make_plan(
+        plan = reading.make_plan(
             client,
             specs[:1],
             specs_digest="test",
@@ -37,8 +37,8 @@ def test_a_prune_plan_lists_each_account_and_kind_once() -> None:
         v3 = "/api/fota/v3/reports/<acc>/firmware/campaigns"  # the emulator counts by template
         v2 = "/api/fota/v2/reports/<acc>/campaigns"
         # one (single-page) query per status: identity and prune shared the v3 listing
-        assert _listing_queries(counts, v3) == len(LISTING_STATUSES)
-        assert _listing_queries(counts, v2) == len(LISTING_STATUSES)  # prune covers both kinds
+        assert _listing_queries(counts, v3) == len(LISTING_ORDER)
+        assert _listing_queries(counts, v2) == len(LISTING_ORDER)  # prune covers both kinds
         outcomes = {(c.name, c.outcome.value) for c in plan.campaigns}
         assert outcomes == {("fw-kept", "no-op"), ("fw-dropped", "cancel")}
         assert make_plan(client, specs).summary.line  # the ordinary path still plans

@@ -4,10 +4,10 @@ rule's "instead" text for frozen campaigns has one source."""
 from __future__ import annotations
 
 import reconciler.applier as applier
-from reconciler import rules
-from reconciler.applier.from_plan import campaign_work
+from reconciler.applier.work import campaign_work
+from reconciler.lifecycle import rules
 from reconciler.model import Kind
-from reconciler.planner import Action, ActionType, CampaignPlan, FieldChange, Outcome
+from reconciler.plans.types import Action, ActionType, CampaignPlan, FieldChange, Outcome
 
 
 def test_steps_carry_the_planners_action_type_itself() -> None:
@@ -29,6 +29,6 @@ def test_steps_carry_the_planners_action_type_itself() -> None:
     assert not hasattr(applier, "StepKind")
 
 
-def test_frozen_instead_has_one_definition() -> None:
-    assert not hasattr(rules, "_frozen_instead")
-    assert "new name" in rules.frozen_instead(rules.RULES_BY_ID["R-FINISHED"])
+def test_what_to_do_instead_of_a_frozen_campaign_is_the_rule_s_own() -> None:
+    assert not hasattr(rules, "frozen_instead")
+    assert "new name" in rules.R_FINISHED.instead

@@ -8,8 +8,8 @@ from pathlib import Path
 from reconciler.applier import CampaignResult, CampaignWork, Outcome, Step, StepResult
 from reconciler.applier.report import make_report, report_lines
 from reconciler.model import Kind
-from reconciler.planner import ActionType, CampaignPlan, Refusal
-from reconciler.planner import Outcome as PlanOutcome
+from reconciler.plans.types import ActionType, CampaignPlan, Refusal
+from reconciler.plans.types import Outcome as PlanOutcome
 
 GOLDEN = Path(__file__).parent / "golden" / "report.txt"
 ACC = "0402196254-00001"

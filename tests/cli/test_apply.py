@@ -10,59 +10,17 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from reconciler.applier import read_journal
 from reconciler.cli import main
-from reconciler.client import Credentials, ThingSpaceClient
-from reconciler.model import LISTING_STATUSES, Kind
+from reconciler.model import Kind
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
-from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
-
-FW_NAME = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
-DEVICES = [f"3577{i:010d}" + luhn_digit(f"3577{i:010d}") for i in range(6)]
-CREATE = "POST /api/fota/v3/campaigns/firmware/<acc>"
-DATES = "PUT /api/fota/v3/campaigns/firmware/<acc>/<cid>/dates"
-DELETE = "DELETE /api/fota/v3/campaigns/<acc>/<cid>"
-
-
-def spec_yaml(
-    name: str,
-    *,
-    start: str = "2026-03-10",
-    end: str = "2026-03-20",
-    windows: tuple[tuple[int, int], ...] = ((18, 22),),
-    devices: list[str] | None = None,
-    to: str = "SR1.2.0.0-10657",
-    on_immutable_change: str = "refuse",
-    allow_abort: bool = False,
-) -> str:
-    wins = "\n".join(f"    - {{start: {a}, end: {b}}}" for a, b in windows) or "    []"
-    devs = "\n".join(f'  - "{d}"' for d in (devices or DEVICES[:3]))
-    return f"""apiVersion: fota.reconciler/v1
-kind: FirmwareCampaign
-account: "{ACC}"
-name: {name}
-firmware:
-  name: {FW_NAME}
-  from: SR1.2.0.0-10512
-  to: {to}
-  protocol: LWM2M
-schedule:
-  start: {start}
-  end: {end}
-  windows:
-{wins}
-lifecycle:
-  onImmutableChange: {on_immutable_change}
-  allowAbort: {"true" if allow_abort else "false"}
-devices:
-{devs}
-"""
+from reconciler.thingspace import Credentials, ThingSpaceClient
+from tests.cli.support import CREATE, DATES, DELETE, DEVICES, FW_NAME, campaigns, spec_yaml
 
 
 @pytest.fixture
@@ -99,18 +57,6 @@ def writes(sim: RunningSim) -> dict[str, int]:
         for k, v in sim.emulator.processed_counts().items()
         if k.split(" ")[0] in ("POST", "PUT", "DELETE") and "/api/fota/" in k and v
     }
-
-
-def campaigns(sim: RunningSim, name: str) -> list[dict[str, Any]]:
-    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
-        found: list[dict[str, Any]] = []
-        for status in LISTING_STATUSES:
-            found += [
-                c
-                for c in client.list_campaigns(ACC, Kind.FIRMWARE, status)
-                if c.get("campaignName") == name
-            ]
-        return found
 
 
 def test_saved_plan_creates_then_the_second_apply_does_nothing(
@@ -562,8 +508,8 @@ def test_under_twenty_percent_faults_repeated_applies_converge_without_duplicate
 ) -> None:
     import functools
 
-    import reconciler.client._client as client_module
-    from reconciler.client import RetryPolicy
+    import reconciler.thingspace._client as client_module
+    from reconciler.thingspace import RetryPolicy
 
     # The client's retry back-off runs on an injected no-op sleep, not on the wall clock.
     monkeypatch.setattr(

@@ -25,10 +25,10 @@ import pytest
 
 from reconciler.applier import read_journal
 from reconciler.cli import main
-from reconciler.model import TERMINAL_STATUSES
+from reconciler.lifecycle.statuses import is_terminal
 from reconciler.sim.faults import Hold
 from reconciler.sim.testing import RunningSim, running_sim
-from tests.cli.test_apply import DEVICES, campaigns, spec_yaml
+from tests.cli.support import DEVICES, campaigns, spec_yaml
 
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 CREATE = "POST /api/fota/v3/campaigns/firmware/<acc>"
@@ -159,7 +159,7 @@ def test_sigkill_after_each_write_then_rerun_converges_without_duplicates(
             assert "Nothing to apply." in capsys.readouterr().out
             creates = sim.emulator.processed_counts().get(CREATE, 0) - creates_before
             live = {
-                name: [c for c in campaigns(sim, name) if c["status"] not in TERMINAL_STATUSES]
+                name: [c for c in campaigns(sim, name) if not is_terminal(c["status"])]
                 for name in NAMES
             }
             assert all(len(found) == 1 for found in live.values()), (k, live)

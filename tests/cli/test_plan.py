@@ -21,10 +21,10 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler.cli import main
-from reconciler.render import load_plan, plan_schema
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
+from reconciler.views import load_plan, plan_schema
 
 FW_NAME = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
 DEVICES = [f"3599{i:010d}" + luhn_digit(f"3599{i:010d}") for i in range(4)]
@@ -285,8 +285,8 @@ def test_no_false_diffs_through_the_wire_for_every_example_spec(
 ) -> None:
     """Create each example (v3 firmware and v2 software) with its own create body, read it
     back through the API: the plan must be empty, whatever order or form the API answers in."""
-    from reconciler.spec import load_specs
-    from reconciler.wire import encode_create
+    from reconciler.specs import load_specs
+    from reconciler.thingspace.wire import encode_create
 
     specs = load_specs([EXAMPLES]).specs
     assert {s.kind.value for s in specs} == {"firmware", "software"}

@@ -19,12 +19,12 @@ import pytest
 from reconciler.cli import main
 from reconciler.cli.status import _Progress
 from reconciler.cli.target import TargetOptions, open_target
-from reconciler.client import Credentials, ThingSpaceClient
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
-from reconciler.wire import encode_create
+from reconciler.thingspace import Credentials, ThingSpaceClient
+from reconciler.thingspace.wire import encode_create
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FW = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"

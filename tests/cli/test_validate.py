@@ -17,7 +17,7 @@ import pytest
 from reconciler.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "spec" / "fixtures"
+FIXTURES = ROOT / "tests" / "specs" / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
@@ -109,7 +109,7 @@ def test_github_annotation_paths_are_relative_to_the_workspace(
     code = main(["validate", "broken", "-o", "github"])
     out, _ = capsys.readouterr()
     assert code == 1
-    prefix = "::error file=tests/spec/fixtures/broken/"
+    prefix = "::error file=tests/specs/fixtures/broken/"
     assert out.splitlines() and all(line.startswith(prefix) for line in out.splitlines())
     # the same annotations as without a workspace, only the path differs
     plain = (GOLDEN / "validate_broken_github.txt").read_text(encoding="utf-8")

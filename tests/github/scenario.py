@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 
 from reconciler.sim.testing import RunningSim
-from reconciler.spec import parse_spec_text
-from reconciler.wire import encode_create
+from reconciler.specs import parse_spec_text
+from reconciler.thingspace.wire import encode_create
 from tests.github.actionrun import ActionRun, run_action
 from tests.github.fake_github import FakeGitHub
 

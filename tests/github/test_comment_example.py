@@ -21,8 +21,8 @@ from reconciler.cli.github import run_plan
 from reconciler.github.comment import extract_plan_sha256, render_plan_comment
 from reconciler.github.digest import digest_plan, strip_title
 from reconciler.sim.testing import running_sim
-from reconciler.spec import parse_spec_text
-from reconciler.wire import encode_create
+from reconciler.specs import parse_spec_text
+from reconciler.thingspace.wire import encode_create
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "pr-comment-example.md"

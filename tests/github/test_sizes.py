@@ -10,9 +10,9 @@ from reconciler.github.comment import COMMENT_LIMIT, extract_plan_sha256, render
 from reconciler.github.digest import digest_plan, full_markdown, strip_title
 from reconciler.github.workflow import SUMMARY_LIMIT, truncate_summary
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, Source, TimeWindow
-from reconciler.planner import plan
-from reconciler.render.jsonplan import render_json
-from reconciler.render.markdown import render_markdown
+from reconciler.plans.planfile import render_json
+from reconciler.plans.planner import plan
+from reconciler.views.plan_markdown import render_markdown
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

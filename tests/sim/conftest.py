@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from reconciler.sim.testing import RunningSim, running_sim
-
-from .helpers import Api
+from tests.sim.helpers import Api
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from datetime import timedelta
 import httpx
 
 from reconciler.sim.testing import RunningSim
-
-from .helpers import ACC, V3, Api, expect_error
+from tests.sim.helpers import ACC, V3, Api, expect_error
 
 TOKEN = "/api/ts/v1/oauth2/token"
 LOGIN = "/api/m2m/v1/session/login"

@@ -17,8 +17,7 @@ import pytest
 from reconciler.cli import main
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import running_sim
-
-from .helpers import ACC, V3, firmware_body
+from tests.sim.helpers import ACC, V3, firmware_body
 
 FOTA = [sys.executable, "-m", "reconciler"]
 

@@ -10,8 +10,7 @@ import pytest
 
 from reconciler.sim.faults import FaultError, FaultRule, parse_fault, parse_latency
 from reconciler.sim.testing import running_sim
-
-from .helpers import ACC, V3, Api, firmware_body
+from tests.sim.helpers import ACC, V3, Api, firmware_body
 
 CREATE = f"{V3}/campaigns/firmware/{ACC}"
 CREATE_KEY = "POST /api/fota/v3/campaigns/firmware/<acc>"

@@ -14,8 +14,7 @@ from reconciler.sim.app import Emulator, SimOptions
 from reconciler.sim.faults import FaultRule
 from reconciler.sim.fleet import Device, FleetError, load_fleet_file
 from reconciler.sim.testing import DEFAULT_NOW, running_sim
-
-from .helpers import ACC, IMEI_A, IMEI_B, PKG, V3, Api, expect_error, firmware_body
+from tests.sim.helpers import ACC, IMEI_A, IMEI_B, PKG, V3, Api, expect_error, firmware_body
 
 
 def test_fleet_from_json_and_csv(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import ACC, IMEI_A, IMEI_B, V3, Api, expect_error, firmware_body
+from tests.sim.helpers import ACC, IMEI_A, IMEI_B, V3, Api, expect_error, firmware_body
 
 START = datetime(2026, 3, 3, tzinfo=UTC)
 END = datetime(2026, 3, 6, tzinfo=UTC)

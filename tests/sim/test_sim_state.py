@@ -12,8 +12,7 @@ import httpx
 from reconciler.sim.app import Emulator, SimOptions
 from reconciler.sim.embedded import open_embedded
 from reconciler.sim.testing import DEFAULT_NOW, running_sim
-
-from .helpers import ACC, IMEI_A, V3, Api, firmware_body
+from tests.sim.helpers import ACC, IMEI_A, V3, Api, firmware_body
 
 
 def test_restart_loses_nothing(tmp_path: Path) -> None:

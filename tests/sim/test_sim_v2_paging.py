@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import running_sim
-
-from .helpers import ACC, IMEI_A, IMEI_B, V2, V3, Api, expect_error, software_body
+from tests.sim.helpers import ACC, IMEI_A, IMEI_B, V2, V3, Api, expect_error, software_body
 
 
 def _imeis(count: int) -> list[str]:

@@ -7,8 +7,7 @@ from email.utils import parsedate_to_datetime
 
 from reconciler.sim.fleet import DEFAULT_CATALOG
 from reconciler.sim.testing import DEFAULT_NOW, running_sim
-
-from .helpers import ACC, IMEI_A, IMEI_B, PKG, V3, Api, expect_error, firmware_body
+from tests.sim.helpers import ACC, IMEI_A, IMEI_B, PKG, V3, Api, expect_error, firmware_body
 
 CREATE_KEYS = {
     "id", "accountName", "campaignName", "firmwareName", "firmwareFrom", "firmwareTo",

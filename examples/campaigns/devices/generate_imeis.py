@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.spec.devices import luhn_complete
+from reconciler.specs.devices import luhn_complete
 
 TAC = "35465809"
 FIRST_SERIAL = 100_000

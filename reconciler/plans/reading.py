@@ -1,0 +1,137 @@
+"""Making a plan from its inputs, the one way ``fota plan``, ``fota apply PATH`` and the
+staleness check of ``fota apply plan.json`` all do it.
+
+Why one function: a saved plan is re-checked by planning again and comparing. That comparison
+means something only if the second plan is made exactly like the first: the same spec paths,
+the same ``--campaign`` filter, the same baseline, the same ``--prune`` rules. plan.json
+records these inputs and :func:`replan` feeds them back through :func:`make_plan`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from reconciler.model import CampaignSpec, Kind, LiveCampaign
+from reconciler.plans import planner
+from reconciler.plans.prune import Prune
+from reconciler.plans.staleness import StalePlanError
+from reconciler.plans.types import Plan
+from reconciler.specs import load_specs
+from reconciler.thingspace import Listings, ThingSpaceClient, list_account_campaigns, read_live
+
+Key = tuple[str, str]
+
+
+def make_plan(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    *,
+    specs_digest: str,
+    spec_paths: Sequence[str],
+    campaign_filter: Sequence[str] = (),
+    baseline: Mapping[Key, CampaignSpec] | None = None,
+    baseline_ref: str | None = None,
+    prune: Prune | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """Read the live state the plan needs and plan (``now``: the API's clock unless given).
+
+    ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
+    With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
+    """
+    chosen = planner.selected(specs, campaign_filter)
+    names = frozenset(campaign_filter)
+    desired = {s.key for s in chosen}
+    deleted = [
+        s
+        for k, s in (baseline or {}).items()
+        if k not in desired and (not names or s.name in names)
+    ]
+    listings = Listings(client)  # each (account, kind) listed once for all three questions
+    live = read_live(client, [*chosen, *deleted], listings=listings)
+    listing = read_prune_listing(client, prune, listings) if prune is not None else []
+    namesakes = read_namesakes(client, chosen, live.matches, listings)
+    return planner.plan(
+        specs,
+        live.matches,
+        now or live.now,
+        specs_digest=specs_digest,
+        baseline=baseline,
+        baseline_ref=baseline_ref,
+        spec_paths=spec_paths,
+        campaign_filter=campaign_filter,
+        prune=prune,
+        prune_live=listing,
+        namesakes=namesakes,
+    )
+
+
+def read_namesakes(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    matches: Mapping[Key, LiveCampaign | None],
+    listings: Listings | None = None,
+) -> dict[Key, list[LiveCampaign]]:
+    """Every campaign named like a spec whose live match may be a cut replacement.
+
+    Read only for those specs (``planner.may_resume``: rare), one listing per account and kind.
+    """
+    wanted = [
+        s for s in specs if (m := matches.get(s.key)) is not None and planner.may_resume(s, m)
+    ]
+    by_group: dict[tuple[str, Kind], list[LiveCampaign]] = {}
+    for group in sorted({(s.account, s.kind) for s in wanted}, key=lambda g: (g[0], g[1].value)):
+        by_group[group] = list_account_campaigns(client, *group, listings=listings)
+    return {s.key: [c for c in by_group[(s.account, s.kind)] if c.name == s.name] for s in wanted}
+
+
+def read_prune_listing(
+    client: ThingSpaceClient, prune: Prune, listings: Listings | None = None
+) -> list[LiveCampaign]:
+    """Every listed campaign of the prune rules' accounts (metadata only: no devices).
+
+    One (account, kind) at a time: each listing already fans out over the statuses.
+    """
+    return [
+        live
+        for account in prune.accounts
+        for kind in Kind
+        for live in list_account_campaigns(client, account, kind, listings=listings)
+    ]
+
+
+def spec_paths(plan: Plan) -> list[str]:
+    """The paths the plan was made from (as given to ``fota plan``)."""
+    return list(plan.spec_paths)
+
+
+def replan(
+    saved: Plan,
+    client: ThingSpaceClient,
+    *,
+    plan_file: str,
+    baseline: Mapping[Key, CampaignSpec] | None = None,
+) -> Plan:
+    """The plan ``fota plan`` would make now from the inputs ``saved`` records."""
+    paths = spec_paths(saved)
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing and baseline is None:
+        raise StalePlanError(
+            f"{plan_file} is stale: its spec path(s) {', '.join(missing)} no longer exist "
+            "(run apply from the directory fota plan ran in); nothing was applied"
+        )
+    present = [p for p in paths if p not in missing]
+    specset = load_specs([Path(p) for p in present]) if present else None
+    return make_plan(
+        client,
+        specset.specs if specset else [],
+        specs_digest=specset.digest if specset else "",
+        spec_paths=paths,
+        campaign_filter=saved.campaign_filter,
+        baseline=baseline,
+        baseline_ref=saved.baseline_ref,
+        prune=saved.prune,
+    )

@@ -1,0 +1,365 @@
+"""Reading live state: which live campaign is each spec's, and what does it look like now.
+
+This is the I/O edge the planner stands on, so identity is decided here, without local state:
+
+- a spec that pins ``campaignId`` is that campaign (a missing one is an error, never a
+  reason to create a new campaign);
+- otherwise the spec's name is looked up in the campaign listing. The API lists by status
+  only, so each (account, kind) is listed once per status, however many specs share it, the
+  statuses one after another in lifecycle order (so a campaign moving on is not missed);
+- two live, non-terminal campaigns with the spec's name cannot be told apart: that is an
+  error asking to pin ``campaignId``;
+- if only finished (terminal) campaigns carry the name, the most recent is returned, so the
+  planner sees the spec as done and never re-creates it.
+
+Campaign fields come from GET campaign (listing items lack the auto flags); devices come from
+the paged device-status report, and only for campaigns that are still alive. Campaigns are read
+concurrently, bounded by the client's ``concurrency``.
+
+Limitation (from the API): a campaign whose status is outside the formal enum (e.g. an
+example's ``CampaignPreScheduled``) appears in no listing, so it can only be found by pinning
+its ``campaignId``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from reconciler.errors import Problem, ProblemsFound, UserError
+from reconciler.lifecycle.statuses import LISTING_ORDER, is_terminal
+from reconciler.model import (
+    CampaignSpec,
+    Kind,
+    LiveCampaign,
+)
+from reconciler.thingspace._client import ThingSpaceClient
+from reconciler.thingspace._errors import NotFoundError, TransportError
+from reconciler.thingspace.report import CampaignReport, DeviceSummary
+from reconciler.thingspace.wire import WireError, decode_answer, decode_campaign, decode_device_page
+
+JsonObject = dict[str, Any]
+Progress = Callable[[int], None]
+"""Called with the number of devices just read (one call per report page, from any thread)."""
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the planner plans against: the server's clock and each spec's live campaign."""
+
+    now: datetime
+    matches: Mapping[tuple[str, str], LiveCampaign | None]
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    """Where a spec's live campaign is; ``body`` is its GET answer when already fetched."""
+
+    account: str
+    kind: Kind
+    id: str
+    status: str
+    body: JsonObject | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return is_terminal(self.status)
+
+
+class Listings:
+    """The campaign listings of (account, kind) groups, each read at most once.
+
+    One plan needs the same listings for several questions (which campaign a spec names, which
+    campaigns a prune prefix covers, whether a cut replacement already has a successor); sharing
+    one ``Listings`` between them reads each group's 8 paged status queries once, and answers
+    all three from one snapshot.
+    """
+
+    def __init__(self, client: ThingSpaceClient) -> None:
+        self._client = client
+        self._groups: dict[tuple[str, Kind], dict[str, list[JsonObject]]] = {}
+
+    def groups(
+        self, wanted: set[tuple[str, Kind]]
+    ) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
+        """Items by campaign name, for each wanted group (listing those not read yet)."""
+        missing = {g for g in wanted if g not in self._groups}
+        if missing:
+            self._groups.update(_list_groups(self._client, missing))
+        return {g: self._groups[g] for g in wanted}
+
+
+def read_live(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    *,
+    progress: Progress | None = None,
+    listings: Listings | None = None,
+) -> LiveState:
+    """The live campaign (or ``None``) of every spec, plus the server's "now".
+
+    Raises ``ProblemsFound`` naming every spec whose identity is unclear (ambiguous name,
+    pinned id that does not exist), all at once.
+    """
+    refs = find_campaigns(client, specs, listings=listings)
+    found = [(key, ref) for key, ref in refs.items() if ref is not None]
+
+    def load(item: tuple[tuple[str, str], CampaignRef]) -> LiveCampaign:
+        return load_campaign(client, item[1], progress=progress)
+
+    loaded = client.map_concurrently(load, found)
+    matches: dict[tuple[str, str], LiveCampaign | None] = dict.fromkeys(refs)
+    for (key, _), live in zip(found, loaded, strict=True):
+        matches[key] = live
+    # Taken last: a later "now" is the conservative one (things have started, windows closed).
+    return LiveState(now=client.server_now(), matches=MappingProxyType(matches))
+
+
+def find_campaigns(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    *,
+    listings: Listings | None = None,
+) -> dict[tuple[str, str], CampaignRef | None]:
+    """Identity only: which live campaign each spec refers to (see the module docstring)."""
+    pinned = [spec for spec in specs if spec.campaign_id]
+    by_name = [spec for spec in specs if not spec.campaign_id]
+    problems: list[Problem] = []
+    refs: dict[tuple[str, str], CampaignRef | None] = {}
+
+    def get_pinned(spec: CampaignSpec) -> JsonObject | None:
+        assert spec.campaign_id is not None
+        try:
+            return client.get_campaign(spec.account, spec.kind, spec.campaign_id)
+        except NotFoundError:
+            return None
+
+    for spec, body in zip(pinned, client.map_concurrently(get_pinned, pinned), strict=True):
+        assert spec.campaign_id is not None
+        if body is None:
+            problems.append(
+                _problem(
+                    spec,
+                    f"campaignId {spec.campaign_id} does not exist in account {spec.account} "
+                    f"({spec.kind.value} campaigns); fix the id, or remove campaignId to find "
+                    "or create the campaign by name",
+                )
+            )
+            continue
+        refs[spec.key] = CampaignRef(
+            spec.account, spec.kind, spec.campaign_id, str(body.get("status") or ""), body
+        )
+
+    by_group = (listings or Listings(client)).groups({(s.account, s.kind) for s in by_name})
+    pinned_by = {(s.account, s.kind, s.campaign_id): s for s in pinned}
+    for spec in by_name:
+        candidates = by_group[(spec.account, spec.kind)].get(spec.name, [])
+        claimed = [
+            pinned_by[k]
+            for c in candidates
+            if (k := (spec.account, spec.kind, c["id"])) in pinned_by
+        ]
+        if claimed:
+            # Two specs must never steer one live campaign.
+            other = claimed[0]
+            problems.append(
+                _problem(
+                    spec,
+                    f"the live campaign named {spec.name!r} ({other.campaign_id}) is pinned by "
+                    f"spec {other.name!r} at {other.source}; rename this spec or pin it to "
+                    "another campaignId",
+                )
+            )
+            continue
+        ref, problem = _choose(spec, candidates)
+        if problem is not None:
+            problems.append(problem)
+        refs[spec.key] = ref
+    if problems:
+        raise ProblemsFound(problems)
+    return {spec.key: refs.get(spec.key) for spec in specs}
+
+
+def load_campaign(
+    client: ThingSpaceClient,
+    ref: CampaignRef,
+    *,
+    progress: Progress | None = None,
+    devices: bool = True,
+) -> LiveCampaign:
+    """GET the campaign (unless already fetched) and, if it is alive, its device report.
+
+    ``devices=False`` skips the report (``devices`` stays empty): for callers such as ``fota
+    status`` that stream the report themselves rather than hold a million devices in memory.
+    """
+    body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
+    status = str(body.get("status") or ref.status)
+    found: dict[str, str] = {}
+    if devices and not is_terminal(status):
+        for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
+            page = decode_device_page(raw)
+            found.update((d.imei, d.status) for d in page.devices)
+            if progress is not None:
+                progress(len(page.devices))
+    return _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, found)
+
+
+def list_account_campaigns(
+    client: ThingSpaceClient, account: str, kind: Kind, *, listings: Listings | None = None
+) -> list[LiveCampaign]:
+    """Every campaign of the account (all listed statuses), metadata only: devices are empty.
+
+    For prune: finding live campaigns that no spec declares. Sorted by (name, id).
+    """
+    names = (listings or Listings(client)).groups({(account, kind)})[(account, kind)]
+    out = [
+        _decode(kind, {"accountName": account, **item}, None)
+        for items in names.values()
+        for item in items
+    ]
+    return sorted(out, key=lambda c: (c.name, c.id))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _list_groups(
+    client: ThingSpaceClient, groups: set[tuple[str, Kind]]
+) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
+    """One paged listing per (account, kind, status); items indexed by name.
+
+    Groups are listed concurrently, but the statuses of one group one after another, in
+    ``LISTING_ORDER`` (the status table's lifecycle order): a campaign that moves forward
+    (Pending -> Queued) while the group is being listed has left a status already queried for
+    one not queried yet, so the later query sees it. Queried concurrently, both queries could
+    miss it and the planner would create a second campaign. A campaign listed twice (it moved
+    after being seen) is de-duplicated by id, keeping the later-listed, more advanced, one.
+    """
+    ordered = sorted(groups, key=lambda g: (g[0], g[1].value))
+
+    def fetch(group: tuple[str, Kind]) -> dict[str, JsonObject]:
+        account, kind = group
+        by_id: dict[str, JsonObject] = {}
+        for status in LISTING_ORDER:
+            for item in client.list_campaigns(account, kind, status):
+                if item.get("id") is None:
+                    continue
+                by_id[str(item["id"])] = {**item, "status": item.get("status") or status}
+        return by_id
+
+    out: dict[tuple[str, Kind], dict[str, list[JsonObject]]] = {}
+    for group, by_id in zip(ordered, client.map_concurrently(fetch, ordered), strict=True):
+        names: dict[str, list[JsonObject]] = defaultdict(list)
+        for item in by_id.values():
+            names[str(item.get("campaignName") or "")].append(item)
+        out[group] = dict(names)
+    return out
+
+
+def _choose(
+    spec: CampaignSpec, candidates: list[JsonObject]
+) -> tuple[CampaignRef | None, Problem | None]:
+    alive = [c for c in candidates if not is_terminal(str(c.get("status") or ""))]
+    if len(alive) > 1:
+        listed = ", ".join(
+            f"{c['id']} ({c.get('status')}, {c.get('startDate')}..{c.get('endDate')})"
+            for c in sorted(alive, key=lambda c: str(c["id"]))
+        )
+        return None, _problem(
+            spec,
+            f"{len(alive)} live {spec.kind.value} campaigns in account {spec.account} are named "
+            f"{spec.name!r}: {listed}; pin the right one with campaignId",
+        )
+    if alive:
+        chosen = alive[0]
+    elif candidates:
+        # Only finished campaigns: the most recent one says "this spec is done".
+        chosen = max(
+            candidates,
+            key=lambda c: (
+                str(c.get("startDate") or ""),
+                str(c.get("endDate") or ""),
+                str(c["id"]),
+            ),
+        )
+    else:
+        return None, None
+    ref = CampaignRef(spec.account, spec.kind, str(chosen["id"]), str(chosen.get("status")))
+    return ref, None
+
+
+def _problem(spec: CampaignSpec, message: str) -> Problem:
+    return Problem(spec.source.path, spec.source.line, spec.source.col, message)
+
+
+def _decode(kind: Kind, body: JsonObject, devices: dict[str, str] | None) -> LiveCampaign:
+    try:
+        return decode_campaign(kind, body, devices)
+    except WireError as exc:
+        raise TransportError(
+            f"ThingSpace sent an unreadable campaign {body.get('id')} in account "
+            f"{body.get('accountName')}: {exc}"
+        ) from None
+
+
+# --- campaign reports (fota status) -------------------------------------------------------
+
+PageProgress = Callable[[int, int], None]
+"""Called per report page with (devices on the page, the report's total from its first page)."""
+
+
+def report_by_id(
+    client: ThingSpaceClient,
+    account: str,
+    kind: Kind,
+    campaign_id: str,
+    keep: int,
+    progress: PageProgress,
+) -> CampaignReport:
+    try:
+        body = client.get_campaign(account, kind, campaign_id)
+    except NotFoundError:
+        raise UserError(
+            f"campaign {campaign_id} was not found in account {account} ({kind.value} "
+            "campaigns); check the id, --account and --kind"
+        ) from None
+    ref = CampaignRef(account, kind, campaign_id, decode_answer(body).status or "", body)
+    return _read_report(client, None, ref, keep, progress)
+
+
+def reports_by_specs(
+    client: ThingSpaceClient, specs: list[CampaignSpec], keep: int, progress: PageProgress
+) -> list[CampaignReport]:
+    refs = find_campaigns(client, specs)
+
+    def one(spec: CampaignSpec) -> CampaignReport:
+        ref = refs.get(spec.key)
+        if ref is None:
+            return CampaignReport(spec, None, DeviceSummary())
+        return _read_report(client, spec, ref, keep, progress)
+
+    return client.map_concurrently(one, specs)
+
+
+def _read_report(
+    client: ThingSpaceClient,
+    spec: CampaignSpec | None,
+    ref: CampaignRef,
+    keep: int,
+    progress: PageProgress,
+) -> CampaignReport:
+    # The campaign's fields as the planner reads them; the report is streamed into counts here.
+    live = load_campaign(client, ref, devices=False)
+    summary = DeviceSummary()
+    first = True
+    for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
+        page = decode_device_page(raw)
+        progress(len(page.devices), (page.total or 0) if first else 0)
+        first = False
+        for device in page.devices:
+            summary.add(device, keep)
+    return CampaignReport(spec, live, summary)

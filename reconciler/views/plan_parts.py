@@ -1,0 +1,125 @@
+"""Vocabulary shared by the human renderers (text and Markdown), so both say the same thing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.plans.types import (
+    Action,
+    ActionType,
+    CampaignPlan,
+    FieldChange,
+    Outcome,
+    Plan,
+    Refusal,
+)
+from reconciler.thingspace.wire import device_change_imeis
+
+SYMBOLS: dict[Outcome, str] = {
+    Outcome.CREATE: "+",
+    Outcome.CHANGE: "~",
+    Outcome.REPLACE: "-/+",
+    Outcome.CANCEL: "-",
+    Outcome.ABORT: "-",
+    Outcome.REFUSED: "!",
+    Outcome.NO_OP: "=",
+    Outcome.FINISHED: "=",
+}
+
+VERBS: dict[Outcome, str] = {
+    Outcome.CREATE: "create",
+    Outcome.CHANGE: "change",
+    Outcome.REPLACE: "replace",
+    Outcome.CANCEL: "cancel",
+    Outcome.ABORT: "abort",
+    Outcome.REFUSED: "refused",
+    Outcome.NO_OP: "no changes",
+    Outcome.FINISHED: "finished",
+}
+
+DEVICE_PREVIEW = 3
+DRIFT_MARK = "(drift: changed outside git)"
+
+
+def inputs(plan: Plan) -> list[str]:
+    """What the plan was restricted to or extended with, beyond the specs (for its header)."""
+    out = []
+    if plan.campaign_filter:
+        out.append("only " + ", ".join(plan.campaign_filter))
+    if plan.prune_rules:
+        out.append(
+            "prune "
+            + ", ".join(str(r) for r in plan.prune_rules)
+            + (" with --allow-abort" if plan.prune_allow_abort else "")
+        )
+    return out
+
+
+def fmt(value: Any) -> str:
+    """A JSON value as a person reads it: windows as hours, null as (none)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        if not value:
+            return "(none)"
+        if all(isinstance(v, dict) and v.keys() == {"start", "end"} for v in value):
+            return ", ".join(f"{v['start']:02d}-{v['end']:02d}h" for v in value)
+        return ", ".join(fmt(v) for v in value)
+    return str(value)
+
+
+def headline(c: CampaignPlan) -> str:
+    """``account/name (kind[, id ..., status, phase])``."""
+    facts = [c.kind.value]
+    if c.campaign_id is not None:
+        facts.append(f"id {c.campaign_id}")
+    if c.live_status is not None:
+        facts.append(c.live_status)
+    if c.phase is not None:
+        facts.append(c.phase.value.replace("_", " "))
+    return f"{c.account}/{c.name} ({', '.join(facts)})"
+
+
+def change_line(action: Action, change: FieldChange) -> tuple[str, str]:
+    """(symbol, text) of one field change inside an action."""
+    drift = f" {DRIFT_MARK}" if change.drift else ""
+    if change.field == "devices" and action.type in (
+        ActionType.ADD_DEVICES,
+        ActionType.REMOVE_DEVICES,
+    ):
+        imeis = device_change_imeis(action.body or {})
+        sign = "+" if action.type is ActionType.ADD_DEVICES else "-"
+        shown = ", ".join(imeis[:DEVICE_PREVIEW])
+        more = f" and {len(imeis) - DEVICE_PREVIEW} more" if len(imeis) > DEVICE_PREVIEW else ""
+        return (
+            sign,
+            f"devices: {sign}{len(imeis)} ({shown}{more}); {change.before} -> {change.after}"
+            f"{drift}",
+        )
+    if change.before is None and action.type is ActionType.CREATE:
+        return "+", f"{change.field}: {fmt(change.after)}"
+    return "~", f"{change.field}: {fmt(change.before)} -> {fmt(change.after)}{drift}"
+
+
+def action_title(action: Action) -> str:
+    titles = {
+        ActionType.CREATE: "create campaign (POST)",
+        ActionType.UPDATE_SCHEDULE: "update dates and windows (PUT .../dates, full payload)",
+        ActionType.ADD_DEVICES: "add devices (PUT, Type=append)",
+        ActionType.REMOVE_DEVICES: "remove devices (PUT, Type=remove)",
+        ActionType.CANCEL: "cancel (DELETE before start)",
+        ActionType.ABORT: "abort (DELETE after start)",
+        ActionType.REPLACE: "replace: take down, then create anew",
+    }
+    return titles[action.type]
+
+
+def refusal_lines(r: Refusal) -> list[str]:
+    drift = f" {DRIFT_MARK}" if r.drift else ""
+    return [
+        f"{r.rule} on {r.field}: live {fmt(r.live)}, desired {fmt(r.desired)}{drift}",
+        r.reason,
+        f"instead: {r.instead}",
+    ]

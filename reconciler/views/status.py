@@ -1,0 +1,107 @@
+"""``fota status`` views: a campaign report as text, and as JSON in the spec's vocabulary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.lifecycle.statuses import is_terminal
+from reconciler.model import Kind, LiveCampaign, Windows
+from reconciler.thingspace.report import CampaignReport
+
+
+def _windows(items: Windows) -> str:
+    return ", ".join(f"{w.start:02d}-{w.end:02d}" for w in items) or "any time"
+
+
+def report_text(result: CampaignReport) -> str:
+    spec, live, dev = result.spec, result.live, result.devices
+    if live is None:
+        assert spec is not None
+        return (
+            f"spec {spec.name!r} (account {spec.account}, {spec.source}): no live campaign; "
+            "fota plan shows what would be created\n"
+        )
+    lines = [f"campaign {live.id} {live.name!r} ({live.kind.value}, account {live.account})"]
+    if spec is not None:
+        lines.append(f"  spec      {spec.source}")
+    pkg, sch = live.package, live.schedule
+    lines.append(f"  status    {live.status}")
+    lines.append(f"  package   {pkg.name} {pkg.from_version} -> {pkg.to_version} ({pkg.protocol})")
+    lines.append(f"  schedule  {sch.start} .. {sch.end}")
+    if live.kind is Kind.FIRMWARE:
+        lines.append(f"  windows   {_windows(sch.windows)} UTC")
+    else:
+        after = f", after {sch.download_after}" if sch.download_after else ""
+        lines.append(f"  download  {_windows(sch.download_windows)} UTC{after}")
+        after = f", after {sch.install_after}" if sch.install_after else ""
+        lines.append(f"  install   {_windows(sch.install_windows)} UTC{after}")
+    lines.append(f"  devices   {dev.total}")
+    width = max((len(s) for s in dev.by_status), default=0)
+    for name, count in sorted(dev.by_status.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {name:<{width}}  {count:>{len(str(dev.total))}}")
+    if dev.failure_count:
+        shown = len(dev.failures)
+        lines.append(
+            f"  failures  {dev.failure_count}"
+            + (f" (first {shown})" if shown < dev.failure_count else "")
+        )
+        for device in dev.failures:
+            lines.append(f"    {device.imei}  {device.status}  {device.reason}".rstrip())
+        if dev.failure_count > shown:
+            lines.append(f"    ... and {dev.failure_count - shown} more")
+    return "\n".join(lines) + "\n"
+
+
+def report_json(result: CampaignReport) -> dict[str, Any]:
+    """One campaign of ``fota status -o json``; schedule keys as the spec writes them."""
+    spec, live, dev = result.spec, result.live, result.devices
+    out: dict[str, Any] = {}
+    if spec is not None:
+        out["spec"] = {"account": spec.account, "name": spec.name, "source": str(spec.source)}
+    if live is None:
+        out["found"] = False
+        return out
+    pkg = live.package
+    out.update(
+        {
+            "found": True,
+            "id": live.id,
+            "account": live.account,
+            "name": live.name,
+            "kind": live.kind.value,
+            "status": live.status,
+            "terminal": is_terminal(live.status),
+            "package": {
+                "name": pkg.name,
+                "from": pkg.from_version,
+                "to": pkg.to_version,
+                "protocol": pkg.protocol,
+            },
+            "schedule": _schedule(live),
+            "devices": {"total": dev.total, "byStatus": dict(sorted(dev.by_status.items()))},
+            "failures": {
+                "count": dev.failure_count,
+                "shown": [
+                    {"imei": d.imei, "status": d.status, "reason": d.reason} for d in dev.failures
+                ],
+            },
+        }
+    )
+    return out
+
+
+def _schedule(live: LiveCampaign) -> dict[str, Any]:
+    sch = live.schedule
+
+    def win(items: Windows) -> list[dict[str, int]]:
+        return [{"start": w.start, "end": w.end} for w in items]
+
+    out: dict[str, Any] = {"start": sch.start.isoformat(), "end": sch.end.isoformat()}
+    if live.kind is Kind.FIRMWARE:
+        return out | {"windows": win(sch.windows)}
+    return out | {
+        "downloadAfter": sch.download_after.isoformat() if sch.download_after else None,
+        "downloadWindows": win(sch.download_windows),
+        "installAfter": sch.install_after.isoformat() if sch.install_after else None,
+        "installWindows": win(sch.install_windows),
+    }
