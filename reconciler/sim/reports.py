@@ -6,11 +6,12 @@ exactly what ``json.dumps(body, separators=(",", ":"))`` of the plain item dicti
 
 - **No per-device objects.** Each item is one formatted string; strings shared by many devices
   (statuses, common reasons, join instants) are escaped and formatted once per page.
-- **Integer time in the common case.** A running campaign with one window list of one window
-  (or none: all day) and no window change since its start gives each device one attempt a day
-  at a fixed time of day. That case is computed in integer microseconds (``_hours_us`` rounds
-  exactly as ``timedelta(hours=...)`` does) and formatted from cached day prefixes, instead of
-  through ``datetime`` objects. Every other case goes through ``progress.progress``.
+- **Integer time in the common case.** A running campaign whose windows have not changed since
+  its start gives each device fixed times of day (one per window; with one window, one attempt
+  a day). That case is computed in integer microseconds (``_hours_us`` rounds exactly as
+  ``timedelta(hours=...)`` does) and formatted from cached minute prefixes, instead of through
+  ``datetime`` objects. Cancelled or failed campaigns and window changes after the start go
+  through ``progress.progress``.
 
 ``tests/sim/test_sim_report_render.py`` checks both paths against the plain reading for random
 campaigns, devices and instants.
@@ -111,9 +112,25 @@ def page_items(
     timeline: Timeline, rows: Iterable[Row], seed: int, now: datetime, *, firmware: bool
 ) -> list[str]:
     """The JSON text of each row's report item (firmware items carry the timestamps)."""
-    if timeline.runnable and len(timeline.regimes) == 1 and len(timeline.spans) == 1:
+    if timeline.runnable and len(timeline.regimes) == 1:
         return _daily_items(timeline, rows, seed, now, firmware)
     return _general_items(timeline, rows, seed, now, firmware)
+
+
+def _attempts(offsets: list[int], day0: int, begin: int, until: int, limit: int) -> list[int]:
+    """``progress.attempts`` for one regime, in microseconds: each day from ``day0``, the
+    windows in their (sorted) order, the first ``limit`` instants in ``[begin, until)``."""
+    out: list[int] = []
+    day = day0
+    while day < until:
+        for offset in offsets:
+            instant = day + offset
+            if begin <= instant < until:
+                out.append(instant)
+                if len(out) == limit:
+                    return out
+        day += _DAY_US
+    return out
 
 
 def _general_items(
@@ -151,9 +168,11 @@ def _general_items(
 def _daily_items(
     timeline: Timeline, rows: Iterable[Row], seed: int, now: datetime, firmware: bool
 ) -> list[str]:
-    """One attempt a day at a device's own time of day: ``progress.progress`` specialised
-    (same branches, same order), in integer microseconds."""
-    (_, start_hour, length) = timeline.spans[0]
+    """Fixed times of day per device (one regime): ``progress.progress`` specialised (same
+    branches, same order), in integer microseconds."""
+    spans = timeline.spans
+    single = len(spans) == 1
+    (_, start_hour, length) = spans[0]
     prefix = progress._prefix(seed, timeline.campaign_id)
     unit = progress._unit
     rate = timeline.failure_rate
@@ -169,34 +188,39 @@ def _daily_items(
         timeline.closed_reason or "Campaign ended before the device was upgraded"
     )
     no_window = _escape("Upgrade pending, no upgrade window before the campaign end")
-    spans: dict[tuple[datetime, datetime | None], tuple[int, int, int, str]] = {}
+    joins: dict[tuple[datetime, datetime | None], tuple[int, int, int, str]] = {}
     out: list[str] = []
     append = out.append
     for imei, joined, left in rows:
-        span = spans.get((joined, left))
+        span = joins.get((joined, left))
         if span is None:
             joined_us = _us(joined)
             begin = max(active_from, joined_us)
             until = active_until if left is None else min(active_until, _us(left))
-            span = spans[(joined, left)] = (begin, until, begin - begin % _DAY_US, stamp(joined_us))
+            span = joins[(joined, left)] = (begin, until, begin - begin % _DAY_US, stamp(joined_us))
         begin, until, day0, joined_text = span
         device = f'{{"deviceId":"{imei}","status":"' if imei.isascii() and imei.isdigit() else None
         if device is None:  # not an IMEI: escape it (members are IMEIs; stay exact anyway)
             device = f'{{"deviceId":{_escape(imei)},"status":"'
         first = -1
+        offsets: list[int] = []
         if begin < until:
-            # progress._unit(prefix, imei, "\x1fslot") and _hours_us, inlined (per device).
-            hours = start_hour + length * (
+            slot_unit = (
                 from_bytes(blake2b((prefix + imei + slot).encode(), digest_size=8).digest(), "big")
                 / scale
             )
-            fraction, whole = modf(hours)
-            micro_fraction, micro = modf(fraction * 3_600_000_000.0)
-            first = day0 + int(whole) * _HOUR_US + int(micro) + round(micro_fraction)
-            if first < begin:
-                first += _DAY_US
-            if first >= until:
-                first = -1
+            if single:  # progress._unit and _hours_us, inlined (per device)
+                fraction, whole = modf(start_hour + length * slot_unit)
+                micro_fraction, micro = modf(fraction * 3_600_000_000.0)
+                first = day0 + int(whole) * _HOUR_US + int(micro) + round(micro_fraction)
+                if first < begin:
+                    first += _DAY_US
+                if first >= until:
+                    first = -1
+            else:
+                offsets = [_hours_us(start + slot_unit * size) for _, start, size in spans]
+                found = _attempts(offsets, day0, begin, until, 1)
+                first = found[0] if found else -1
         if first < 0 or first > now_us:  # nothing has happened yet
             if now_us >= until:
                 item = f'{device}{FAILURE}","resultReason":{ended_reason}'
@@ -229,8 +253,11 @@ def _daily_items(
                 )
             append(item + "}")
             continue
-        planned = [first + n * _DAY_US for n in range(max_attempts)]
-        planned = [a for a in planned if a < until]
+        if single:
+            planned = [first + n * _DAY_US for n in range(max_attempts)]
+            planned = [a for a in planned if a < until]
+        else:
+            planned = _attempts(offsets, day0, begin, until, max_attempts)
         done = [a for a in planned if a <= now_us]
         ahead = [a for a in planned if a > now_us]
         code = codes[int(unit(prefix, imei, "\x1fwhy") * len(codes))]

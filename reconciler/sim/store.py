@@ -1,10 +1,11 @@
-"""The emulator's state: campaigns, fleet, tokens, clock, and its JSON persistence.
+"""The emulator's state in memory: campaigns, fleet, tokens, clock; and the JSON form earlier
+versions persisted (still read, to import it once: ``sqlstore``).
 
 One ``State`` per emulator, guarded by the emulator's single lock (handlers run under it), so
 the store itself has no locking. Per-campaign member IMEIs are kept sorted: a report page is a
-bisect and a slice. Persistence writes the whole state to a temporary file in the same
-directory and renames it over the old one, so a crash never leaves a half-written file.
-Token values are never stored, only their SHA-256 digests, so a state file holds no secret.
+bisect and a slice. What a request changes is tracked (``State.touched``, ``Campaign.changed``,
+``Fleet.changed``) so that the persisted store writes only those rows (``sqlstore``). Token
+values are never stored, only their SHA-256 digests, so a state file holds no secret.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import bisect
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -378,35 +377,6 @@ class State:
         for raw in d["campaigns"]:
             state.add_campaign(Campaign.from_json(raw))
         return state
-
-
-def save_state(state: State, path: Path) -> None:
-    """Atomic write: temporary file in the same directory, then rename over ``path``.
-
-    A directory that cannot be made or written (a parent that is a regular file, no
-    permission) is a ``StateError`` naming the path, so the CLI shows one line, not a traceback.
-    """
-    data = json.dumps(state.to_json(), separators=(",", ":"))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        where = (
-            f" ({exc.filename} exists and is not a directory)"
-            if isinstance(exc, (FileExistsError, NotADirectoryError))
-            else ""
-        )
-        raise StateError(
-            f"{path}: cannot write the emulator state: {exc.strerror}{where}; "
-            "choose a state path in a writable directory"
-        ) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_state(path: Path) -> State:

@@ -90,8 +90,6 @@ def test_twenty_percent_faults_converge_without_duplicates() -> None:
         sim.emulator.clear_faults()
         assert writes(sim)[CREATE_KEY] == 12  # 10 creates + 2 replacements, nothing twice
         for s in version_two():
-            live = [
-                c for c in campaigns_named(client, s.name) if not is_terminal(c["status"])
-            ]
+            live = [c for c in campaigns_named(client, s.name) if not is_terminal(c["status"])]
             assert len(live) == 1, (s.name, live)
         assert not make_plan(client, version_two()).has_changes

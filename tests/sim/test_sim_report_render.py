@@ -52,8 +52,8 @@ def _reference_item(
 
 @st.composite
 def timelines(draw: st.DrawFn) -> Timeline:
-    if draw(st.booleans()):  # the fast path's case: one regime, at most one window
-        regimes = [Regime(EPOCH, draw(one_window_st))]
+    if draw(st.booleans()):  # the fast path's case: one regime (one window, or several)
+        regimes = [Regime(EPOCH, draw(one_window_st if draw(st.booleans()) else windows_st))]
     else:
         changes = draw(st.lists(st.tuples(micros, windows_st), min_size=1, max_size=3))
         changes.sort()
