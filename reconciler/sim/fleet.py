@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def luhn_valid(number: str) -> bool:
     return number.isdigit() and len(number) > 1 and luhn_digit(number[:-1]) == number[-1]
 
 
-def _generated(count: int, seed: int, account: str) -> Iterator[Device]:
+def generated_devices(count: int, seed: int, account: str) -> Iterator[Device]:
     """``count`` distinct devices with valid Luhn IMEIs (TAC prefix 35), reproducible per seed.
 
     Two draws per device (IMEI serial, MDN) keep a million-device fleet to seconds.
@@ -135,7 +135,7 @@ def _generated(count: int, seed: int, account: str) -> Iterator[Device]:
 class Fleet:
     """Devices by IMEI; ``recipe`` regenerates the generated part on load."""
 
-    devices: dict[str, Device]
+    _devices: dict[str, Device]
     generated_count: int = 0
     generated_seed: int = 0
     generated_account: str = DEFAULT_ACCOUNT
@@ -143,10 +143,42 @@ class Fleet:
     _by_account: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     # IMEIs added or changed since the store last wrote them (see ``sqlstore``).
     changed: set[str] = field(default_factory=set, repr=False, compare=False)
+    # Devices not read yet (see ``defer``): (generated, explicit) when first needed.
+    _pending: Callable[[], tuple[Iterable[Device], Iterable[Device]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def devices(self) -> dict[str, Device]:
+        """Devices by IMEI (read now if their reading was deferred)."""
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            generated, explicit = pending()
+            known = self._devices
+            for device in generated:
+                known.setdefault(device.imei, device)
+            marked = self.explicit if self.explicit is not None else set()
+            for device in explicit:
+                known[device.imei] = device
+                marked.add(device.imei)
+            self.explicit = marked
+            self._by_account.clear()
+        return self._devices
+
+    @property
+    def deferred(self) -> bool:
+        """The devices have not been read yet (``defer``)."""
+        return self._pending is not None
+
+    def defer(self, read: Callable[[], tuple[Iterable[Device], Iterable[Device]]]) -> None:
+        """Read the devices only when first needed (a plan never needs them): ``read`` gives
+        (generated, explicit) devices; devices added meanwhile win over generated ones."""
+        self._pending = read
 
     @classmethod
     def generate(cls, count: int, seed: int, account: str = DEFAULT_ACCOUNT) -> Fleet:
-        devices = {d.imei: d for d in _generated(count, seed, account)}
+        devices = {d.imei: d for d in generated_devices(count, seed, account)}
         return cls(devices, count, seed, account, set())
 
     def add(self, device: Device) -> None:
@@ -175,8 +207,9 @@ class Fleet:
         """Explicit devices are grouped by everything but the IMEI: devices enrolled on the fly
         share one record, so 100,000 of them cost 100,000 IMEIs, not 100,000 objects."""
         groups: dict[tuple[str, str, str, str, str, str, bool], list[str]] = {}
+        devices = self.devices  # read first: a deferred fleet completes ``explicit``
         for imei in sorted(self.explicit or ()):
-            d = self.devices[imei]
+            d = devices[imei]
             key = (d.account, d.make, d.model, d.firmware, d.protocol, d.mdn, d.licensed)
             groups.setdefault(key, []).append(imei)
         return {

@@ -41,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.sim.clock import SimClock, parse_instant, rfc3339
-from reconciler.sim.fleet import Device, Fleet
+from reconciler.sim.fleet import Device, Fleet, generated_devices
 from reconciler.sim.store import Campaign, Member, State, StateError, load_state
 
 SCHEMA_VERSION = "2"
@@ -247,7 +247,7 @@ class SqlStore:
             state.next_seq = int(json.loads(changed["nextSeq"]))
         if "tokens" in changed:
             state.access_tokens, state.session_tokens = self._read_tokens()
-        parse = functools.lru_cache(maxsize=4096)(parse_instant)
+        member = _members()
         rows = conn.execute(
             "SELECT id, header FROM campaigns WHERE gen > ? ORDER BY seq", (since,)
         ).fetchall()
@@ -255,16 +255,17 @@ class SqlStore:
             fresh = Campaign.from_json(json.loads(header))
             existing = state.campaigns.get(cid)
             if existing is None:
-                _fill_members(fresh, conn.execute(_MEMBERS_OF, (cid,)), parse)
+                _fill_members(fresh, conn.execute(_MEMBERS_OF, (cid,)), member)
                 state.add_campaign(fresh)
                 continue
             existing.update_header(fresh)
             for imei, joined, left in conn.execute(_MEMBERS_SINCE, (cid, since)):
-                existing.load_member(imei, Member(parse(joined), parse(left) if left else None))
+                existing.load_member(imei, member(joined, left))
                 state.index_member(imei, cid)
-        for device in _devices(conn.execute(_DEVICES + " WHERE gen > ?", (since,))):
-            state.fleet.add(device)
-        state.fleet.changed.clear()
+        if not state.fleet.deferred:  # else the deferred reading will see them
+            for device in _devices(conn.execute(_DEVICES + " WHERE gen > ?", (since,))):
+                state.fleet.add(device)
+            state.fleet.changed.clear()
         self._gen = current
         self._meta = _meta(state)
         self._tokens = _tokens(state)
@@ -278,10 +279,13 @@ class SqlStore:
                 "delete the file to start afresh"
             )
         recipe = json.loads(meta["fleet"])
-        fleet = Fleet.generate(int(recipe["count"]), int(recipe["seed"]), str(recipe["account"]))
-        for device in _devices(conn.execute(_DEVICES)):
-            fleet.add(device)
-        fleet.changed.clear()
+        count, seed, account = int(recipe["count"]), int(recipe["seed"]), str(recipe["account"])
+        fleet = Fleet({}, count, seed, account, set())
+
+        def read_fleet() -> tuple[Iterator[Device], list[Device]]:
+            return generated_devices(count, seed, account), list(_devices(conn.execute(_DEVICES)))
+
+        fleet.defer(read_fleet)  # creates need the fleet; plans and reports never do
         state = State(
             clock=SimClock.from_json(json.loads(meta["clock"]), real=self._real),
             fleet=fleet,
@@ -291,7 +295,7 @@ class SqlStore:
             next_seq=int(json.loads(meta["nextSeq"])),
         )
         state.access_tokens, state.session_tokens = self._read_tokens()
-        parse = functools.lru_cache(maxsize=4096)(parse_instant)
+        member = _members()
         campaigns = [
             Campaign.from_json(json.loads(header))
             for (header,) in conn.execute("SELECT header FROM campaigns ORDER BY seq")
@@ -304,7 +308,7 @@ class SqlStore:
         for cid, imei, joined, left in rows:
             if current is None or current.id != cid:
                 current = by_id[cid]
-            current.members[imei] = Member(parse(joined), parse(left) if left else None)
+            current.members[imei] = member(joined, left)
         for campaign in campaigns:
             # Rows come in (campaign, imei) order: the member order needs no sort.
             campaign.sorted_imeis = [i for i, m in campaign.members.items() if m.left is None]
@@ -330,7 +334,9 @@ class SqlStore:
         state.touched.update(state.campaigns)
         for campaign in state.campaigns.values():
             campaign.changed.update(campaign.members)
-        state.fleet.changed.update(state.fleet.explicit or ())
+        fleet = state.fleet
+        if fleet.devices:  # reading a deferred fleet completes ``explicit``
+            fleet.changed.update(fleet.explicit or ())
         self._meta, self._tokens = {}, None
         self._gen = self._flush() or 0
         self._stale = False
@@ -415,14 +421,30 @@ _MEMBERS_SINCE = "SELECT imei, joined, left FROM members WHERE campaign = ? AND 
 _DEVICES = "SELECT imei, account, make, model, firmware, protocol, mdn, licensed FROM devices"
 
 
+def _members() -> Callable[[str, str | None], Member]:
+    """Member rows to ``Member`` objects, one per distinct (joined, left): the members of a
+    create (or of a removal) share one instant, so a million rows make a handful of objects."""
+    cache: dict[tuple[str, str | None], Member] = {}
+
+    def member(joined: str, left: str | None) -> Member:
+        known = cache.get((joined, left))
+        if known is None:
+            known = cache[(joined, left)] = Member(
+                parse_instant(joined), parse_instant(left) if left else None
+            )
+        return known
+
+    return member
+
+
 def _fill_members(
     campaign: Campaign,
     rows: Iterator[tuple[str, str, str | None]],
-    parse: Callable[[str], datetime],
+    member: Callable[[str, str | None], Member],
 ) -> None:
     members = campaign.members
     for imei, joined, left in rows:
-        members[imei] = Member(parse(joined), parse(left) if left else None)
+        members[imei] = member(joined, left)
     campaign.sorted_imeis = [i for i, m in members.items() if m.left is None]
 
 

@@ -34,8 +34,10 @@ class StateError(ValueError):
     """A state file the emulator cannot load (message names the file and the fix)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Member:
+    """Immutable, so that members who joined (and left) together can share one object."""
+
     joined: datetime
     left: datetime | None = None
 
@@ -108,7 +110,7 @@ class Campaign:
 
     def remove_member(self, imei: str, now: datetime) -> None:
         was_member = self.is_member(imei)
-        self.members[imei].left = now
+        self.members[imei] = Member(self.members[imei].joined, now)
         self.changed.add(imei)
         if not was_member:
             return
@@ -227,7 +229,7 @@ class Campaign:
             for imei in imeis:
                 members[imei] = Member(joined)
         for imei, left in d.get("left", {}).items():
-            members[imei].left = parse_instant(left)
+            members[imei] = Member(members[imei].joined, parse_instant(left))
         return cls(
             id=d["id"],
             seq=d["seq"],
@@ -308,7 +310,7 @@ class State:
     next_seq: int = 1
     access_tokens: dict[str, datetime] = field(default_factory=dict)  # digest -> expiry
     session_tokens: dict[str, datetime] = field(default_factory=dict)
-    by_device: dict[str, list[str]] = field(default_factory=dict)  # imei -> campaign ids
+    _by_device: dict[str, list[str]] | None = field(default=None, repr=False)
     # Campaigns whose row changed since the store last wrote them (handlers ``Ctx.touch``).
     touched: set[str] = field(default_factory=set, repr=False)
     # (account, kind) -> (seqs, campaigns) in creation order: a listing page bisects to the
@@ -327,8 +329,23 @@ class State:
         for index in range(bisect.bisect_right(seqs, seq), len(campaigns)):
             yield campaigns[index]
 
+    @property
+    def by_device(self) -> dict[str, list[str]]:
+        """IMEI -> ids of the campaigns it ever joined, oldest first. Built on first use: a
+        device's firmware matters to creates and device listings, never to a plan's reads, so
+        a process that only plans does not pay for indexing a million members."""
+        if self._by_device is None:
+            index: dict[str, list[str]] = {}
+            for cid in self.order:
+                for imei in self.campaigns[cid].members:
+                    index.setdefault(imei, []).append(cid)
+            self._by_device = index
+        return self._by_device
+
     def index_member(self, imei: str, campaign_id: str) -> None:
-        ids = self.by_device.setdefault(imei, [])
+        if self._by_device is None:
+            return  # built from the members when first needed
+        ids = self._by_device.setdefault(imei, [])
         if campaign_id not in ids:
             ids.append(campaign_id)
 
@@ -343,8 +360,9 @@ class State:
         else:
             seqs.append(campaign.seq)
             campaigns.append(campaign)
-        for imei in campaign.members:
-            self.index_member(imei, campaign.id)
+        if self._by_device is not None:
+            for imei in campaign.members:
+                self.index_member(imei, campaign.id)
 
     def to_json(self) -> dict[str, Any]:
         return {
