@@ -193,15 +193,23 @@ class Emulator:
         return self._memory
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[State]:
+    def _tx(self, *, durable: bool = True) -> Iterator[State]:
         """One transaction per request or control call (a no-op in memory): the persisted
-        store is brought up to date first and what changed is written, durably, at the end;
-        an exception writes nothing. Call with ``self._lock`` held."""
+        store is brought up to date first and what changed is written at the end; an
+        exception writes nothing. Call with ``self._lock`` held. ``durable=False``: the caller
+        calls ``_durable()`` after releasing the lock, before answering (group commit)."""
         if self._store is None:
             yield self.state
             return
         with self._store.transaction() as state:
             yield state
+        if durable:
+            self._store.durable()
+
+    def _durable(self) -> None:
+        """Block until what this process wrote (or read) is on disk; see ``SqlStore.durable``."""
+        if self._store is not None:
+            self._store.durable()
 
     def close(self) -> None:
         """Close the persisted store (in memory: nothing to do)."""
@@ -348,13 +356,15 @@ class Emulator:
         if name.startswith("admin_"):
             with self._lock:
                 try:
-                    with self._tx():
-                        return self._admin(name, request)
+                    with self._tx(durable=False):
+                        answer = self._admin(name, request)
                 except (ApiError, ClockError, FaultError, ValueError, TypeError) as exc:
                     message = exc.message if isinstance(exc, ApiError) else str(exc)
                     return _json_response(
                         400, {"errorCode": "InvalidRequest", "errorMessage": message}
                     )
+            self._durable()
+            return answer
         key = f"{method} {rule}"
         with self._lock:
             self.faults.received[key] += 1
@@ -373,8 +383,9 @@ class Emulator:
             return self._fault_response(decision, environ)
         with self._lock:
             self.faults.processed[key] += 1
-            with self._tx():
+            with self._tx(durable=False):
                 response = self._handle(name, request, args)
+        self._durable()  # outside the lock: requests committed meanwhile share one fsync
         for hold in holds:
             if hold.phase == "after" and not hold.arrive():
                 with self._lock:

@@ -5,7 +5,9 @@ imported once; bad files and disk faults are one-line errors and leave nothing h
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,14 +127,103 @@ def test_each_change_writes_only_its_own_rows(db: Path) -> None:
     sim.close()
 
 
-def test_the_store_is_durable_wal_with_synchronous_full(db: Path) -> None:
-    sim = InProcess(db)
+def _record_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every fsync from now on, by the path of the file synced."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return synced
+
+
+def test_an_answered_write_is_on_disk_before_the_answer(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = InProcess(db, devices=0)
     store = sim.emulator._store
     assert store is not None
-    conn = store._conn
-    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL: fsync at each commit
+    # WAL; each COMMIT writes the log, and the emulator fsyncs it before answering.
+    assert store._conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert store._conn.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL + own fsync
+    synced = _record_fsyncs(monkeypatch)
+    cid = sim.create(deviceList=[IMEI_A])
+    assert synced == [f"{db}-wal"]  # the create was synced before the call returned
+    synced.clear()
+    sim.report(cid)
+    sim.call(
+        "GET",
+        f"{V3}/reports/{ACC}/firmware/campaigns",
+        params={"campaignStatus": "CampaignRequestPending"},
+    )
+    assert synced == []  # reads that change nothing sync nothing
+    sim.call("GET", f"{V3}/campaigns/{ACC}/{cid}")  # a status move is a write
+    assert synced == [f"{db}-wal"]
+    synced.clear()
+    other = InProcess(db)  # another process's commit, read here, is synced before answering
+    other.create(deviceList=[IMEI_B])
+    synced.clear()
+    assert sim.report(cid)["totalDevice"] == 1
+    assert synced == [f"{db}-wal"]
+    other.close()
     sim.close()
+
+
+def test_requests_committed_during_an_fsync_share_the_next_one(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: eight creates, the first one's fsync held until the seven others have
+    committed and are waiting to be synced; they then need one fsync between them."""
+    followers = 7
+    with running_sim(state_path=db, devices=0) as sim:
+        store = sim.emulator._store
+        assert store is not None
+        headers = sim.auth_headers()
+        leading = threading.Event()
+        everyone = threading.Barrier(followers + 1, timeout=30)
+        synced = _record_fsyncs(monkeypatch)
+        recorded_fsync = os.fsync
+
+        def held_fsync(fd: int) -> None:
+            if not leading.is_set():
+                leading.set()
+                everyone.wait()  # until the followers have committed
+            recorded_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", held_fsync)
+        durable = store.durable
+
+        def arriving() -> None:
+            if leading.is_set():  # a follower (the leader is inside its fsync already)
+                everyone.wait()
+            durable()
+
+        monkeypatch.setattr(store, "durable", arriving)
+
+        def create(n: int) -> str:
+            body = firmware_body(campaignName=f"c{n}", deviceList=[_imeis(n, 1)[0]])
+            with httpx.Client(base_url=sim.url, timeout=60) as http:
+                answer = http.post(f"{V3}/campaigns/firmware/{ACC}", json=body, headers=headers)
+            assert answer.status_code == 200, answer.text
+            return str(answer.json()["id"])
+
+        ids: list[str] = []
+        leader = threading.Thread(target=lambda: ids.append(create(0)))
+        leader.start()
+        assert leading.wait(timeout=30)
+        threads = [
+            threading.Thread(target=lambda n=n: ids.append(create(n)))
+            for n in range(1, followers + 1)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in [leader, *threads]:
+            thread.join(timeout=60)
+    assert len(set(ids)) == followers + 1
+    assert synced == [f"{db}-wal", f"{db}-wal"]  # eight answered writes, two fsyncs
 
 
 def test_a_restart_answers_exactly_as_before(db: Path) -> None:
