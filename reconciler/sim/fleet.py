@@ -182,11 +182,13 @@ class Fleet:
         return cls(devices, count, seed, account, set())
 
     def add(self, device: Device) -> None:
-        if device.imei not in self.devices or device.account != self.devices[device.imei].account:
+        devices = self.devices
+        before = devices.get(device.imei)
+        if before is None or device.account != before.account:
             self._by_account.pop(device.account, None)
-            if device.imei in self.devices:
-                self._by_account.pop(self.devices[device.imei].account, None)
-        self.devices[device.imei] = device
+            if before is not None:
+                self._by_account.pop(before.account, None)
+        devices[device.imei] = device
         if self.explicit is None:
             self.explicit = set()
         self.explicit.add(device.imei)

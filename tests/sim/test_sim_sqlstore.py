@@ -277,6 +277,23 @@ def test_emulators_sharing_a_file_see_one_store(db: Path) -> None:
     assert reopened.state.next_seq == 3
 
 
+def test_devices_enrolled_by_another_emulator_are_seen_by_both(db: Path) -> None:
+    """The fleet is read when a create first needs it (``Fleet.defer``); one already read
+    takes the devices another emulator enrolled since, at its next request."""
+    one = InProcess(db, devices=0, strict=False)
+    reader = InProcess(db)  # its fleet is not read yet
+    writer = InProcess(db)
+    writer.create(deviceList=[IMEI_A])  # enrols IMEI_A on the fly
+    assert one.emulator.state.fleet.get(IMEI_A) is None  # not asked anything since
+    one.call("GET", f"{V3}/devices/{ACC}")
+    assert one.emulator.state.fleet.get(IMEI_A) is not None
+    assert reader.emulator.state.fleet.deferred
+    listed = reader.call("GET", f"{V3}/devices/{ACC}")["deviceList"]
+    assert [d["deviceId"] for d in listed] == [IMEI_A]
+    for sim in (one, reader, writer):
+        sim.close()
+
+
 def test_interleaved_creates_from_two_emulators_are_all_kept(db: Path) -> None:
     one, two = InProcess(db, devices=0), InProcess(db, devices=0)
     ids = []
