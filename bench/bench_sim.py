@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from _support import bench_spec, served_emulator
+from _support import bench_spec, cpu_seconds, served_emulator
 
 from reconciler.model import Kind
 from reconciler.sim.clock import SimClock
@@ -42,13 +42,6 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 V3 = "/api/fota/v3"
 
 
-def _cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (all its threads), in seconds."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
 def _server(extra: list[str]) -> Iterator[tuple[str, int]]:
     with served_emulator(NOW.isoformat(), *extra) as served:
@@ -56,11 +49,11 @@ def _server(extra: list[str]) -> Iterator[tuple[str, int]]:
 
 
 def _measure(pid: int, label: str, calls: list[Callable[[], object]]) -> float:
-    before_cpu, before = _cpu_seconds(pid), time.perf_counter()
+    before_cpu, before = cpu_seconds(pid), time.perf_counter()
     before_client = time.process_time()
     for call in calls:
         call()
-    cpu, wall = _cpu_seconds(pid) - before_cpu, time.perf_counter() - before
+    cpu, wall = cpu_seconds(pid) - before_cpu, time.perf_counter() - before
     client = time.process_time() - before_client
     per = cpu / len(calls) * 1000
     print(
@@ -90,7 +83,7 @@ def run(campaigns: int, devices: int, rounds: int, extra: list[str]) -> None:
                 lambda s: c.create_campaign(s.account, s.kind, encode_create(s)), specs
             )
         ids = [str(body["id"]) for body in created]
-        setup_cpu = _cpu_seconds(pid)
+        setup_cpu = cpu_seconds(pid)
         print(
             f"emulator, {campaigns:,} campaigns x {devices:,} devices "
             f"({time.perf_counter() - started:.1f} s to create; server CPU so far "
