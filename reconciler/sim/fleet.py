@@ -143,6 +143,9 @@ class Fleet:
     _by_account: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     # IMEIs added or changed since the store last wrote them (see ``sqlstore``).
     changed: set[str] = field(default_factory=set, repr=False, compare=False)
+    # Devices enrolled on the fly since the store last wrote, by the campaign that enrolled
+    # them: the store keeps such a device as a flag on that membership (see ``enrol``).
+    enrolled: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     # Devices not read yet (see ``defer``): (generated, explicit) when first needed.
     _pending: Callable[[], tuple[Iterable[Device], Iterable[Device]]] | None = field(
         default=None, repr=False, compare=False
@@ -193,6 +196,14 @@ class Fleet:
             self.explicit = set()
         self.explicit.add(device.imei)
         self.changed.add(device.imei)
+
+    def enrol(self, device: Device, campaign_id: str) -> None:
+        """A device met for the first time in a campaign's device list (lenient mode). It is
+        that campaign's make, model, protocol and from-version, so the store keeps it as a
+        flag on the membership row it writes anyway, not as a row of its own."""
+        self.add(device)
+        self.changed.discard(device.imei)
+        self.enrolled[device.imei] = campaign_id
 
     def account_imeis(self, account: str) -> list[str]:
         """The account's IMEIs in order (cached: the device listing pages by bisecting it)."""

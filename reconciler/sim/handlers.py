@@ -34,11 +34,11 @@ from typing import Any
 from reconciler.sim import lifecycle, progress
 from reconciler.sim.apierror import ApiError, not_found
 from reconciler.sim.clock import legacy_timestamp
-from reconciler.sim.fleet import DEFAULT_CATALOG, Device, FirmwarePackage
+from reconciler.sim.fleet import DEFAULT_CATALOG, FirmwarePackage
 from reconciler.sim.lifecycle import MIN_FIRMWARE_WINDOW_HOURS, Window, windows_to_api
 from reconciler.sim.reports import RawJson, page_items
 from reconciler.sim.reports import escape as _escape
-from reconciler.sim.store import FIRMWARE, SOFTWARE, Campaign, State
+from reconciler.sim.store import FIRMWARE, SOFTWARE, Campaign, State, enrolled_device
 
 JsonObj = dict[str, Any]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -181,16 +181,7 @@ def _eligibility(ctx: Ctx, campaign: Campaign, imei: str) -> str | None:
     if device is None:
         if state.strict:
             return f"Device {imei} not found in account {campaign.account}"
-        state.fleet.add(
-            Device(
-                imei=imei,
-                account=campaign.account,
-                make=campaign.make,
-                model=campaign.model,
-                firmware=campaign.from_version,
-                protocol=campaign.protocol,
-            )
-        )
+        state.fleet.enrol(enrolled_device(campaign, imei), campaign.id)
         ctx.dirty = True
         return None
     if state.strict and device.account != campaign.account:

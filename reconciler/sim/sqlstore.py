@@ -49,7 +49,14 @@ from pathlib import Path
 
 from reconciler.sim.clock import SimClock, parse_instant, rfc3339
 from reconciler.sim.fleet import Device, Fleet, generated_devices
-from reconciler.sim.store import Campaign, Member, State, StateError, load_state
+from reconciler.sim.store import (
+    Campaign,
+    Member,
+    State,
+    StateError,
+    enrolled_device,
+    load_state,
+)
 
 SCHEMA_VERSION = "2"
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -62,9 +69,12 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS campaigns ("
     " id TEXT PRIMARY KEY, seq INTEGER NOT NULL, header TEXT NOT NULL, gen INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS campaigns_gen ON campaigns (gen)",
+    # enrolled: this campaign enrolled the device on the fly (it is the campaign's make, model,
+    # protocol and from-version: ``store.enrolled_device``), so it needs no devices row.
     "CREATE TABLE IF NOT EXISTS members ("
     " campaign TEXT NOT NULL, imei TEXT NOT NULL, joined TEXT NOT NULL, left TEXT,"
-    " gen INTEGER NOT NULL, PRIMARY KEY (campaign, imei)) WITHOUT ROWID",
+    " gen INTEGER NOT NULL, enrolled INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (campaign, imei)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS devices ("
     " imei TEXT PRIMARY KEY, account TEXT NOT NULL, make TEXT NOT NULL, model TEXT NOT NULL,"
     " firmware TEXT NOT NULL, protocol TEXT NOT NULL, mdn TEXT NOT NULL,"
@@ -295,21 +305,29 @@ class SqlStore:
         rows = conn.execute(
             "SELECT id, header FROM campaigns WHERE gen > ? ORDER BY seq", (since,)
         ).fetchall()
+        enrolled: list[Device] = []
         for cid, header in rows:
             fresh = Campaign.from_json(json.loads(header))
             existing = state.campaigns.get(cid)
             if existing is None:
-                _fill_members(fresh, conn.execute(_MEMBERS_OF, (cid,)), member)
+                found = _fill_members(fresh, conn.execute(_MEMBERS_OF, (cid,)), member)
+                enrolled.extend(enrolled_device(fresh, imei) for imei in found)
                 state.add_campaign(fresh)
                 continue
             existing.update_header(fresh)
-            for imei, joined, left in conn.execute(_MEMBERS_SINCE, (cid, since)):
+            for imei, joined, left, enrolled_here in conn.execute(_MEMBERS_SINCE, (cid, since)):
                 existing.load_member(imei, member(joined, left))
                 state.index_member(imei, cid)
-        if not state.fleet.deferred:  # else the deferred reading will see them
+                if enrolled_here:
+                    enrolled.append(enrolled_device(existing, imei))
+        fleet = state.fleet
+        if not fleet.deferred:  # else the deferred reading will see them
+            for device in enrolled:
+                if fleet.get(device.imei) is None:
+                    fleet.add(device)
             for device in _devices(conn.execute(_DEVICES + " WHERE gen > ?", (since,))):
-                state.fleet.add(device)
-            state.fleet.changed.clear()
+                fleet.add(device)
+            fleet.changed.clear()
         self._gen = current
         self._meta = _meta(state)
         self._tokens = _tokens(state)
@@ -327,7 +345,17 @@ class SqlStore:
         fleet = Fleet({}, count, seed, account, set())
 
         def read_fleet() -> tuple[Iterator[Device], list[Device]]:
-            return generated_devices(count, seed, account), list(_devices(conn.execute(_DEVICES)))
+            """Generated devices; then those enrolled by a campaign; then the devices rows,
+            which win (a device changed after its enrolment, a licence assigned)."""
+            campaigns = state.campaigns
+            explicit = [
+                enrolled_device(campaigns[cid], imei)
+                for cid, imei in conn.execute(
+                    "SELECT campaign, imei FROM members WHERE enrolled = 1"
+                )
+            ]
+            explicit.extend(_devices(conn.execute(_DEVICES)))
+            return generated_devices(count, seed, account), explicit
 
         fleet.defer(read_fleet)  # creates need the fleet; plans and reports never do
         state = State(
@@ -405,6 +433,8 @@ class SqlStore:
             )
             changed.append(("tokens", str(gen), gen))
         wrote = bool(changed)
+        fleet = state.fleet
+        enrolled = fleet.enrolled
         # Formatted once per instant: a create's members share one join instant.
         stamp = functools.lru_cache(maxsize=256)(rfc3339)
         for cid in sorted(state.touched, key=lambda c: state.campaigns[c].seq):
@@ -415,23 +445,20 @@ class SqlStore:
             )
             if campaign.changed:
                 members = campaign.members
-                conn.executemany(
-                    "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (
-                            cid,
-                            imei,
-                            stamp(members[imei].joined),
-                            stamp(left) if (left := members[imei].left) else None,
-                            gen,
-                        )
-                        for imei in campaign.changed
-                    ],
-                )
+                rows = []
+                for imei in campaign.changed:
+                    member = members[imei]
+                    here = enrolled.get(imei) == cid
+                    if here:
+                        del enrolled[imei]
+                    left = stamp(member.left) if member.left else None
+                    rows.append((cid, imei, stamp(member.joined), left, gen, here))
+                conn.executemany(_UPSERT_MEMBER, rows)
                 campaign.changed.clear()
             wrote = True
         state.touched.clear()
-        fleet = state.fleet
+        fleet.changed.update(enrolled)  # enrolled without joining (never expected): own rows
+        enrolled.clear()
         if fleet.changed:
             conn.executemany(
                 "INSERT OR REPLACE INTO devices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -460,8 +487,14 @@ class SqlStore:
         return gen
 
 
-_MEMBERS_OF = "SELECT imei, joined, left FROM members WHERE campaign = ? ORDER BY imei"
-_MEMBERS_SINCE = "SELECT imei, joined, left FROM members WHERE campaign = ? AND gen > ?"
+_MEMBERS_OF = "SELECT imei, joined, left, enrolled FROM members WHERE campaign = ? ORDER BY imei"
+_MEMBERS_SINCE = "SELECT imei, joined, left, enrolled FROM members WHERE campaign = ? AND gen > ?"
+# A membership written again (a removal, a rejoin) keeps the campaign's enrolment of the device.
+_UPSERT_MEMBER = (
+    "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, imei) DO UPDATE SET"
+    " joined = excluded.joined, left = excluded.left, gen = excluded.gen,"
+    " enrolled = max(enrolled, excluded.enrolled)"
+)
 _DEVICES = "SELECT imei, account, make, model, firmware, protocol, mdn, licensed FROM devices"
 
 
@@ -483,13 +516,18 @@ def _members() -> Callable[[str, str | None], Member]:
 
 def _fill_members(
     campaign: Campaign,
-    rows: Iterator[tuple[str, str, str | None]],
+    rows: Iterator[tuple[str, str, str | None, int]],
     member: Callable[[str, str | None], Member],
-) -> None:
+) -> list[str]:
+    """The campaign's members from its rows; returns the IMEIs it enrolled."""
     members = campaign.members
-    for imei, joined, left in rows:
+    enrolled: list[str] = []
+    for imei, joined, left, enrolled_here in rows:
         members[imei] = member(joined, left)
+        if enrolled_here:
+            enrolled.append(imei)
     campaign.sorted_imeis = [i for i, m in members.items() if m.left is None]
+    return enrolled
 
 
 def _devices(rows: Iterator[tuple[str, str, str, str, str, str, str, int]]) -> Iterator[Device]:

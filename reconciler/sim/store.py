@@ -22,7 +22,7 @@ from typing import Any
 
 from reconciler.sim import lifecycle, progress
 from reconciler.sim.clock import SimClock, parse_instant, rfc3339
-from reconciler.sim.fleet import Fleet
+from reconciler.sim.fleet import Device, Fleet
 from reconciler.sim.lifecycle import Window
 
 STATE_VERSION = 1
@@ -263,6 +263,19 @@ class Campaign:
             members=members,
             sorted_imeis=sorted(i for i, m in members.items() if m.left is None),
         )
+
+
+def enrolled_device(campaign: Campaign, imei: str) -> Device:
+    """The device lenient mode enrols when ``campaign`` names an unknown IMEI: the campaign's
+    account, make, model, protocol, and its from-version as the device's firmware."""
+    return Device(
+        imei=imei,
+        account=campaign.account,
+        make=campaign.make,
+        model=campaign.model,
+        firmware=campaign.from_version,
+        protocol=campaign.protocol,
+    )
 
 
 HEADER_FIELDS = tuple(

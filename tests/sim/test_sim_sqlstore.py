@@ -19,11 +19,11 @@ from reconciler.cli import main
 from reconciler.sim import sqlstore
 from reconciler.sim.app import Emulator, SimOptions
 from reconciler.sim.embedded import open_embedded
-from reconciler.sim.fleet import luhn_digit
+from reconciler.sim.fleet import Device, luhn_digit
 from reconciler.sim.store import StateError
 from reconciler.sim.testing import DEFAULT_NOW, running_sim
 
-from .helpers import ACC, IMEI_A, IMEI_B, V3, Api, firmware_body
+from .helpers import ACC, IMEI_A, IMEI_B, PKG, V3, Api, firmware_body
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "campaigns"
 
@@ -94,15 +94,17 @@ def _gen(path: Path) -> int:
 def test_each_change_writes_only_its_own_rows(db: Path) -> None:
     sim = InProcess(db, devices=0)
     cids = [sim.create(campaignName=f"c{n}", deviceList=_imeis(n * 100, 50)) for n in range(3)]
-    # A create: its campaign, its 50 members, the 50 devices enrolled on the fly, nextSeq + gen.
-    assert _last_write(db) == {"campaigns": 1, "members": 50, "devices": 50, "meta": 2}
+    # A create: its campaign, its 50 members (flagged as enrolling their devices, which need
+    # no rows of their own), nextSeq + gen.
+    assert _last_write(db) == {"campaigns": 1, "members": 50, "devices": 0, "meta": 2}
+    assert _rows(db, "SELECT COUNT(*) FROM members WHERE enrolled = 1") == [(150,)]
     extra = _imeis(900, 1)
     sim.call(
         "PUT",
         f"{V3}/campaigns/firmware/{ACC}/{cids[1]}",
         json={"Type": "append", "deviceList": extra},
     )
-    assert _last_write(db) == {"campaigns": 1, "members": 1, "devices": 1, "meta": 1}
+    assert _last_write(db) == {"campaigns": 1, "members": 1, "devices": 0, "meta": 1}
     sim.call(
         "PUT",
         f"{V3}/campaigns/firmware/{ACC}/{cids[1]}",
@@ -224,6 +226,30 @@ def test_requests_committed_during_an_fsync_share_the_next_one(
             thread.join(timeout=60)
     assert len(set(ids)) == followers + 1
     assert synced == [f"{db}-wal", f"{db}-wal"]  # eight answered writes, two fsyncs
+
+
+def test_enrolled_devices_and_licences_survive_a_restart(db: Path) -> None:
+    """Devices enrolled on the fly are rebuilt from the campaign that enrolled them (also
+    after they left it); a device changed since (a licence assigned) keeps its own row."""
+    sim = InProcess(db, devices=0)
+    unlicensed = _imeis(500, 1)[0]
+    sim.emulator.add_device(
+        Device(unlicensed, ACC, PKG.make, PKG.model, PKG.firmwareFrom, licensed=False)
+    )
+    first = sim.create(deviceList=_imeis(0, 5))
+    sim.call(
+        "PUT",
+        f"{V3}/campaigns/firmware/{ACC}/{first}",
+        json={"Type": "remove", "deviceList": _imeis(0, 2)},
+    )
+    sim.create(deviceList=[unlicensed, *_imeis(10, 2)], autoAssignLicenseFlag=True)
+    before = sim.call("GET", f"{V3}/devices/{ACC}")
+    sim.close()
+    again = InProcess(db)
+    assert again.call("GET", f"{V3}/devices/{ACC}") == before
+    assert again.emulator.state.fleet.devices[unlicensed].licensed
+    assert len(before["deviceList"]) == 8
+    again.close()
 
 
 def test_a_restart_answers_exactly_as_before(db: Path) -> None:
