@@ -213,10 +213,16 @@ class SqlStore:
             if self._synced >= ticket:
                 return
             target = self._written  # every commit counted here has been written to the log
-            with self._failing_as_state_error():
+            try:
                 if self._wal_fd is None:
                     self._wal_fd = os.open(f"{self.path}-wal", os.O_RDONLY)
                 os.fsync(self._wal_fd)
+            except OSError as exc:  # committed, but maybe not on disk: say so, never "not applied"
+                raise StateError(
+                    f"{self.path}: cannot sync the emulator state to disk ({exc.strerror}); "
+                    "check the disk, and the state (the last change may or may not be on disk) "
+                    "before retrying"
+                ) from exc
             self._synced = target
 
     # --- transactions --------------------------------------------------------------------
