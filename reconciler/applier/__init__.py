@@ -8,7 +8,10 @@ Public surface::
         check_fresh(saved, replan(saved, client, plan_file="plan.json"), plan_file="plan.json")
         with Journal(path, run_id=run_id) as journal:
             results = execute(works, client, ExecOptions(...), journal)
-    print("\n".join(report_lines(make_report(results, plan.campaigns))))
+    report = make_report(results, plan.campaigns)  # reconciler.views.apply_report renders it
+
+All of that for a saved plan, as ``fota apply plan.json`` and the GitHub Action run it, in one
+call: ``reconciler.applier.run.apply_saved(plan, client, ApplyRun(run_id), ...)``.
 
 See docs/APPLY.md for the safety properties (staleness, locks, journal, no duplicates).
 """
@@ -30,12 +33,12 @@ from reconciler.applier.lock import (
     force_unlock,
     release,
 )
-from reconciler.applier.report import ApplyReport, make_report, report_lines
+from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.steps import (
     CampaignResult,
     CampaignWork,
-    Outcome,
     Step,
+    StepOutcome,
     StepResult,
 )
 from reconciler.applier.work import campaign_work, works_from_plan
@@ -52,8 +55,8 @@ __all__ = [
     "LockHeldError",
     "LockInfo",
     "LockSettings",
-    "Outcome",
     "Step",
+    "StepOutcome",
     "StepResult",
     "Writer",
     "account_locks",
@@ -65,6 +68,5 @@ __all__ = [
     "read_journal",
     "redact",
     "release",
-    "report_lines",
     "works_from_plan",
 ]

@@ -16,6 +16,9 @@ Why each rule here exists:
 - A cancel is re-checked against the API's clock right before it is sent: a DELETE after the
   start date aborts instead of cancelling, so a cancel planned before midnight and executed
   after it would abort a running campaign without ``--allow-abort``.
+
+Why one module of ~450 lines: one runner whose steps share the writer, the options and the
+journal; each step kind is a method, and the answers are decoded by ``thingspace.wire``.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from reconciler.applier.journal import Journal
 from reconciler.applier.steps import (
     CampaignResult,
     CampaignWork,
-    Outcome,
     Step,
+    StepOutcome,
     StepResult,
 )
 from reconciler.errors import UserError
@@ -135,7 +138,7 @@ class _Runner:
         blocker: str | None = None
         for step in work.steps:
             if blocker is not None:
-                results.append(StepResult(step, Outcome.SKIPPED, f"not attempted: {blocker}"))
+                results.append(StepResult(step, StepOutcome.SKIPPED, f"not attempted: {blocker}"))
                 continue
             result = self._run_step(work, step)
             results.append(result)
@@ -147,7 +150,7 @@ class _Runner:
                 detail=result.detail,
                 campaign_id=result.campaign_id,
             )
-            if result.outcome in (Outcome.FAILED, Outcome.REFUSED):
+            if result.outcome in (StepOutcome.FAILED, StepOutcome.REFUSED):
                 blocker = f"the {step.kind.value} before it did not succeed"
         return CampaignResult(work, tuple(results))
 
@@ -162,11 +165,11 @@ class _Runner:
             return self._devices(step)
         except UserError as exc:
             self._log("error", campaign=work.label, action=step.kind.value, error=exc.message)
-            return StepResult(step, Outcome.FAILED, exc.message, step.campaign_id)
+            return StepResult(step, StepOutcome.FAILED, exc.message, step.campaign_id)
         except Exception as exc:  # a bug must not hide the other campaigns' outcomes
             message = f"internal error ({type(exc).__name__}): {exc}"
             self._log("error", campaign=work.label, action=step.kind.value, error=message)
-            return StepResult(step, Outcome.FAILED, message, step.campaign_id)
+            return StepResult(step, StepOutcome.FAILED, message, step.campaign_id)
 
     def _request(self, step: Step, **extra: Any) -> None:
         method, path = step.request_line()
@@ -206,14 +209,14 @@ class _Runner:
             except UserError as lookup:
                 return StepResult(
                     step,
-                    Outcome.FAILED,
+                    StepOutcome.FAILED,
                     f"create: no answer ({exc.message}) and looking the campaign up by name "
                     f"failed ({lookup.message}); {UNKNOWN_CREATE}",
                 )
             if found is None:
                 return StepResult(
                     step,
-                    Outcome.FAILED,
+                    StepOutcome.FAILED,
                     f"create: no answer ({exc.message}) and not listed by name after "
                     f"{self.options.create_lookups} lookups; {UNKNOWN_CREATE}",
                 )
@@ -224,10 +227,10 @@ class _Runner:
         campaign_id, status = answer.id, answer.status or "?"
         how = "found after an unanswered create" if adopted else "created"
         if campaign_id is None:
-            return StepResult(step, Outcome.FAILED, "create: the API answered without an id")
+            return StepResult(step, StepOutcome.FAILED, "create: the API answered without an id")
         if not self.options.wait and not is_failed(status):
             return StepResult(
-                step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
+                step, StepOutcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
             )
         return self._wait(step, campaign_id, status, how, response)
 
@@ -278,7 +281,7 @@ class _Runner:
             reason = decode_answer(payload).reason
             return StepResult(
                 step,
-                Outcome.FAILED,
+                StepOutcome.FAILED,
                 f"{how}: id {campaign_id}, then {status}" + (f": {reason}" if reason else ""),
                 campaign_id,
                 status,
@@ -286,14 +289,14 @@ class _Runner:
         if awaits_schedule(status):
             return StepResult(
                 step,
-                Outcome.FAILED,
+                StepOutcome.FAILED,
                 f"{how}: id {campaign_id}, still {status} after {self.options.wait_polls} "
                 "polls; follow it with `fota status`",
                 campaign_id,
                 status,
             )
         return StepResult(
-            step, Outcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
+            step, StepOutcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
         )
 
     # --- cancel / abort ---------------------------------------------------------------------
@@ -303,7 +306,7 @@ class _Runner:
         if step.kind is ActionType.ABORT and not self.options.allow_abort:
             return StepResult(
                 step,
-                Outcome.REFUSED,
+                StepOutcome.REFUSED,
                 "abort needs --allow-abort: the campaign has started and some devices may "
                 "already be upgrading; not executed",
                 step.campaign_id,
@@ -342,7 +345,7 @@ class _Runner:
             return _delete_result(step, status, "done")
         return StepResult(
             step,
-            Outcome.FAILED,
+            StepOutcome.FAILED,
             f"{step.kind.value}: the outcome of {self.options.delete_attempts} attempts is "
             "unknown and the campaign is still live; run apply again",
             step.campaign_id,
@@ -362,7 +365,7 @@ class _Runner:
             return None
         return StepResult(
             step,
-            Outcome.REFUSED,
+            StepOutcome.REFUSED,
             f"cancel: the campaign starts at {started.isoformat()} and the API's clock "
             f"says {now.isoformat(timespec='seconds')}; a DELETE now could abort it. "
             "Plan again (aborting needs the spec's lifecycle.allowAbort: true and "
@@ -383,7 +386,7 @@ class _Runner:
         status = decode_answer(response).status
         return StepResult(
             step,
-            Outcome.OK,
+            StepOutcome.OK,
             "schedule updated" + (f" ({status})" if status else ""),
             step.campaign_id,
             status,
@@ -405,12 +408,12 @@ class _Runner:
         verb = "added" if op == "append" else "removed"
         if not failures:
             if answer.per_device:
-                return StepResult(step, Outcome.OK, f"{len(imeis)} {verb}", step.campaign_id)
+                return StepResult(step, StepOutcome.OK, f"{len(imeis)} {verb}", step.campaign_id)
             request_id = answer.request_id
             note = f" (request {request_id}; the API reports no per-device results)"
             return StepResult(
                 step,
-                Outcome.OK,
+                StepOutcome.OK,
                 f"{len(imeis)} {verb}" + (note if request_id else ""),
                 step.campaign_id,
             )
@@ -419,7 +422,7 @@ class _Runner:
         more = len(failures) - len(shown)
         return StepResult(
             step,
-            Outcome.PARTIAL,
+            StepOutcome.PARTIAL,
             f"{len(imeis) - len(failures)} {verb}, {len(failures)} failed: {listed}"
             + (f" and {more} more" if more else "")
             + "; the failed ones are planned again next time",
@@ -436,11 +439,11 @@ def _delete_result(step: Step, status: str, how: str) -> StepResult:
         word = "cancelled" if step.kind is ActionType.CANCEL else "aborted"
         prefix = {"already": "already finished", "confirmed": f"{word} (confirmed by lookup)"}
         return StepResult(
-            step, Outcome.OK, f"{prefix.get(how, word)} ({status})", step.campaign_id, status
+            step, StepOutcome.OK, f"{prefix.get(how, word)} ({status})", step.campaign_id, status
         )
     return StepResult(
         step,
-        Outcome.FAILED,
+        StepOutcome.FAILED,
         f"{step.kind.value}: the API accepted the DELETE but the campaign is {status}, "
         f"not {expected}",
         step.campaign_id,

@@ -15,31 +15,23 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import UserError
+from reconciler.redaction import Redactor
 
 DEFAULT_JOURNAL = Path(".fota/journal.jsonl")
 
-_SECRET_WORDS = ("password", "secret", "token", "authorization", "credential", "cookie")
 REDACTED = "[redacted]"
+_REDACTOR = Redactor(mask=REDACTED)
 
 
 def redact(value: Any) -> Any:
     """A copy of a JSON-like value with every secret-looking key's value replaced."""
-    if isinstance(value, Mapping):
-        return {str(k): REDACTED if _is_secret_key(str(k)) else redact(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(v) for v in value]
-    return value
-
-
-def _is_secret_key(key: str) -> bool:
-    lowered = key.lower().replace("_", "").replace("-", "")
-    return any(word in lowered for word in _SECRET_WORDS)
+    return _REDACTOR.scrub(value)
 
 
 def _utc_now() -> datetime:

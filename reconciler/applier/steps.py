@@ -70,7 +70,7 @@ class CampaignWork:
         return f"{self.account}/{self.name}"
 
 
-class Outcome(enum.Enum):
+class StepOutcome(enum.Enum):
     OK = "ok"
     PARTIAL = "partial"  # device change where some devices failed
     REFUSED = "refused"  # not executed: a rule or a missing flag forbids it
@@ -79,13 +79,13 @@ class Outcome(enum.Enum):
 
     @property
     def success(self) -> bool:
-        return self is Outcome.OK
+        return self is StepOutcome.OK
 
 
 @dataclass(frozen=True)
 class StepResult:
     step: Step
-    outcome: Outcome
+    outcome: StepOutcome
     detail: str
     campaign_id: str | None = None
     status: str | None = None  # the campaign status the API reported, when it did

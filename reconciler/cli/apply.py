@@ -18,24 +18,22 @@ import click
 from reconciler.applier import (
     DEFAULT_JOURNAL,
     DEFAULT_LOCK_DIR,
-    ExecOptions,
-    Journal,
     LockSettings,
     account_locks,
-    execute,
-    works_from_plan,
 )
-from reconciler.applier.report import ApplyReport, make_report, report_lines
+from reconciler.applier.report import ApplyReport, make_report
+from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
+from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
-from reconciler.plans.baseline import load_baseline
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.prune import Prune, make_prune
-from reconciler.plans.reading import make_plan, replan, spec_paths
-from reconciler.plans.staleness import check_fresh
+from reconciler.plans.reading import make_plan
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import ThingSpaceClient
 from reconciler.views import load_plan, render_text
+from reconciler.views.apply_report import report_lines, summary_line
 
 CONFIRM_WORD = "yes"
 
@@ -74,13 +72,7 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
 def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
-    works = works_from_plan(plan)
-    with Journal(run.journal_path, run_id=run.run_id) as journal:
-        journal.record("start", **context, campaigns=len(works))
-        results = execute(works, client, run.options(client), journal)
-        report = make_report(results, plan.campaigns)
-        journal.record("end", summary=report_lines(report)[-1], ok=report.ok)
-    return report
+    return execute_journaled(plan, client, run.applying(), context, summary_line)
 
 
 @click.command("apply")
@@ -123,6 +115,7 @@ def _execute(
     metavar="ACCOUNT:PREFIX",
     help="Also take down campaigns named PREFIX* on ACCOUNT that no spec describes.",
 )
+@account_option
 @target_options
 def apply(
     paths: tuple[str, ...],
@@ -133,6 +126,7 @@ def apply(
     lock_dir: Path,
     force_unlock: bool,
     prune: tuple[str, ...],
+    accounts: tuple[str, ...],
     target: TargetOptions,
 ) -> int:
     """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
@@ -149,6 +143,12 @@ def apply(
             f"{paths[0]} without --prune"
         )
     pruning = make_prune(prune, allow_abort)
+    if saved and accounts and tuple(accounts) != _read_plan(paths[0]).account_filter:
+        raise UserError(
+            f"--account {', '.join(accounts)}: {paths[0]} was planned for "
+            f"{', '.join(_read_plan(paths[0]).account_filter) or 'every account'}; a saved plan "
+            "carries its own filter: apply it without --account, or plan again with it"
+        )
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
         locks=LockSettings(lock_dir=lock_dir),
@@ -161,7 +161,7 @@ def apply(
     if saved:
         report = _apply_saved(paths[0], run)
     else:
-        maybe = _apply_paths(paths, run, auto_approve, pruning)
+        maybe = _apply_paths(paths, run, auto_approve, pruning, accounts)
         if maybe is None:
             click.echo("Apply cancelled; nothing was changed.")
             return 1
@@ -181,49 +181,60 @@ class _Run:
     journal_path: Path
     target: TargetOptions
 
-    def options(self, client: ThingSpaceClient) -> ExecOptions:
-        return ExecOptions(
-            allow_abort=self.allow_abort, wait=self.wait, concurrency=client.concurrency
+    def applying(self) -> ApplyRun:
+        return ApplyRun(
+            run_id=self.run_id,
+            allow_abort=self.allow_abort,
+            wait=self.wait,
+            journal_path=self.journal_path,
+            locks=self.locks,
+            force_unlock=self.force_unlock,
         )
 
 
 def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
     """Re-check the saved plan against now (all or nothing), then execute exactly it."""
     plan = _read_plan(plan_file)
-    accounts = sorted({c.account for c in plan.campaigns if c.actions})
-    if not accounts:
+    if not plan_accounts(plan):
         click.echo(f"{plan_file} has nothing to apply.")
         return make_report([], plan.campaigns)
-    baseline = (
-        load_baseline(plan.baseline_ref, spec_paths(plan), Path.cwd())
-        if plan.baseline_ref
-        else None
-    )
-    with (
-        open_target(run.target) as tgt,
-        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
-    ):
-        fresh = replan(plan, tgt.client, plan_file=plan_file, baseline=baseline)
-        check_fresh(plan, fresh, plan_file=plan_file)
-        context = {"mode": "saved plan", "plan": plan_file, "target": tgt.description}
-        return _execute(plan, tgt.client, run, context)
+    with open_target(run.target) as tgt:
+        return apply_saved(
+            plan,
+            tgt.client,
+            run.applying(),
+            plan_file=plan_file,
+            target=tgt.description,
+            summary_line=summary_line,
+        )
 
 
 def _apply_paths(
-    paths: tuple[str, ...], run: _Run, auto_approve: bool, prune: Prune | None
+    paths: tuple[str, ...],
+    run: _Run,
+    auto_approve: bool,
+    prune: Prune | None,
+    accounts: tuple[str, ...] = (),
 ) -> ApplyReport | None:
     """Plan now under the lock, show the plan, confirm, execute; None when not confirmed.
 
     The plan is made exactly as ``fota plan PATH... [--prune ...] [--allow-abort]`` makes it.
     """
     specset = load_specs(list(paths))
-    accounts = sorted({s.account for s in specset.specs} | set(prune.accounts if prune else ()))
+    check_accounts(accounts, specset.specs, None, prune, ", ".join(paths))
+    chosen = [s for s in specset.specs if not accounts or s.account in accounts]
+    locked = sorted({s.account for s in chosen} | set(prune.accounts if prune else ()))
     with (
         open_target(run.target) as tgt,
-        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
+        account_locks(locked, run.run_id, run.locks, force=run.force_unlock),
     ):
         plan = make_plan(
-            tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths, prune=prune
+            tgt.client,
+            specset.specs,
+            specs_digest=specset.digest,
+            spec_paths=paths,
+            prune=prune,
+            account_filter=accounts,
         )
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_text(plan, colour=colour), nl=False, color=colour)

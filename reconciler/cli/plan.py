@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.baseline import load_baseline
+from reconciler.plans.planfile import save_plan
 from reconciler.plans.prune import make_prune
 from reconciler.plans.reading import make_plan
 from reconciler.specs import load_specs
@@ -57,18 +59,6 @@ def parse_now(text: str) -> datetime:
             f"{NOW_MAX:%Y-%m-%d} (exclusive), UTC; e.g. --now 2026-12-01T00:00:00Z"
         )
     return utc
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise UserError(f"--out {path}: cannot write the plan: {exc.strerror or exc}") from None
 
 
 def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str) -> None:
@@ -136,6 +126,7 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     help="With --prune: abort pruned campaigns that already started (devices may be "
     "upgrading) instead of refusing.",
 )
+@account_option
 @target_options
 def plan(
     paths: tuple[str, ...],
@@ -147,6 +138,7 @@ def plan(
     baseline_ref: str | None,
     prune: tuple[str, ...],
     allow_abort: bool,
+    accounts: tuple[str, ...],
     target: TargetOptions,
 ) -> int:
     """Show what apply would change to make live campaigns match the specs under PATH...
@@ -162,11 +154,16 @@ def plan(
         )
     pruning = make_prune(prune, allow_abort)
     specset = load_specs(list(paths))
+    for warning in specset.warnings:  # as fota validate shows them; stdout stays the plan
+        click.echo(
+            f"{warning.path}:{warning.line}:{warning.col}: warning: {warning.message}", err=True
+        )
     where = ", ".join(paths)
     _check_names(specset.specs, campaigns, where)
     baseline: dict[Key, CampaignSpec] | None = None
     if baseline_ref is not None:
         baseline = load_baseline(baseline_ref, paths, Path.cwd())
+    check_accounts(accounts, specset.specs, baseline, pruning, where)
     with open_target(target) as t:
         result = make_plan(
             t.client,
@@ -174,13 +171,14 @@ def plan(
             specs_digest=specset.digest,
             spec_paths=paths,
             campaign_filter=campaigns,
+            account_filter=accounts,
             baseline=baseline,
             baseline_ref=baseline_ref,
             prune=pruning,
             now=override,
         )
     if out is not None:
-        write_atomically(out, render_json(result))
+        save_plan(out, result, place=f"--out {out}")
     if output == "json":
         click.echo(render_json(result), nl=False)
     elif output == "markdown":

@@ -9,17 +9,16 @@ it is never in a repr, an error message or a log line.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from reconciler.errors import UserError
+from reconciler.retry import RetryPolicy, parse_http_date, parse_retry_after
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -36,21 +35,10 @@ class _Ambiguous(Exception):
     """A non-idempotent request failed after it may have reached GitHub."""
 
 
-@dataclass(frozen=True)
-class GitHubRetry:
-    """Backoff for GitHub calls; ``sleep`` is injectable so tests never wait."""
-
-    max_attempts: int = 5
-    base: float = 1.0
-    cap: float = 60.0
-    jitter: float = 0.2
-    sleep: Callable[[float], None] = time.sleep
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.cap)
-        raw = min(self.cap, self.base * (2 ** (attempt - 1)))
-        return float(raw * (1 + self.jitter * random.random()))
+GITHUB_RETRY = RetryPolicy(base=1.0, cap=60.0)
+"""The shared policy (``reconciler.retry``) with GitHub's pace: its secondary rate limits ask
+clients to back off for at least a second, doubling; a reset further away than the policy's
+``max_retry_after`` fails the step with a clear message instead of holding the runner."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +58,7 @@ class GitHubAPI:
         api_url: str = DEFAULT_API_URL,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 30.0,
-        retry: GitHubRetry | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         if not token:
             raise UserError(
@@ -79,7 +67,7 @@ class GitHubAPI:
             )
         self._api_url = api_url.rstrip("/")
         self._origin = _origin(self._api_url)
-        self._retry = retry or GitHubRetry()
+        self._retry = retry or GITHUB_RETRY
         self._http = httpx.Client(
             transport=transport,
             timeout=timeout,
@@ -199,20 +187,28 @@ class GitHubAPI:
                         f"cannot reach GitHub for {method} {_path(url)}: "
                         f"{exc.__class__.__name__}; check GITHUB_API_URL and re-run"
                     ) from None
-                self._retry.sleep(self._retry.delay(attempt, None))
+                self._retry.sleep(self._retry.backoff(attempt))
                 continue
             if response.status_code < 400:
                 return response
             limited, wait = _rate_limited(response)
             if limited and not last:
                 # Rate-limit refusals are not processed: safe to re-send even a POST.
-                self._retry.sleep(self._retry.delay(attempt, wait))
+                delay = self._retry.delay(attempt, wait)
+                if delay is None:
+                    raise GitHubError(
+                        f"GitHub rate-limits {method} {_path(url)} for another {wait:.0f} s, "
+                        "longer than the action waits; re-run the job later",
+                        status=response.status_code,
+                    )
+                self._retry.sleep(delay)
                 continue
             if response.status_code >= 500:
                 if not idempotent:
                     raise _Ambiguous()
-                if not last:
-                    self._retry.sleep(self._retry.delay(attempt, _retry_after(response)))
+                delay = None if last else self._retry.delay(attempt, _retry_after(response))
+                if delay is not None:
+                    self._retry.sleep(delay)
                     continue
             raise _refused(method, url, response)
 
@@ -245,20 +241,11 @@ def _object(response: httpx.Response, url: str) -> dict[str, Any]:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    date_header = response.headers.get("date")
-    now = parsedate_to_datetime(date_header) if date_header else None
-    return (when - now).total_seconds() if now is not None else None
+    return parse_retry_after(response.headers.get("retry-after"), _server_date(response))
+
+
+def _server_date(response: httpx.Response) -> datetime | None:
+    return parse_http_date(response.headers.get("date"))
 
 
 def _rate_limited(response: httpx.Response) -> tuple[bool, float | None]:
@@ -269,14 +256,10 @@ def _rate_limited(response: httpx.Response) -> tuple[bool, float | None]:
     if retry_after is not None:
         return True, retry_after
     if response.headers.get("x-ratelimit-remaining") == "0":
-        reset = response.headers.get("x-ratelimit-reset")
-        date_header = response.headers.get("date")
-        if reset and date_header:
-            try:
-                now = parsedate_to_datetime(date_header).timestamp()
-                return True, float(reset) - now
-            except (TypeError, ValueError):
-                return True, None
+        reset = response.headers.get("x-ratelimit-reset", "")
+        now = _server_date(response)  # the reset is epoch seconds: measure on GitHub's clock
+        if reset.isascii() and reset.isdigit() and now is not None:
+            return True, max(0.0, float(reset) - now.timestamp())
         return True, None
     text = response.text.lower()
     if response.status_code == 429 or "secondary rate limit" in text:

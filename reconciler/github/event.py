@@ -26,18 +26,12 @@ class Event:
     pr_number: int | None  # the pull request of a pull_request(_target) event
     head_sha: str | None  # the PR head commit (what the author pushed)
     from_fork: bool  # PR head lives in another repository: no secrets, read-only token
-    default_branch: str | None
-    ref: str | None
     base_sha: str | None = None  # pull_request.base.sha: the commit the PR is compared with
     before: str | None = None  # push: the branch tip before the push (None for a new branch)
 
     @property
     def is_pull_request(self) -> bool:
         return self.pr_number is not None
-
-    @property
-    def on_default_branch(self) -> bool:
-        return self.default_branch is not None and self.ref == f"refs/heads/{self.default_branch}"
 
 
 def read_event(environ: Mapping[str, str] | None = None) -> Event:
@@ -77,7 +71,6 @@ def parse_event(env: Mapping[str, str], payload: Mapping[str, Any]) -> Event:
     before = payload.get("before")
     if not isinstance(before, str) or not before.strip("0"):
         before = None  # absent, or all zeros: the push created the branch, nothing before it
-    default_branch = _dig(payload, "repository", "default_branch")
     return Event(
         name=env.get("GITHUB_EVENT_NAME", ""),
         repository=repository,
@@ -85,8 +78,6 @@ def parse_event(env: Mapping[str, str], payload: Mapping[str, Any]) -> Event:
         pr_number=pr_number,
         head_sha=head_sha,
         from_fork=from_fork,
-        default_branch=default_branch,
-        ref=env.get("GITHUB_REF") or payload.get("ref"),
         base_sha=base_sha or None,
         before=before,
     )

@@ -8,14 +8,12 @@ line that happens to start with ``::`` inject a command, so all of it goes throu
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote
 
 from reconciler.errors import Problem
 
@@ -99,36 +97,8 @@ def mask(value: str, out: TextIO) -> None:
     out.flush()
 
 
-REDACTED = "***"
-
-
-def redact(text: str, values: Iterable[str]) -> str:
-    """``text`` with every secret in ``values`` replaced by ``***``, in the forms it leaks in.
-
-    GitHub masks registered secrets in the job log only; a PR comment or the job summary gets
-    whatever the action writes. So anything that reaches them from a subprocess goes through
-    here: each value as is, each line of a multi-line value, and the JSON-escaped,
-    URL-encoded and base64 forms an error message that echoes a request tends to carry.
-    """
-    forms: set[str] = set()
-    for value in values:
-        for piece in (value, *value.splitlines()):
-            piece = piece.strip()
-            if len(piece) < 3:  # masking "a" would shred the text and hide nothing
-                continue
-            forms |= {
-                piece,
-                json.dumps(piece)[1:-1],
-                quote(piece, safe=""),
-                base64.b64encode(piece.encode("utf-8")).decode("ascii"),
-            }
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, REDACTED)
-    return text
-
-
 def format_output(name: str, value: str) -> str:
-    """One entry of GITHUB_OUTPUT/GITHUB_ENV; multi-line values use a random delimiter."""
+    """One entry of GITHUB_OUTPUT; multi-line values use a random delimiter."""
     if "\n" not in value and "\r" not in value:
         return f"{name}={value}\n"
     while True:
@@ -163,7 +133,6 @@ class Runner:
         env = os.environ if environ is None else environ
         self.output_path = env.get("GITHUB_OUTPUT") or None
         self.summary_path = env.get("GITHUB_STEP_SUMMARY") or None
-        self.env_path = env.get("GITHUB_ENV") or None
 
     def set_output(self, name: str, value: str | int | bool) -> None:
         text = str(value).lower() if isinstance(value, bool) else str(value)
@@ -173,12 +142,15 @@ class Runner:
         for name, value in values.items():
             self.set_output(name, value)
 
-    def export_env(self, name: str, value: str) -> None:
-        _append(self.env_path, format_output(name, value))
-
     def summary(self, markdown: str) -> None:
         """Append to the job summary, within GitHub's 1 MiB limit for one step."""
         _append(self.summary_path, truncate_summary(markdown))
+
+    @staticmethod
+    def log(line: str = "") -> None:
+        """One line of the step's log (stdout, where the runner also reads commands)."""
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def _append(path: str | None, text: str) -> None:

@@ -13,9 +13,12 @@ recomputed, not trusted, on load.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
@@ -97,6 +100,9 @@ def plan_to_dict(plan: Plan) -> JsonObject:
         "baseline_ref": plan.baseline_ref,
         "spec_paths": list(plan.spec_paths),
         "campaign_filter": list(plan.campaign_filter),
+        # only when given, so plans made without --account keep their JSON (and SHA-256)
+        **({"account_filter": list(plan.account_filter)} if plan.account_filter else {}),
+        **({"unmanaged": list(plan.unmanaged)} if plan.unmanaged else {}),
         "prune_rules": [{"account": r.account, "prefix": r.prefix} for r in plan.prune_rules],
         "prune_allow_abort": plan.prune_allow_abort,
         "summary": {
@@ -246,6 +252,24 @@ def load_plan(json_text: str, *, source: str = "plan.json") -> Plan:
         format_version=version,
         spec_paths=tuple(data["spec_paths"]),
         campaign_filter=tuple(data["campaign_filter"]),
+        account_filter=tuple(data.get("account_filter", ())),
+        unmanaged=tuple(data.get("unmanaged", ())),
         prune_rules=tuple(PruneRule(r["account"], r["prefix"]) for r in data["prune_rules"]),
         prune_allow_abort=data["prune_allow_abort"],
     )
+
+
+def save_plan(path: Path, plan: Plan, *, place: str | None = None) -> None:
+    """Write ``plan`` to ``path`` so that readers see the old file or the new, never half.
+
+    ``place`` names the file in the error (e.g. ``--out plan.json``); default: the path.
+    """
+    text = render_json(plan)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"{place or path}: cannot write the plan: {exc.strerror or exc}") from None

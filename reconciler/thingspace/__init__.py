@@ -13,6 +13,7 @@ Errors are ``reconciler.errors.UserError`` subclasses: ``ApiError`` (refused; ha
 answer) and ``AmbiguousWriteError`` (a POST/DELETE may or may not have happened).
 """
 
+from reconciler.retry import RetryPolicy
 from reconciler.thingspace._client import DEVICE_CHUNK, ThingSpaceClient
 from reconciler.thingspace._concurrency import map_concurrently
 from reconciler.thingspace._credentials import Credentials
@@ -25,12 +26,12 @@ from reconciler.thingspace._errors import (
     ThingSpaceError,
     TransportError,
 )
-from reconciler.thingspace._retry import RetryPolicy
 from reconciler.thingspace._url import api_base_url
 from reconciler.thingspace.live import (
     CampaignRef,
     Listings,
     LiveState,
+    campaign_device_ids,
     find_campaigns,
     list_account_campaigns,
     load_campaign,
@@ -53,6 +54,7 @@ __all__ = [
     "ThingSpaceError",
     "TransportError",
     "api_base_url",
+    "campaign_device_ids",
     "find_campaigns",
     "list_account_campaigns",
     "load_campaign",

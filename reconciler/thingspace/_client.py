@@ -12,6 +12,11 @@ What it guarantees, so that callers need not think about it:
   sent). A 5xx, a timeout or a broken connection after sending raises ``AmbiguousWriteError``;
 - answers that are errors become typed exceptions carrying status, errorCode and errorMessage;
 - nothing it raises or logs contains the client secret, the password or a token.
+
+Why one module of ~600 lines: these guarantees are one state machine around one
+``httpx.Client`` (tokens, the server's clock from ``Date``, retry decisions that depend on the
+method and on whether the request left the host); split, each part would reach into the others'
+private state. Paths are in :mod:`reconciler.thingspace.paths`, bodies in ``wire``.
 """
 
 from __future__ import annotations
@@ -20,14 +25,15 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
 from reconciler.model import Kind
+from reconciler.redaction import Redactor
+from reconciler.retry import RetryPolicy, parse_http_date, parse_retry_after
 from reconciler.thingspace import paths
 from reconciler.thingspace._auth import Authenticator, Tokens
 from reconciler.thingspace._concurrency import map_concurrently
@@ -41,8 +47,6 @@ from reconciler.thingspace._errors import (
     TransportError,
 )
 from reconciler.thingspace._paging import JsonObject, page_items, walk_pages
-from reconciler.thingspace._redact import Redactor
-from reconciler.thingspace._retry import RetryPolicy, parse_retry_after
 from reconciler.thingspace._url import api_base_url
 from reconciler.thingspace.wire import DeviceOp, encode_device_change
 
@@ -95,7 +99,7 @@ class ThingSpaceClient:
         self.concurrency = concurrency
         self.retry = retry if retry is not None else RetryPolicy()
         self._credentials = credentials
-        self._redactor = Redactor(credentials.client_id, credentials.secrets())
+        self._redactor = Redactor(credentials.secrets(), user=credentials.client_id)
         pool = max(10, 2 * concurrency)
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -261,16 +265,6 @@ class ThingSpaceClient:
             raise self._unreadable(method, path, "a JSON object was expected")
         return body
 
-    def _list(
-        self, method: str, path: str, *, params: dict[str, str] | None = None
-    ) -> list[JsonObject]:
-        body = self._call(method, path, params=params)
-        if body is None:
-            return []
-        if not isinstance(body, list):
-            raise self._unreadable(method, path, "a JSON array was expected")
-        return [item for item in body if isinstance(item, dict)]
-
     def _call(
         self,
         method: str,
@@ -382,16 +376,7 @@ class ThingSpaceClient:
 
     @staticmethod
     def _date_of(response: httpx.Response) -> datetime | None:
-        raw = response.headers.get("Date")
-        if not raw:
-            return None
-        try:
-            parsed = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        return parse_http_date(response.headers.get("Date"))
 
     def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
         if not response.content:

@@ -1,6 +1,7 @@
-"""Views over one ``Plan``: text for terminals, JSON for machines (and apply), Markdown for PRs.
+"""Every renderer: plans (text for terminals, Markdown for PRs, JSON through the plan file),
+``fota status`` reports and apply reports.
 
-All renderers are pure functions of the plan, so the three always agree.
+All are pure functions of the data they render, so the outputs of one plan always agree.
 """
 
 from reconciler.plans.planfile import load_plan, plan_schema, plan_to_dict, render_json

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from reconciler.applier import ExecOptions, Outcome, execute
+from reconciler.applier import ExecOptions, StepOutcome, execute
 from reconciler.applier.executor import CANCEL_MARGIN
 from reconciler.applier.steps import CampaignWork, Step
 from reconciler.model import Kind
@@ -88,7 +88,7 @@ def test_a_create_listed_late_is_adopted_and_never_sent_twice() -> None:
     options = ExecOptions(sleep=slept.append, create_lookups=4, create_lookup_base=2.0)
     (result,) = execute([_work(ActionType.CREATE)], api, options)
     (step,) = result.results
-    assert step.outcome is Outcome.OK and step.campaign_id == "c-1"
+    assert step.outcome is StepOutcome.OK and step.campaign_id == "c-1"
     assert "found after an unanswered create" in step.detail
     assert api.creates == 1
     assert slept == [2.0, 4.0]  # backoff between the three lookups, nothing after the hit
@@ -100,7 +100,7 @@ def test_a_create_never_listed_is_outcome_unknown_not_re_sent() -> None:
     options = ExecOptions(sleep=slept.append, create_lookups=3, create_lookup_base=1.0)
     (result,) = execute([_work(ActionType.CREATE)], api, options)
     (step,) = result.results
-    assert step.outcome is Outcome.FAILED
+    assert step.outcome is StepOutcome.FAILED
     assert api.creates == 1
     assert api.lookups == 3 and slept == [1.0, 2.0]
     assert step.detail.endswith(
@@ -117,7 +117,7 @@ def test_a_cancel_retry_re_checks_the_start_margin_on_the_api_clock() -> None:
     (result,) = execute([_work(ActionType.CANCEL)], api, ExecOptions(sleep=lambda _: None))
     (step,) = result.results
     assert api.deletes == 1
-    assert step.outcome is Outcome.REFUSED
+    assert step.outcome is StepOutcome.REFUSED
     assert "a DELETE now could abort it" in step.detail
     assert "lifecycle.allowAbort: true" in step.detail
 
@@ -127,4 +127,4 @@ def test_a_cancel_retry_well_before_the_start_is_sent() -> None:
     api = ScriptedApi(listed_after=None, clock=[early])
     (result,) = execute([_work(ActionType.CANCEL)], api, ExecOptions(delete_attempts=3))
     (step,) = result.results
-    assert api.deletes == 3 and step.outcome is Outcome.FAILED
+    assert api.deletes == 3 and step.outcome is StepOutcome.FAILED

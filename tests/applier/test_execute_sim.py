@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from reconciler.applier import ExecOptions, Outcome
+from reconciler.applier import ExecOptions, StepOutcome
 from reconciler.plans.types import ActionType
 from reconciler.plans.types import Outcome as PlanOutcome
 from reconciler.sim.faults import FaultRule
@@ -63,7 +63,7 @@ def test_ambiguous_create_is_adopted_after_lookup_not_resent(
     sim.emulator.add_fault(FaultRule("drop", phase="after", method="POST", path=FOTA, times=1))
     _, results = apply_once(client, [spec("gamma")])
     (step,) = results[0].results
-    assert step.outcome is Outcome.OK
+    assert step.outcome is StepOutcome.OK
     assert "found after an unanswered create" in step.detail
     assert writes(sim) == {CREATE_KEY: 1}
     assert [c["id"] for c in campaigns_named(client, "gamma")] == [step.campaign_id]
@@ -75,11 +75,11 @@ def test_create_lost_before_processing_is_not_re_sent_but_created_by_the_next_ru
     sim.emulator.add_fault(FaultRule("503", phase="before", method="POST", path=FOTA, times=1))
     _, results = apply_once(client, [spec("delta")])
     (step,) = results[0].results
-    assert step.outcome is Outcome.FAILED
+    assert step.outcome is StepOutcome.FAILED
     assert "outcome unknown: re-run fota apply" in step.detail
     assert writes(sim) == {}  # sent once, never processed, and not sent again in that run
     _, again = apply_once(client, [spec("delta")])
-    assert again[0].results[0].outcome is Outcome.OK
+    assert again[0].results[0].outcome is StepOutcome.OK
     assert writes(sim) == {CREATE_KEY: 1}
     assert len(campaigns_named(client, "delta")) == 1
 
@@ -92,7 +92,7 @@ def test_create_rejected_by_the_api_fails_that_campaign_only(
     by_name = {r.work.name: r for r in results}
     assert by_name["good"].ok
     failed = by_name["bad"].results[0]
-    assert failed.outcome is Outcome.FAILED and "400" in failed.detail
+    assert failed.outcome is StepOutcome.FAILED and "400" in failed.detail
 
 
 def test_wait_polls_with_backoff_until_scheduled(sim: RunningSim, client: ThingSpaceClient) -> None:
@@ -100,7 +100,7 @@ def test_wait_polls_with_backoff_until_scheduled(sim: RunningSim, client: ThingS
     options = ExecOptions(wait=True, sleep=slept.append, wait_base=2.0, wait_cap=5.0)
     _, results = apply_once(client, [spec("waited")], options)
     step = results[0].results[0]
-    assert step.outcome is Outcome.OK, step.detail
+    assert step.outcome is StepOutcome.OK, step.detail
     assert step.status == "CampaignScheduled"
     assert slept and slept[0] == 2.0 and all(s <= 5.0 for s in slept)
 
@@ -112,7 +112,7 @@ def test_wait_reports_a_request_failure(sim: RunningSim, client: ThingSpaceClien
     doomed = spec("doomed", devices=devices, package=wrong_from)
     _, results = apply_once(client, [doomed], ExecOptions(wait=True, sleep=no_sleep))
     step = results[0].results[0]
-    assert step.outcome is Outcome.FAILED
+    assert step.outcome is StepOutcome.FAILED
     assert step.campaign_id is not None
     assert "CampaignRequestFailed" in step.detail and step.campaign_id in step.detail
 
@@ -132,12 +132,12 @@ def test_abort_is_refused_without_allow_abort_and_replacement_create_skipped(
     plan, results = apply_once(client, [changed])
     assert plan.campaigns[0].outcome is PlanOutcome.REPLACE
     abort, create = results[0].results
-    assert abort.step.kind is ActionType.ABORT and abort.outcome is Outcome.REFUSED
+    assert abort.step.kind is ActionType.ABORT and abort.outcome is StepOutcome.REFUSED
     assert "--allow-abort" in abort.detail
-    assert create.outcome is Outcome.SKIPPED
+    assert create.outcome is StepOutcome.SKIPPED
     assert len(campaigns_named(client, "running")) == 1
     _, results = apply_once(client, [changed], ExecOptions(allow_abort=True, sleep=no_sleep))
-    assert [r.outcome for r in results[0].results] == [Outcome.OK, Outcome.OK]
+    assert [r.outcome for r in results[0].results] == [StepOutcome.OK, StepOutcome.OK]
     statuses = sorted(c["status"] for c in campaigns_named(client, "running"))
     assert statuses == ["CampaignAborted", "CampaignRequestPending"]
     assert not make_plan(client, [changed]).has_changes
@@ -153,8 +153,8 @@ def test_cancel_close_to_the_start_is_refused(sim: RunningSim, client: ThingSpac
 
     (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
     cancel, create = result.results
-    assert cancel.outcome is Outcome.REFUSED and "could abort it" in cancel.detail
-    assert create.outcome is Outcome.SKIPPED
+    assert cancel.outcome is StepOutcome.REFUSED and "could abort it" in cancel.detail
+    assert create.outcome is StepOutcome.SKIPPED
     assert [c["status"] for c in campaigns_named(client, "soon")] != ["CampaignCancelled"]
 
 
@@ -174,7 +174,7 @@ def test_device_changes_report_per_device_failures(
 
     (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
     (step,) = result.results
-    assert step.outcome is Outcome.PARTIAL
+    assert step.outcome is StepOutcome.PARTIAL
     assert step.failed_device_count == 1 and step.failed_devices[0][0] == one
     assert "already in the campaign" in step.detail
 
@@ -187,8 +187,8 @@ def test_ambiguous_cancel_is_confirmed_by_reading_the_campaign(
     sim.emulator.add_fault(FaultRule("drop", phase="after", method="DELETE", path=FOTA, times=1))
     _, results = apply_once(client, [changed])
     cancel, create = results[0].results
-    assert cancel.outcome is Outcome.OK and "confirmed by lookup" in cancel.detail
-    assert create.outcome is Outcome.OK
+    assert cancel.outcome is StepOutcome.OK and "confirmed by lookup" in cancel.detail
+    assert create.outcome is StepOutcome.OK
     assert writes(sim) == {CREATE_KEY: 2, "DELETE /api/fota/v3/campaigns/<acc>/<cid>": 1}
 
 
@@ -204,7 +204,7 @@ def test_unanswered_create_with_a_failing_lookup_is_found_by_the_next_run(
     )
     (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
     (step,) = result.results
-    assert step.outcome is Outcome.FAILED
+    assert step.outcome is StepOutcome.FAILED
     assert "looking the campaign up by name failed" in step.detail
     assert "outcome unknown: re-run fota apply" in step.detail
     sim.emulator.clear_faults()
@@ -226,13 +226,13 @@ def test_an_unanswered_replacement_create_never_adopts_a_cancelled_predecessor(
     plan, results = apply_once(client, [spec("chain", package=third, replace_on_change=True)])
     assert plan.campaigns[0].outcome is PlanOutcome.REPLACE
     cancel, create = results[0].results
-    assert cancel.outcome is Outcome.OK
-    assert create.outcome is Outcome.FAILED, create.detail  # not adopted, not re-sent
+    assert cancel.outcome is StepOutcome.OK
+    assert create.outcome is StepOutcome.FAILED, create.detail  # not adopted, not re-sent
     assert "outcome unknown" in create.detail
     assert writes(sim)[CREATE_KEY] == 2
     _, resumed = apply_once(client, [spec("chain", package=third, replace_on_change=True)])
     (create,) = resumed[0].results
-    assert create.outcome is Outcome.OK and "found after" not in create.detail
+    assert create.outcome is StepOutcome.OK and "found after" not in create.detail
     assert writes(sim)[CREATE_KEY] == 3
     found = {c["id"]: (c["status"], c["firmwareTo"]) for c in campaigns_named(client, "chain")}
     assert found[create.campaign_id][1] == "SR1.2.0.0-10800"
@@ -250,7 +250,7 @@ def test_a_replacement_cut_after_its_cancel_is_resumed_once(
     (entry,) = plan.campaigns
     assert entry.outcome is PlanOutcome.CREATE and entry.campaign_id == old["id"]
     assert "R-RESUME-REPLACEMENT" in entry.notes[0]
-    assert results[0].results[0].outcome is Outcome.OK
+    assert results[0].results[0].outcome is StepOutcome.OK
     assert writes(sim)[CREATE_KEY] == 2
     # Done: the next plan finds the replacement; once it is cancelled on purpose (the portal),
     # a campaign with the spec's package exists under the name, so nothing is re-created.

@@ -13,7 +13,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from reconciler.applier import ExecOptions, Outcome, execute, works_from_plan
+from reconciler.applier import ExecOptions, StepOutcome, execute, works_from_plan
 from reconciler.model import CampaignSpec, Lifecycle, OnImmutableChange, TimeWindow
 from reconciler.sim.testing import DEFAULT_NOW, running_sim
 from tests.applier.support import FW, FW_OTHER, client_for, imeis, make_plan, no_sleep, spec
@@ -93,7 +93,7 @@ def test_applied_plans_are_accepted_and_converge(
             results = execute(works_from_plan(plan), client, options)
             for campaign_result in results:
                 for r in campaign_result.results:
-                    assert r.outcome is Outcome.OK, (r.step.kind, r.detail)
+                    assert r.outcome is StepOutcome.OK, (r.step.kind, r.detail)
             again = make_plan(client, specs)
             assert not again.has_changes, [c.actions for c in again.campaigns if c.actions]
             sim.emulator.advance(timedelta(hours=hours))

@@ -20,7 +20,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from reconciler.github.workflow import REDACTED, redact
+from reconciler.github.masking import redactor
+from reconciler.redaction import MASK as REDACTED
 from tests.github.actionrun import parse_outputs
 from tests.github.fake_github import FakeGitHub, running_github
 from tests.github.scenario import (
@@ -124,14 +125,12 @@ def test_plan_step_redacts_whatever_fota_prints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A leak from below (any layer that forgets to redact) stops at the action."""
-    import reconciler.cli
+    import reconciler.github.planning
     from reconciler.cli import main
+    from reconciler.errors import UserError
 
-    def leaky_main(argv: list[str]) -> int:
-        import sys
-
-        print(f"error: upstream said: token {TOKEN} / {PASSWORD}", file=sys.stderr)
-        return 1
+    def leaky_plan(*args: object, **kwargs: object) -> None:
+        raise UserError(f"upstream said: token {TOKEN} / {PASSWORD}")
 
     event = tmp_path / "event.json"
     event.write_text(json.dumps(pr_event(5, "b" * 40)))
@@ -153,13 +152,18 @@ def test_plan_step_redacts_whatever_fota_prints(
     (tmp_path / "campaigns").mkdir()
     (tmp_path / "campaigns" / "pilot.yaml").write_text(spec_text(), "utf-8")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(reconciler.cli, "main", leaky_main)
+    monkeypatch.setattr(reconciler.github.planning, "make_plan", leaky_plan)
     assert main(["github", "plan"]) == 1
     body = Path(parse_outputs(output.read_text())["comment-file"]).read_text("utf-8")
     assert "plan failed: see the job log" in body and "upstream" not in body
     text = summary.read_text("utf-8")
     assert f"upstream said: token {REDACTED} / {REDACTED}" in text
     assert TOKEN not in text and PASSWORD not in text
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """The Action's redactor over ``secrets`` (what its steps apply to summaries and comments)."""
+    return redactor(secrets)(text)
 
 
 SECRETS = st.text(min_size=3, max_size=30).filter(lambda s: "*" not in s and s.strip() == s)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from reconciler.github.api import GitHubAPI, GitHubError, GitHubRetry
+from reconciler.github.api import GitHubAPI, GitHubError
+from reconciler.retry import RetryPolicy
 from tests.github.fake_github import BOT, FakeGitHub, Fault, running_github
 
 TOKEN = "ghs_secretTOKENvalue123"
@@ -23,7 +24,7 @@ def fake() -> Iterator[FakeGitHub]:
 
 def _api(fake: FakeGitHub, token: str = TOKEN, attempts: int = 4) -> GitHubAPI:
     sleeps: list[float] = []
-    retry = GitHubRetry(max_attempts=attempts, sleep=sleeps.append)
+    retry = RetryPolicy(max_attempts=attempts, sleep=sleeps.append)
     return GitHubAPI(token, api_url=fake.url, retry=retry)
 
 
@@ -109,7 +110,7 @@ def test_persistent_5xx_gives_up_with_a_clear_error(fake: FakeGitHub) -> None:
 
 
 def test_unreachable_github_is_a_user_error_without_the_token() -> None:
-    api = GitHubAPI(TOKEN, api_url="http://127.0.0.1:9", retry=GitHubRetry(2, sleep=lambda _: None))
+    api = GitHubAPI(TOKEN, api_url="http://127.0.0.1:9", retry=RetryPolicy(2, sleep=lambda _: None))
     with api, pytest.raises(GitHubError, match="cannot reach GitHub") as info:
         api.pulls_for_commit(REPO, "abc")
     assert TOKEN not in str(info.value)
@@ -125,3 +126,21 @@ def test_pulls_for_commit(fake: FakeGitHub) -> None:
     with _api(fake) as api:
         assert [p["number"] for p in api.pulls_for_commit(REPO, "abc123")] == [7]
         assert api.pulls_for_commit(REPO, "def456") == []
+
+
+def test_waits_follow_the_shared_policy_and_a_far_reset_fails_at_once(fake: FakeGitHub) -> None:
+    """Retry-After is a floor; a rate limit lifting later than the policy waits is an error
+    naming the wait, not minutes of sleeping first."""
+    sleeps: list[float] = []
+    retry = RetryPolicy(max_attempts=4, base=1.0, jitter=0, sleep=sleeps.append)
+    fake.faults += [
+        Fault("GET", r"/pulls$", 502),
+        Fault("GET", r"/pulls$", 429, {"Retry-After": "7"}),
+    ]
+    with GitHubAPI(TOKEN, api_url=fake.url, retry=retry) as api:
+        api.pulls_for_commit(REPO, "abc123")
+        assert sleeps == [1.0, 7.0]
+        fake.faults.append(Fault("GET", r"/pulls$", 429, {"Retry-After": "3600"}))
+        with pytest.raises(GitHubError, match="for another 3600 s") as info:
+            api.pulls_for_commit(REPO, "abc123")
+    assert info.value.status == 429 and sleeps == [1.0, 7.0]

@@ -92,9 +92,9 @@ def test_bad_label_is_refused_before_anything_runs(
 
 
 def test_apply_picks_the_pull_request_merged_as_this_commit(runner_env: Path) -> None:
-    from reconciler.cli.github import merged_pr
     from reconciler.errors import UserError
     from reconciler.github.api import GitHubAPI
+    from reconciler.github.applying import merged_pr
     from reconciler.github.event import read_event
 
     sha = "c" * 40

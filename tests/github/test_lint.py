@@ -25,7 +25,7 @@ from tests.github.actionrun import ACTION, ROOT, load_action
 
 WORKFLOWS = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-ACTION_REF = "acme/fota-reconciler@v1"
+ACTION_REF = "acme/fota-reconciler@COMMIT_SHA"
 
 
 def _actionlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -51,9 +51,14 @@ def _local_repo(tmp_path: Path, workflows: dict[str, str]) -> Path:
     return tmp_path
 
 
-def test_three_example_workflows_exist() -> None:
+def test_the_example_workflows_exist() -> None:
     names = {p.name for p in WORKFLOWS}
-    assert names == {"plan-on-pull-request.yml", "apply-on-merge.yml", "drift-nightly.yml"}
+    assert names == {
+        "plan-on-pull-request.yml",
+        "apply-on-merge.yml",
+        "drift-nightly.yml",
+        "plan-apply-sharded.yml",
+    }
 
 
 def test_example_workflows_pass_actionlint_against_action_yml(tmp_path: Path) -> None:
@@ -152,14 +157,15 @@ def test_expressions_reference_declared_inputs_and_earlier_steps() -> None:
             assert step_id in seen, (name, step_id)
 
 
-def test_pre_commit_hook_runs_an_existing_command() -> None:
+def test_pre_commit_hooks_run_existing_commands() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
-    (hook,) = hooks
-    assert hook["id"] == "fota-validate" and hook["language"] == "python"
-    program, command = hook["entry"].split()
-    assert program == "fota"
-    assert cli.get_command(click.Context(cli), command) is not None, command
-    assert hook["pass_filenames"] is False and hook["args"]
+    assert [hook["id"] for hook in hooks] == ["fota-validate", "fota-fmt"]
+    for hook in hooks:
+        assert hook["language"] == "python"
+        program, command = hook["entry"].split()
+        assert program == "fota"
+        assert cli.get_command(click.Context(cli), command) is not None, command
+        assert hook["pass_filenames"] is False and hook["args"]
 
 
 def _strings(node: Any) -> list[str]:

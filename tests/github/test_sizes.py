@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from reconciler.github.comment import COMMENT_LIMIT, extract_plan_sha256, render_plan_comment
-from reconciler.github.digest import digest_plan, full_markdown, strip_title
+from reconciler.github.plan_summary import strip_title, summarize_plan, summary_markdown
 from reconciler.github.workflow import SUMMARY_LIMIT, truncate_summary
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, Source, TimeWindow
-from reconciler.plans.planfile import render_json
 from reconciler.plans.planner import plan
 from reconciler.views.plan_markdown import render_markdown
 
@@ -34,16 +33,15 @@ def _spec(i: int) -> CampaignSpec:
 def test_a_plan_ten_times_too_big_fits_githubs_limits() -> None:
     specs = [_spec(i) for i in range(700)]
     the_plan = plan(specs, {s.key: None for s in specs}, NOW, specs_digest="sha256:x")
-    plan_json = render_json(the_plan)
-    digest = digest_plan(plan_json, strip_title(render_markdown(the_plan)))
-    assert digest.counts["create"] == 630 and digest.refused == 70
+    reviewed = summarize_plan(the_plan, strip_title(render_markdown(the_plan)))
+    assert reviewed.counts["create"] == 630 and reviewed.refused == 70
 
-    comment = render_plan_comment(digest, label="default", commit="abc", run_url="https://x")
+    comment = render_plan_comment(reviewed, label="default", commit="abc", run_url="https://x")
     assert len(comment) <= COMMENT_LIMIT
-    assert extract_plan_sha256(comment) == digest.sha256
+    assert extract_plan_sha256(comment) == reviewed.plan_sha256
     assert "630 to create" in comment and "70 refused" in comment
     assert "Truncated" in comment or "more campaign(s) not shown" in comment
 
-    summary = truncate_summary(strip_title(full_markdown(plan_json, "")))
+    summary = truncate_summary(summary_markdown(the_plan))
     assert len(summary.encode("utf-8")) <= SUMMARY_LIMIT
     assert summary.count("<details>") > comment.count("<details>")  # the summary shows more

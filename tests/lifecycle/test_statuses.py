@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.applier import ExecOptions, Outcome, execute
+from reconciler.applier import ExecOptions, StepOutcome, execute
 from reconciler.applier.steps import CampaignWork, Step
 from reconciler.lifecycle import rules
 from reconciler.lifecycle.statuses import (
@@ -153,7 +153,7 @@ def test_the_applier_confirms_a_cancel_in_any_spelling(spelling: str) -> None:
     step = Step(ActionType.CANCEL, ACC, Kind.FIRMWARE, "n", "c-1")
     work = CampaignWork(ACC, "n", (step,), frozenset({"c-1"}))
     (result,) = execute([work], _Writer(spelling), ExecOptions())  # type: ignore[arg-type]
-    assert result.results[0].outcome is Outcome.OK, result.results[0].detail
+    assert result.results[0].outcome is StepOutcome.OK, result.results[0].detail
 
 
 @pytest.mark.parametrize(

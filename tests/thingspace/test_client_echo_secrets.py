@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from reconciler.cli import main
 from reconciler.model import Kind
+from reconciler.redaction import Redactor
 from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, ThingSpaceError
-from reconciler.thingspace._redact import Redactor
 from tests.thingspace.fake_thingspace import ACC, FakeThingSpace, error
 
 CLIENT_ID = "my-client"
@@ -250,7 +250,7 @@ def test_tokens_of_earlier_logins_stay_hidden(
 
 
 def test_the_remembered_tokens_are_bounded() -> None:
-    redactor = Redactor("id", ["secret-value"], max_tokens=3)
+    redactor = Redactor(["secret-value"], user="id", max_tokens=3)
     redactor.remember("tok-aaaa", "tok-bbbb", "tok-cccc", "tok-dddd")
     assert redactor("tok-aaaa tok-bbbb tok-dddd secret-value") == "tok-aaaa *** *** ***"
 
@@ -270,7 +270,7 @@ _secret = st.text(min_size=4, max_size=24).filter(lambda s: "*" not in s and s.s
 
 @given(secret=_secret, user=st.text(max_size=10).filter(lambda s: "*" not in s))
 def test_every_encoded_form_of_a_secret_is_masked(secret: str, user: str) -> None:
-    redactor = Redactor(user, [secret])
+    redactor = Redactor([secret], user=user)
     full = _forms(secret, user) - {secret[i : i + 8] for i in range(len(secret) - 7)}
     for form in full:
         masked = redactor(f"<{form}>")
@@ -279,6 +279,6 @@ def test_every_encoded_form_of_a_secret_is_masked(secret: str, user: str) -> Non
 
 def test_other_json_writers_escapes_are_masked() -> None:
     """ "/" written as "\\/" (PHP) and upper-case \\uXXXX (Java), alone and together."""
-    redactor = Redactor("id", ["a/bö-c"])
+    redactor = Redactor(["a/bö-c"], user="id")
     for echoed in ("a\\/bö-c", "a/b\\u00F6-c", "a\\/b\\u00F6-c", "a\\/b\\u00f6-c"):
         assert redactor(f"<{echoed}>") == "<***>", echoed

@@ -8,8 +8,6 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from reconciler.errors import UserError
 from reconciler.model import Kind
@@ -17,11 +15,9 @@ from reconciler.thingspace import (
     AmbiguousWriteError,
     ApiError,
     NotFoundError,
-    RetryPolicy,
     ThingSpaceClient,
     TransportError,
 )
-from reconciler.thingspace._retry import parse_retry_after
 from tests.thingspace.fake_thingspace import ACC, CREDS, NOW, FakeThingSpace, error, raiser
 
 CAMPAIGN = f"/api/fota/v3/campaigns/{ACC}/c-1"
@@ -199,38 +195,3 @@ def test_a_bad_url_scheme_is_a_user_error() -> None:
     # Refused when the client is made, before any request (see test_client_url.py).
     with pytest.raises(UserError, match="is not an http:// or https:// URL"):
         ThingSpaceClient("ftp://x", CREDS)
-
-
-# --- the policy itself ------------------------------------------------------------------------
-
-
-@given(
-    base=st.floats(0.01, 5),
-    cap=st.floats(0.1, 60),
-    jitter=st.floats(0, 1),
-    rand=st.floats(0, 1, exclude_max=True),
-    attempt=st.integers(1, 30),
-)
-def test_backoff_stays_within_jitter_of_a_capped_exponential(
-    base: float, cap: float, jitter: float, rand: float, attempt: int
-) -> None:
-    policy = RetryPolicy(base=base, cap=cap, jitter=jitter, random=lambda: rand)
-    ceiling = min(cap, base * 2 ** (attempt - 1))
-    assert ceiling * (1 - jitter) - 1e-9 <= policy.backoff(attempt) <= ceiling + 1e-9
-
-
-@given(st.integers(1, 10))
-def test_backoff_never_shrinks_without_jitter(attempt: int) -> None:
-    policy = RetryPolicy(base=0.5, cap=10, jitter=0)
-    assert policy.backoff(attempt + 1) >= policy.backoff(attempt)
-
-
-@given(st.text(max_size=40))
-def test_retry_after_parser_never_crashes(value: str) -> None:
-    result = parse_retry_after(value, NOW)
-    assert result is None or result >= 0
-
-
-def test_policy_rejects_nonsense() -> None:
-    with pytest.raises(ValueError):
-        RetryPolicy(max_attempts=0)

@@ -1,9 +1,14 @@
-"""When and how long to wait before trying a request again.
+"""When and how long to wait before trying a request again: the one retry policy of the code
+base, used by the ThingSpace client and the GitHub client alike.
 
-Which requests may be retried at all is decided by the client (``_transport_policy`` there);
-this module only answers "how long": jittered exponential backoff, but never less than the
-server's ``Retry-After``. The sleep function and the random source are injectable so tests run
-without touching the wall clock.
+Which requests may be retried at all is decided by each client (it knows which of its calls are
+idempotent, and which refusals mean "not processed"); this module only answers "how long":
+jittered exponential backoff, but never less than the server's ``Retry-After`` (delta-seconds or
+an HTTP date, read against the server's own ``Date``), and no wait at all, but an error, when the
+server asks for longer than ``max_retry_after``. The sleep function and the random source are
+injectable so tests run without touching the wall clock.
+
+Lowest layer (stdlib only): both clients import it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
@@ -75,3 +80,17 @@ def parse_retry_after(value: str | None, server_date: datetime | None) -> float 
     if server_date is None or when.tzinfo is None:
         return None
     return max(0.0, (when - server_date).total_seconds())
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP date header (``Date``, ``Retry-After``) as an aware UTC instant; None if absent
+    or unreadable. A date without a zone is read as UTC (HTTP dates are GMT)."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

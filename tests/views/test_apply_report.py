@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from reconciler.applier import CampaignResult, CampaignWork, Outcome, Step, StepResult
-from reconciler.applier.report import make_report, report_lines
+from reconciler.applier import CampaignResult, CampaignWork, Step, StepOutcome, StepResult
+from reconciler.applier.report import make_report
 from reconciler.model import Kind
 from reconciler.plans.types import ActionType, CampaignPlan, Refusal
 from reconciler.plans.types import Outcome as PlanOutcome
+from reconciler.views.apply_report import report_lines
 
-GOLDEN = Path(__file__).parent / "golden" / "report.txt"
+GOLDEN = Path(__file__).parent / "golden" / "apply_report.txt"
 ACC = "0402196254-00001"
 
 
@@ -29,7 +30,7 @@ def scenario() -> list[str]:
             (
                 StepResult(
                     step(ActionType.CREATE, "new", None),
-                    Outcome.OK,
+                    StepOutcome.OK,
                     "created: id c-9 (CampaignRequestPending)",
                     "c-9",
                 ),
@@ -40,12 +41,12 @@ def scenario() -> list[str]:
             (
                 StepResult(
                     step(ActionType.UPDATE_SCHEDULE, "changed"),
-                    Outcome.OK,
+                    StepOutcome.OK,
                     "schedule updated (CampaignScheduled)",
                 ),
                 StepResult(
                     step(ActionType.ADD_DEVICES, "changed", body=devices),
-                    Outcome.PARTIAL,
+                    StepOutcome.PARTIAL,
                     "1 added, 1 failed: 354658090353985 (Device is already in the campaign); "
                     "the failed ones are planned again next time",
                     failed_devices=(("354658090353985", "Device is already in the campaign"),),
@@ -58,13 +59,13 @@ def scenario() -> list[str]:
             (
                 StepResult(
                     step(ActionType.ABORT, "replaced"),
-                    Outcome.REFUSED,
+                    StepOutcome.REFUSED,
                     "abort needs --allow-abort: the campaign has started and some devices may "
                     "already be upgrading; not executed",
                 ),
                 StepResult(
                     step(ActionType.CREATE, "replaced", None),
-                    Outcome.SKIPPED,
+                    StepOutcome.SKIPPED,
                     "not attempted: the abort before it did not succeed",
                 ),
             ),
@@ -73,7 +74,7 @@ def scenario() -> list[str]:
             CampaignWork(ACC, "gone", ()),
             (
                 StepResult(
-                    step(ActionType.CANCEL, "gone"), Outcome.OK, "cancelled (CampaignCancelled)"
+                    step(ActionType.CANCEL, "gone"), StepOutcome.OK, "cancelled (CampaignCancelled)"
                 ),
             ),
         ),
@@ -110,7 +111,11 @@ def test_report_lines_match_the_golden_file() -> None:
 def test_a_clean_run_exits_zero() -> None:
     ok = CampaignResult(
         CampaignWork(ACC, "x", ()),
-        (StepResult(step(ActionType.CANCEL, "x"), Outcome.OK, "cancelled (CampaignCancelled)"),),
+        (
+            StepResult(
+                step(ActionType.CANCEL, "x"), StepOutcome.OK, "cancelled (CampaignCancelled)"
+            ),
+        ),
     )
     report = make_report([ok], [])
     assert report.ok and report.exit_code == 0
