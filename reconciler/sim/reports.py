@@ -178,7 +178,16 @@ def _daily_items(
     rate = timeline.failure_rate
     codes = progress._FAILURE_REASONS
     max_attempts = progress.MAX_ATTEMPTS
-    blake2b, from_bytes, modf = hashlib.blake2b, int.from_bytes, math.modf
+    from_bytes, modf = int.from_bytes, math.modf
+    # progress._unit hashes prefix + IMEI + tag: the prefix is hashed once per page and each
+    # device continues from a copy of that state (the same bytes, so the same digest).
+    hashed_prefix = hashlib.blake2b(prefix.encode(), digest_size=8)
+
+    def unit_of(text: str) -> int:
+        state = hashed_prefix.copy()
+        state.update(text.encode())
+        return from_bytes(state.digest(), "big")
+
     scale, slot, fail = progress._SCALE, "\x1fslot", "\x1ffail"
     clock = _Clock()
     stamp, estimate, head = clock.stamp, clock.estimate, clock.head
@@ -205,10 +214,7 @@ def _daily_items(
         first = -1
         offsets: list[int] = []
         if begin < until:
-            slot_unit = (
-                from_bytes(blake2b((prefix + imei + slot).encode(), digest_size=8).digest(), "big")
-                / scale
-            )
+            slot_unit = unit_of(imei + slot) / scale
             if single:  # progress._unit and _hours_us, inlined (per device)
                 fraction, whole = modf(start_hour + length * slot_unit)
                 micro_fraction, micro = modf(fraction * 3_600_000_000.0)
@@ -239,7 +245,7 @@ def _daily_items(
                     item += f',"updatedTime":{joined_text}'
             append(item + "}")
             continue
-        fails = from_bytes(blake2b((prefix + imei + fail).encode(), digest_size=8).digest(), "big")
+        fails = unit_of(imei + fail)
         if not fails / scale < rate:
             item = f'{device}{SUCCESS}","resultReason":"DownloadInstallSucceeded"'
             if firmware:
