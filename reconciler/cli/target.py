@@ -9,7 +9,7 @@ target identically::
         with open_target(target) as t:      # prints "target: ..." on stderr
             t.client.get_campaign(...)
 
-Without a URL the embedded emulator (state in ``.fota/sim-state.json``) answers in process
+Without a URL the embedded emulator (state in ``.fota/sim-state.db``) answers in process
 through ``httpx.WSGITransport``, so every command works without an account. With a URL the
 four credentials come from the environment only (never from flags: flags end up in shell
 history and CI logs).
@@ -33,7 +33,7 @@ from reconciler.errors import UserError
 from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, api_base_url
 
 EMBEDDED_URL = "http://embedded.fota"
-EMBEDDED_STATE = Path(".fota") / "sim-state.json"
+EMBEDDED_STATE = Path(".fota") / "sim-state.db"
 CREDENTIAL_VARIABLES = ("FOTA_CLIENT_ID", "FOTA_CLIENT_SECRET", "FOTA_USERNAME", "FOTA_PASSWORD")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,7 +51,7 @@ class TargetOptions:
 @dataclass(frozen=True)
 class Target:
     client: ThingSpaceClient
-    description: str  # "embedded emulator (.fota/sim-state.json)" or the URL
+    description: str  # "embedded emulator (.fota/sim-state.db)" or the URL
     embedded: bool
 
 
@@ -148,11 +148,8 @@ def _embedded_transport(
     _check_writable(cwd / EMBEDDED_STATE.parent, EMBEDDED_STATE.parent)
     try:
         emulator = open_embedded(cwd / EMBEDDED_STATE)
-    except (StateError, OSError) as exc:
-        raise UserError(
-            f"cannot open the embedded emulator state {EMBEDDED_STATE}: {exc}; fix or delete "
-            "the file (it is recreated with defaults)"
-        ) from None
+    except StateError as exc:  # its message names the file and the fix
+        raise UserError(f"embedded emulator: {exc}") from None
     sim_creds = env_credentials(dict(env))
     creds = Credentials(
         sim_creds["client_id"],
@@ -160,7 +157,21 @@ def _embedded_transport(
         sim_creds["username"],
         sim_creds["password"],
     )
-    return httpx.WSGITransport(app=emulator.wsgi_app), creds
+    return _EmbeddedTransport(app=emulator.wsgi_app), creds
+
+
+class _EmbeddedTransport(httpx.WSGITransport):
+    """In process, the emulator raises its ``StateError`` (a full disk, a read-only
+    ``.fota``) instead of answering: shown as one line naming the file and the fix, never as
+    an HTTP or a credentials error."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        from reconciler.sim.store import StateError
+
+        try:
+            return super().handle_request(request)
+        except StateError as exc:
+            raise UserError(f"embedded emulator: {exc}") from None
 
 
 def _check_writable(directory: Path, shown: Path) -> None:
