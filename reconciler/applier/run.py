@@ -39,10 +39,15 @@ class ApplyRun:
     journal_path: Path = DEFAULT_JOURNAL
     locks: LockSettings = field(default_factory=LockSettings)
     force_unlock: bool = False
+    reading: Callable[[int], None] | None = None  # told of each live device re-read (progress)
+    done: Callable[[], None] | None = None  # told when each campaign's steps are over (progress)
 
     def options(self, client: ThingSpaceClient) -> ExecOptions:
         return ExecOptions(
-            allow_abort=self.allow_abort, wait=self.wait, concurrency=client.concurrency
+            allow_abort=self.allow_abort,
+            wait=self.wait,
+            concurrency=client.concurrency,
+            done=self.done,
         )
 
 
@@ -59,7 +64,8 @@ def execute_journaled(
         journal.record("start", **context, campaigns=len(works))
         results = execute(works, client, run.options(client), journal)
         report = make_report(results, plan.campaigns)
-        journal.record("end", summary=summary_line(report), ok=report.ok)
+        if journal.error is None:  # otherwise the report's failed steps name the fault
+            journal.record("end", summary=summary_line(report), ok=report.ok)
     return report
 
 
@@ -89,7 +95,7 @@ def apply_saved(
         else None
     )
     with account_locks(plan_accounts(plan), run.run_id, run.locks, force=run.force_unlock):
-        fresh = replan(plan, client, plan_file=plan_file, baseline=baseline)
+        fresh = replan(plan, client, plan_file=plan_file, baseline=baseline, progress=run.reading)
         check_fresh(plan, fresh, plan_file=plan_file)
         context = {"mode": "saved plan", "plan": plan_file, "target": target}
         return execute_journaled(plan, client, run, context, summary_line)

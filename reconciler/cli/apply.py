@@ -6,6 +6,7 @@ locks, journal, no duplicates) is in :mod:`reconciler.applier` so it is tested w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import uuid
@@ -23,6 +24,8 @@ from reconciler.applier import (
 )
 from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
+from reconciler.applier.work import works_from_plan
+from reconciler.cli.progress import Phases, progress, quiet_option
 from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
@@ -73,7 +76,11 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
 def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
-    return execute_journaled(plan, client, run.applying(), context, summary_line)
+    phases = Phases(quiet=run.quiet)
+    try:
+        return execute_journaled(plan, client, run.applying(plan, phases), context, summary_line)
+    finally:
+        phases.close()
 
 
 @click.command("apply")
@@ -93,7 +100,7 @@ def _execute(
 @click.option(
     "--journal",
     "journal_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=DEFAULT_JOURNAL,
     show_default=True,
     help="Append-only audit journal (JSON lines).",
@@ -123,6 +130,7 @@ def _execute(
     "other change is shown as skipped. Plan mode only.",
 )
 @account_option
+@quiet_option
 @target_options
 def apply(
     paths: tuple[str, ...],
@@ -135,6 +143,7 @@ def apply(
     prune: tuple[str, ...],
     rollouts_only: bool,
     accounts: tuple[str, ...],
+    quiet: bool,
     target: TargetOptions,
 ) -> int:
     """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
@@ -164,12 +173,13 @@ def apply(
         )
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
-        locks=LockSettings(lock_dir=lock_dir),
+        locks=LockSettings(lock_dir=lock_dir, notify=lambda note: click.echo(note, err=True)),
         force_unlock=force_unlock,
         allow_abort=allow_abort,
         wait=wait_,
         journal_path=journal_path,
         target=target,
+        quiet=quiet,
     )
     if saved:
         report = _apply_saved(paths[0], run)
@@ -193,9 +203,15 @@ class _Run:
     wait: bool
     journal_path: Path
     target: TargetOptions
+    quiet: bool = False
 
-    def applying(self) -> ApplyRun:
+    def applying(self, plan: Plan, phases: Phases) -> ApplyRun:
+        """The run, its progress shown by ``phases``: re-reading live devices (a saved plan),
+        then executing the plan's campaigns."""
+        applied = phases.step("applying", len(works_from_plan(plan)), "campaigns")
         return ApplyRun(
+            reading=phases.step("reading live devices", 0, "devices"),
+            done=lambda: applied(1),
             run_id=self.run_id,
             allow_abort=self.allow_abort,
             wait=self.wait,
@@ -211,11 +227,12 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
     if not plan_accounts(plan):
         click.echo(f"{plan_file} has nothing to apply.")
         return make_report([], plan.campaigns)
-    with open_target(run.target) as tgt:
+    phases = Phases(quiet=run.quiet)
+    with open_target(run.target) as tgt, contextlib.closing(phases):
         return apply_saved(
             plan,
             tgt.client,
-            run.applying(),
+            run.applying(plan, phases),
             plan_file=plan_file,
             target=tgt.description,
             summary_line=summary_line,
@@ -242,14 +259,17 @@ def _apply_paths(
         open_target(run.target) as tgt,
         account_locks(locked, run.run_id, run.locks, force=run.force_unlock),
     ):
-        plan = make_plan(
-            tgt.client,
-            specset.specs,
-            specs_digest=specset.digest,
-            spec_paths=paths,
-            prune=prune,
-            account_filter=accounts,
-        )
+        devices = sum(len(s.devices) for s in chosen)
+        with progress("reading live devices", devices, "devices", quiet=run.quiet) as bar:
+            plan = make_plan(
+                tgt.client,
+                specset.specs,
+                specs_digest=specset.digest,
+                spec_paths=paths,
+                prune=prune,
+                account_filter=accounts,
+                progress=bar.advance,
+            )
         if rollouts_only:
             plan = advances_only(plan)
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -23,6 +23,8 @@ from reconciler.plans.staleness import StalePlanError
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import Listings, ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.thingspace.ahead import ReadAhead
+from reconciler.thingspace.live import Progress
 from reconciler.thingspace.waves import read_waves
 
 Key = tuple[str, str]
@@ -40,11 +42,16 @@ def make_plan(
     baseline_ref: str | None = None,
     prune: Prune | None = None,
     now: datetime | None = None,
+    progress: Progress | None = None,
+    ahead: ReadAhead | None = None,
 ) -> Plan:
     """Read the live state the plan needs and plan (``now``: the API's clock unless given).
 
     ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
     With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
+    ``progress`` is told of every device read; ``ahead`` holds listings and campaign reads
+    started while the spec files were read (``thingspace.ahead``; it reports to its own
+    progress).
     """
     chosen = planner.selected(specs, campaign_filter, account_filter)
     desired = {s.key for s in chosen}
@@ -53,9 +60,11 @@ def make_plan(
         for s in planner.selected((baseline or {}).values(), campaign_filter, account_filter)
         if s.key not in desired
     ]
-    listings = Listings(client)  # each (account, kind) listed once for all three questions
+    # Each (account, kind) listed once for all three questions.
+    listings = ahead.listings if ahead is not None else Listings(client)
+    loads = ahead.loads if ahead is not None else None
     single = [s for s in [*chosen, *deleted] if s.rollout is None]
-    live = read_live(client, single, listings=listings)
+    live = read_live(client, single, listings=listings, progress=progress, loads=loads)
     waves = read_waves(client, [s for s in chosen if s.rollout is not None], listings=listings)
     listing = read_prune_listing(client, prune, listings) if prune is not None else []
     namesakes = read_namesakes(
@@ -161,6 +170,7 @@ def replan(
     *,
     plan_file: str,
     baseline: Mapping[Key, CampaignSpec] | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
     """The plan ``fota plan`` would make now from the inputs ``saved`` records."""
     paths = spec_paths(saved)
@@ -182,4 +192,5 @@ def replan(
         baseline=baseline,
         baseline_ref=saved.baseline_ref,
         prune=saved.prune,
+        progress=progress,
     )
