@@ -13,12 +13,14 @@ successful upgrade that did not revert after boot (see ``outcomes``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from reconciler.sim import progress
 from reconciler.sim.apierror import ApiError
 from reconciler.sim.clock import rfc3339
 from reconciler.sim.handlers import Ctx, _device_list, _object
+from reconciler.sim.reports import _DAY_US, Row, _attempts, _hours_us, _us
 from reconciler.sim.store import FIRMWARE
 
 JsonObj = dict[str, Any]
@@ -41,30 +43,65 @@ def _member(ctx: Ctx, acc: str, imei: str) -> bool:
 
 
 def firmware_of(ctx: Ctx, imeis: list[str]) -> dict[str, str | None]:
-    """``handlers.firmware_at`` for many devices, each campaign's timeline built once per
-    request rather than once per device (a read-back asks for up to 1,000 devices)."""
+    """``handlers.firmware_at`` for many devices at once: the devices are grouped by campaign
+    and each campaign's successes are computed in one pass (``successes``), so a read-back
+    costs about what a report page of the same devices costs."""
     state, now, seed = ctx.state, ctx.now, ctx.state.seed
-    timelines: dict[str, progress.Timeline] = {}
-    out: dict[str, str | None] = {}
+    by_campaign: dict[str, list[str]] = {}
     for imei in imeis:
-        best: tuple[Any, str] | None = None
         for cid in state.by_device.get(imei, ()):
-            campaign = state.campaigns[cid]
-            if campaign.kind != FIRMWARE:
-                continue
-            timeline = timelines.get(cid)
-            if timeline is None:
-                timeline = timelines[cid] = campaign.timeline(ctx.settle)
-            member = campaign.members[imei]
-            p = progress.progress(timeline, imei, member.joined, member.left, seed, now)
-            if p.success_at is None or p.success_at > now:
-                continue
+            if state.campaigns[cid].kind == FIRMWARE:
+                by_campaign.setdefault(cid, []).append(imei)
+    best: dict[str, tuple[int, str]] = {}
+    for cid, members in by_campaign.items():
+        campaign = state.campaigns[cid]
+        rows = [(i, campaign.members[i].joined, campaign.members[i].left) for i in members]
+        for imei, at in successes(campaign.timeline(ctx.settle), rows, seed, now).items():
             if ctx.outcomes.reverts(seed, cid, campaign.package, imei):
                 continue
-            if best is None or p.success_at > best[0]:
-                best = (p.success_at, campaign.to_version)
-        device = state.fleet.get(imei)
-        out[imei] = best[1] if best is not None else device.firmware if device else None
+            if imei not in best or at > best[imei][0]:
+                best[imei] = (at, campaign.to_version)
+    out: dict[str, str | None] = {}
+    for imei in imeis:
+        if imei in best:
+            out[imei] = best[imei][1]
+        else:
+            device = state.fleet.get(imei)
+            out[imei] = device.firmware if device else None
+    return out
+
+
+def successes(
+    timeline: progress.Timeline, rows: list[Row], seed: int, now: datetime
+) -> dict[str, int]:
+    """The devices of ``rows`` whose upgrade in this campaign succeeded by ``now``, with the
+    instant (integer microseconds): ``progress.progress``'s ``success_at``, computed as
+    ``reports`` computes report pages (one regime: fixed times of day), else through it."""
+    now_us = _us(now)
+    out: dict[str, int] = {}
+    if not (timeline.runnable and len(timeline.regimes) == 1):
+        for imei, joined, left in rows:
+            p = progress.progress(timeline, imei, joined, left, seed, now)
+            if p.success_at is not None and p.success_at <= now:
+                out[imei] = _us(p.success_at)
+        return out
+    prefix = progress._prefix(seed, timeline.campaign_id)
+    unit = progress._unit
+    spans = timeline.spans
+    active_from, active_until = _us(timeline.active_from), _us(timeline.active_until)
+    for imei, joined, left in rows:
+        begin = max(active_from, _us(joined))
+        until = active_until if left is None else min(active_until, _us(left))
+        if begin >= until:
+            continue
+        slot = unit(prefix, imei, "\x1fslot")
+        offsets = [_hours_us(start + slot * size) for _, start, size in spans]
+        found = _attempts(offsets, begin - begin % _DAY_US, begin, until, 1)
+        if not found or found[0] > now_us:
+            continue
+        if unit(prefix, imei, "\x1ffail") < timeline.failure_rate:
+            continue  # a failing device never succeeds
+        out[imei] = found[0]
     return out
 
 

@@ -18,7 +18,8 @@ DEVICES = [f"3580{i:010d}" + luhn_digit(f"3580{i:010d}") for i in range(150)]
 
 
 def _api(**options: Any) -> Iterator[tuple[RunningSim, Api]]:
-    with running_sim(devices=0, seed=7, failure_rate=0.0, **options) as sim:
+    options.setdefault("failure_rate", 0.0)
+    with running_sim(devices=0, seed=7, **options) as sim:
         api = Api(sim)
         yield sim, api
         api.http.close()
@@ -124,15 +125,32 @@ def test_the_batch_read_back_agrees_with_the_per_device_firmware() -> None:
     from reconciler.sim.handlers import Ctx, firmware_at
     from reconciler.sim.readback import firmware_of
 
-    for sim, api in _api(outcomes=PackageOutcomes({PKG.firmwareName: 0.5})):
-        _upgrade(sim, api, DEVICES[:60])
-        _upgrade(sim, api, DEVICES[40:80])  # some devices in two campaigns
+    for sim, api in _api(outcomes=PackageOutcomes({PKG.firmwareName: 0.5}), failure_rate=0.3):
+        api.create(
+            deviceList=DEVICES[:60],
+            startDate="2026-03-02",
+            endDate="2026-03-20",
+            campaignTimeWindowList=[],
+        )
+        api.create(
+            deviceList=DEVICES[60:120],
+            startDate="2026-03-02",
+            endDate="2026-03-20",
+            campaignTimeWindowList=[
+                {"startTime": 1, "endTime": 6},
+                {"startTime": 18, "endTime": 22},
+            ],
+        )
+        wanted = [*DEVICES[:130], "359999999999999"]
         em = sim.emulator
-        ctx = Ctx(em.state, em.now(), em.settle, 50, 1000, outcomes=em.options.outcomes)
-        batch = firmware_of(ctx, [*DEVICES[:100], "359999999999999"])
-        single = {
-            i: firmware_at(em.state, i, ctx.now, ctx.settle, ctx.outcomes)
-            for i in [*DEVICES[:100], "359999999999999"]
-        }
-        assert batch == single
-        assert set(batch.values()) == {PKG.firmwareFrom, PKG.firmwareTo, None}
+        seen: set[str | None] = set()
+        for _ in range(8):  # before, during and after the attempts (failures retry daily)
+            em.advance(timedelta(hours=9))
+            ctx = Ctx(em.state, em.now(), em.settle, 50, 1000, outcomes=em.options.outcomes)
+            batch = firmware_of(ctx, wanted)
+            single = {
+                i: firmware_at(em.state, i, ctx.now, ctx.settle, ctx.outcomes) for i in wanted
+            }
+            assert batch == single
+            seen |= set(batch.values())
+        assert seen == {PKG.firmwareFrom, PKG.firmwareTo, None}
