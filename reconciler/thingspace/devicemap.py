@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
 
 _WIDTH = 15
 
@@ -88,8 +88,24 @@ class DeviceMap(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._plain) if self._plain is not None else len(self._imeis)
 
+    def items(self) -> ItemsView[str, str]:
+        """(IMEI, status) pairs decoded in bulk: ``Mapping``'s own view would look each IMEI up
+        again (a bisect per device), a rollout's gate walks every device of its waves."""
+        return _Items(self)
+
     def __repr__(self) -> str:
         return f"DeviceMap({dict(self)!r})"
+
+
+class _Items(ItemsView[str, str]):
+    _mapping: DeviceMap
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        m = self._mapping
+        if m._plain is not None:
+            return iter(m._plain.items())
+        imeis = map("{:015d}".format, m._imeis)
+        return zip(imeis, map(m._statuses.__getitem__, m._codes), strict=True)
 
 
 class DeviceMapBuilder:

@@ -7,14 +7,16 @@ from the last verified upgrade), and the firmware each device reports now.
 
 Cost: the report is read in pages (one campaign's pages in order, the waves concurrently), and
 the firmware of the devices that report ``UpgradeSuccess`` (the only ones a read-back can
-confirm or contradict) in chunks of ``READBACK_CHUNK`` devices through device information,
-all chunks concurrently (bounded by the client's ``concurrency``): never one request per
-device.
+confirm or contradict) in chunks of ``READBACK_CHUNK`` devices through device information:
+each chunk is asked for as soon as the report's pages have named its devices, on a pool of
+``concurrency`` threads, so the read-back overlaps the report (the client bounds the requests
+in flight to ``concurrency``). Never one request per device.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from types import MappingProxyType
 
@@ -22,7 +24,7 @@ from reconciler.lifecycle.statuses import is_upgraded
 from reconciler.model import CampaignSpec, LiveCampaign, WaveLive, wave_campaign_name
 from reconciler.thingspace._client import READBACK_CHUNK, ThingSpaceClient
 from reconciler.thingspace.live import CampaignRef, Listings, _decode, find_campaigns
-from reconciler.thingspace.wire import decode_account_devices, decode_device_page
+from reconciler.thingspace.wire import decode_account_devices, device_statuses, success_times
 
 Key = tuple[str, str]
 
@@ -61,56 +63,48 @@ def read_waves(
         return {}
     refs = find_campaigns(client, probes, listings=listings)
     found = [(key, ref) for key, ref in refs.items() if ref is not None]
-    reports = client.map_concurrently(lambda item: _report(client, item[1]), found)
-    wanted = {  # the read-back confirms or contradicts reported successes; nothing else
-        (live.account, imei)
-        for live, _ in reports
-        for imei, status in live.devices.items()
-        if is_upgraded(status)
-    }
-    firmware = read_firmware(client, wanted)
-    out: dict[Key, WaveLive | None] = dict.fromkeys(refs)
-    for (key, _), (live, updated) in zip(found, reports, strict=True):
-        reported = {imei: fw for imei in live.devices if (fw := firmware.get((live.account, imei)))}
-        out[key] = WaveLive(live, MappingProxyType(reported), MappingProxyType(updated))
+    workers = max(1, client.concurrency)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fota-readback") as pool:
+        reports = client.map_concurrently(lambda item: _report(client, item[1], pool), found)
+        out: dict[Key, WaveLive | None] = dict.fromkeys(refs)
+        for (key, _), (live, updated, chunks) in zip(found, reports, strict=True):
+            reported: dict[str, str] = {}
+            for chunk in chunks:
+                reported.update(chunk.result())
+            out[key] = WaveLive(live, MappingProxyType(reported), MappingProxyType(updated))
     return out
 
 
-def _report(client: ThingSpaceClient, ref: CampaignRef) -> tuple[LiveCampaign, dict[str, datetime]]:
-    """The wave's campaign with every device's report status (finished waves too), and when
-    each device's status last changed."""
+def _report(
+    client: ThingSpaceClient, ref: CampaignRef, pool: ThreadPoolExecutor
+) -> tuple[LiveCampaign, dict[str, datetime], list[Future[dict[str, str]]]]:
+    """The wave's campaign with every device's report status (finished waves too), when each
+    device that reports success last changed, and the read-back of those devices' firmware:
+    each chunk of ``READBACK_CHUNK`` successes is asked for as soon as the report pages name
+    them, so the read-back runs while the rest of the report is still being read."""
     body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
     statuses: dict[str, str] = {}
     updated: dict[str, datetime] = {}
+    chunks: list[Future[dict[str, str]]] = []
+    waiting: list[str] = []
+
+    def ask(imeis: list[str]) -> dict[str, str]:
+        return decode_account_devices(client.device_information(ref.account, imeis)).firmware
+
     for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
-        for device in decode_device_page(raw).devices:
-            statuses[device.imei] = device.status
-            if device.updated is not None:
-                updated[device.imei] = device.updated
+        imeis, page_statuses = device_statuses(raw)
+        statuses.update(zip(imeis, page_statuses, strict=True))
+        succeeded = {i for i, s in zip(imeis, page_statuses, strict=True) if is_upgraded(s)}
+        if succeeded:
+            updated.update(success_times(raw, succeeded))
+            waiting += [i for i in imeis if i in succeeded]
+        while len(waiting) >= READBACK_CHUNK:
+            chunks.append(pool.submit(ask, waiting[:READBACK_CHUNK]))
+            waiting = waiting[READBACK_CHUNK:]
+    if waiting:
+        chunks.append(pool.submit(ask, waiting))
     live = _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, statuses)
-    return live, updated
+    return live, updated, chunks
 
 
-def read_firmware(
-    client: ThingSpaceClient, devices: set[tuple[str, str]]
-) -> dict[tuple[str, str], str]:
-    """The firmware each (account, IMEI) reports, asked in chunks, concurrently."""
-    by_account: dict[str, list[str]] = {}
-    for account, imei in sorted(devices):
-        by_account.setdefault(account, []).append(imei)
-    chunks = [
-        (account, imeis[start : start + READBACK_CHUNK])
-        for account, imeis in by_account.items()
-        for start in range(0, len(imeis), READBACK_CHUNK)
-    ]
-
-    def ask(chunk: tuple[str, list[str]]) -> dict[str, str]:
-        return decode_account_devices(client.device_information(*chunk)).firmware
-
-    out: dict[tuple[str, str], str] = {}
-    for (account, _), answer in zip(chunks, client.map_concurrently(ask, chunks), strict=True):
-        out.update(((account, imei), fw) for imei, fw in answer.items())
-    return out
-
-
-__all__ = ["read_firmware", "read_waves", "wave_probes"]
+__all__ = ["read_waves", "wave_probes"]

@@ -300,6 +300,18 @@ def decode_device_page(page: Mapping[str, Any]) -> DevicePage:
     return DevicePage(devices, int(raw) if raw.isascii() and raw.isdigit() else None)
 
 
+def success_times(page: Mapping[str, Any], imeis: set[str]) -> dict[str, datetime]:
+    """The readable ``updatedTime`` of the report page's devices in ``imeis`` (only those: a
+    rollout's soak needs the upgrade times of the devices that report success)."""
+    out: dict[str, datetime] = {}
+    for item in page.get("deviceList") or ():
+        if isinstance(item, Mapping) and item.get("deviceId") in imeis:
+            when = _instant(item.get("updatedTime"))
+            if when is not None:
+                out[str(item["deviceId"])] = when
+    return out
+
+
 def _instant(raw: object) -> datetime | None:
     """An RFC 3339 instant as UTC, or None (absent or unreadable: an optional field)."""
     if not isinstance(raw, str) or not raw:
