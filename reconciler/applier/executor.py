@@ -41,16 +41,22 @@ from reconciler.applier.steps import (
 )
 from reconciler.errors import UserError
 from reconciler.lifecycle.statuses import (
-    LIVE_LISTING_ORDER,
     awaits_schedule,
     campaign_status,
+    cancelled_status,
     is_failed,
     is_terminal,
+    live_listing_order,
 )
 from reconciler.model import Kind
 from reconciler.plans.types import ActionType
 from reconciler.thingspace import AmbiguousWriteError
-from reconciler.thingspace.wire import decode_answer, decode_device_change, device_change_imeis
+from reconciler.thingspace.wire import (
+    decode_answer,
+    decode_device_change,
+    device_change_imeis,
+    listed_as_created,
+)
 
 UNKNOWN_CREATE = (
     "outcome unknown: re-run fota apply; it will find the campaign by name if it was created"
@@ -257,12 +263,18 @@ class _Runner:
 
         Cancelled, aborted and ended campaigns are not looked at: a campaign just created
         cannot be in those states, while older campaigns of the name (a replacement's
-        predecessors) can, and adopting one of them would skip the create.
+        predecessors) can, and adopting one of them would skip the create. A v1 upgrade has
+        no name: the one listed with the create's firmware and dates is ours.
         """
-        for status in LIVE_LISTING_ORDER:
-            for item in self.writer.list_campaigns(step.account, step.campaign_kind, status):
+        kind = step.campaign_kind
+        assert step.body is not None
+        for status in live_listing_order(kind):
+            for item in self.writer.list_campaigns(step.account, kind, status):
                 listed = decode_answer(item)
-                if listed.name == step.name and listed.id not in work.known_ids:
+                if (
+                    listed_as_created(kind, item, step.name, step.body)
+                    and listed.id not in work.known_ids
+                ):
                     return item  # type: ignore[no-any-return]
         return None
 
@@ -271,7 +283,7 @@ class _Runner:
     ) -> StepResult:
         delay = self.options.wait_base
         for _ in range(self.options.wait_polls if self.options.wait else 0):
-            if not awaits_schedule(status):
+            if not awaits_schedule(status, step.campaign_kind):
                 break
             (self.options.sleep or _sleep)(delay)
             delay = min(self.options.wait_cap, delay * 2)
@@ -286,7 +298,7 @@ class _Runner:
                 campaign_id,
                 status,
             )
-        if awaits_schedule(status):
+        if awaits_schedule(status, step.campaign_kind):
             return StepResult(
                 step,
                 StepOutcome.FAILED,
@@ -433,8 +445,9 @@ class _Runner:
 
 
 def _delete_result(step: Step, status: str, how: str) -> StepResult:
-    expected = "CampaignCancelled" if step.kind is ActionType.CANCEL else "CampaignAborted"
-    row = campaign_status(status)
+    kind = step.campaign_kind
+    expected = cancelled_status(kind) if step.kind is ActionType.CANCEL else "CampaignAborted"
+    row = campaign_status(status, kind)
     if (row is not None and row.name == expected) or (how == "already" and is_terminal(status)):
         word = "cancelled" if step.kind is ActionType.CANCEL else "aborted"
         prefix = {"already": "already finished", "confirmed": f"{word} (confirmed by lookup)"}

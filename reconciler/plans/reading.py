@@ -93,12 +93,14 @@ def read_prune_listing(
 ) -> list[LiveCampaign]:
     """Every listed campaign of the prune rules' accounts (metadata only: no devices).
 
-    One (account, kind) at a time: each listing already fans out over the statuses.
+    One (account, kind) at a time: each listing already fans out over the statuses. v1
+    upgrades carry no name, so no name prefix can cover one: they are never pruned.
     """
     return [
         live
         for account in prune.accounts
         for kind in Kind
+        if kind.is_campaign
         for live in list_account_campaigns(client, account, kind, listings=listings)
     ]
 
