@@ -74,12 +74,17 @@ def _upgrade_text(result: CampaignReport, live: LiveCampaign) -> str:
     rows = sorted(result.rows, key=lambda d: d.imei)
     if rows:
         status_w = max(len("status in upgrade"), *(len(d.status) for d in rows))
-        lines.append(f"  {'device':<15}  {'status in upgrade':<{status_w}}  reports firmware")
+        reason_w = max(len("reason"), *(len(d.reason) for d in rows))
+        lines.append(
+            f"  {'device':<15}  {'status in upgrade':<{status_w}}  {'reason':<{reason_w}}  "
+            "reports firmware"
+        )
         for d in rows:
             firmware = result.reported.get(d.imei, "(not in the device list)")
             done = " (target)" if firmware == pkg.to_version else ""
-            reason = f"  {d.reason}" if d.reason else ""
-            lines.append(f"  {d.imei:<15}  {d.status:<{status_w}}  {firmware}{done}{reason}")
+            lines.append(
+                f"  {d.imei:<15}  {d.status:<{status_w}}  {d.reason:<{reason_w}}  {firmware}{done}"
+            )
     return "\n".join(lines) + "\n"
 
 
