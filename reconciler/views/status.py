@@ -116,7 +116,7 @@ def report_json(result: CampaignReport) -> dict[str, Any]:
             "schedule": _schedule(live),
             **(
                 {
-                    "deviceList": [
+                    "deviceStatuses": [
                         {
                             "imei": d.imei,
                             "status": d.status,
