@@ -52,11 +52,17 @@ def make_plan(
     ]
     listings = Listings(client)  # each (account, kind) listed once for all three questions
     live = read_live(client, [*chosen, *deleted], listings=listings)
+    matches = dict(live.matches)
+    moved = moved_upgrades(chosen, baseline or {})
+    if moved:
+        matches = with_baseline_matches(
+            matches, read_live(client, moved, listings=listings).matches
+        )
     listing = read_prune_listing(client, prune, listings) if prune is not None else []
     namesakes = read_namesakes(client, chosen, live.matches, listings)
     return planner.plan(
         specs,
-        live.matches,
+        matches,
         now or live.now,
         specs_digest=specs_digest,
         baseline=baseline,
@@ -67,6 +73,49 @@ def make_plan(
         prune_live=listing,
         namesakes=namesakes,
     )
+
+
+def moved_upgrades(
+    chosen: Sequence[CampaignSpec], baseline: Mapping[Key, CampaignSpec]
+) -> list[CampaignSpec]:
+    """The baseline versions of unpinned v1 upgrade specs whose firmware or dates changed.
+
+    A v1 upgrade is found by those fields, so such a spec no longer finds its upgrade; the
+    baseline spec (same name, the fields as they were) still does, and that upgrade is the
+    spec's: the change is then judged as a change (R-V1-IMMUTABLE, or a replacement), not
+    planned as a second upgrade.
+    """
+    out = []
+    for spec in chosen:
+        old = baseline.get(spec.key)
+        if (
+            old is not None
+            and spec.kind is Kind.UPGRADE
+            and old.kind is Kind.UPGRADE
+            and spec.campaign_id is None
+            and old.campaign_id is None
+            and _upgrade_fields(old) != _upgrade_fields(spec)
+        ):
+            out.append(old)
+    return out
+
+
+def _upgrade_fields(spec: CampaignSpec) -> tuple[object, ...]:
+    return (spec.account, spec.package.name, spec.package.to_version, spec.schedule)
+
+
+def with_baseline_matches(
+    matches: Mapping[Key, LiveCampaign | None], moved: Mapping[Key, LiveCampaign | None]
+) -> dict[Key, LiveCampaign | None]:
+    """``matches`` with each spec that found nothing given its baseline's upgrade, unless
+    another spec already found that upgrade by its own fields (one upgrade, one spec)."""
+    taken = {m.id for m in matches.values() if m is not None}
+    out = dict(matches)
+    for key, found in moved.items():
+        if out.get(key) is None and found is not None and found.id not in taken:
+            out[key] = found
+            taken.add(found.id)
+    return out
 
 
 def read_namesakes(
