@@ -1,0 +1,271 @@
+"""Legacy v1 firmware upgrades (``kind: FirmwareUpgrade``) end to end: ``fota`` against the
+emulator on a loopback port, the emulator's clock driven by the test (never slept on).
+
+Each test states one thing a user of v1 upgrades relies on: a create that a second apply
+does not repeat, device changes sent with the v1 body, a cancel, a refused change naming its
+rule, no duplicate after the answer to the create was lost, and a status after the end date
+that shows what the devices really run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.applier import read_journal
+from reconciler.cli import main
+from reconciler.lifecycle.statuses import UPGRADE_LISTING_ORDER
+from reconciler.model import Kind
+from reconciler.sim.faults import FaultRule
+from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
+from reconciler.sim.fleet import luhn_digit
+from reconciler.sim.testing import RunningSim, running_sim
+from reconciler.thingspace import Credentials, ThingSpaceClient
+
+DEVICES = [f"3579{i:010d}" + luhn_digit(f"3579{i:010d}") for i in range(8)]
+FIRMWARE = "FOTA_Verizon_Model-A_01To02_HF"
+TARGET = "VerizonFirmwareVersion-02"
+CREATE = "POST /api/fota/v1/upgrades"
+PUT = "PUT /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
+DELETE = "DELETE /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
+
+
+@pytest.fixture
+def sim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    with running_sim(failure_rate=0.0) as running:  # every device that checks in upgrades
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("FOTA_API_URL", running.url)
+        monkeypatch.setenv("FOTA_CLIENT_ID", "demo-client")
+        monkeypatch.setenv("FOTA_CLIENT_SECRET", "demo-secret")
+        monkeypatch.setenv("FOTA_USERNAME", "demo")
+        monkeypatch.setenv("FOTA_PASSWORD", "demo-password")
+        (tmp_path / "specs").mkdir()
+        yield running
+
+
+def upgrade_yaml(
+    name: str,
+    *,
+    start: str = "2026-03-10",
+    end: str = "2026-03-14",
+    to: str = TARGET,
+    devices: list[str] | None = None,
+    upgrade_id: str | None = None,
+    on_immutable_change: str = "refuse",
+) -> str:
+    devs = "\n".join(f'  - "{d}"' for d in (DEVICES[:3] if devices is None else devices))
+    pin = f"upgradeId: {upgrade_id}\n" if upgrade_id else ""
+    return f"""apiVersion: fota.reconciler/v1
+kind: FirmwareUpgrade
+account: "{ACC}"
+name: {name}
+{pin}firmware:
+  name: {FIRMWARE}
+  to: {to}
+schedule:
+  start: {start}
+  end: {end}
+lifecycle:
+  onImmutableChange: {on_immutable_change}
+devices:
+{devs}
+"""
+
+
+def write(text: str, name: str = "v1") -> None:
+    Path("specs", f"{name}.yaml").write_text(text)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def writes(sim: RunningSim) -> dict[str, int]:
+    return {
+        k: v
+        for k, v in sim.emulator.processed_counts().items()
+        if k.split(" ")[0] in ("POST", "PUT", "DELETE") and "/api/fota/" in k and v
+    }
+
+
+def upgrades(sim: RunningSim) -> list[dict[str, Any]]:
+    """Every listed v1 upgrade of the account (the v1 listing, all UpgradeStatus values)."""
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
+        return [
+            item
+            for status in UPGRADE_LISTING_ORDER
+            for item in client.list_campaigns(ACC, Kind.UPGRADE, status)
+        ]
+
+
+def get_upgrade(sim: RunningSim, upgrade_id: str) -> dict[str, Any]:
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:
+        return client.get_campaign(ACC, Kind.UPGRADE, upgrade_id)
+
+
+def test_create_from_a_saved_plan_then_nothing_to_apply(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(upgrade_yaml("model-a wave 1"))
+    code, out, _ = run(capsys, "plan", "specs", "--out", "plan.json")
+    assert code == 0
+    assert "create v1 upgrade (POST /upgrades)" in out
+    (entry,) = json.loads(Path("plan.json").read_text())["campaigns"]
+    assert entry["kind"] == "upgrade" and entry["outcome"] == "create"
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 0, out + err
+    assert f"+ {ACC}/model-a wave 1: created: id " in out
+    assert writes(sim) == {CREATE: 1}
+    (listed,) = upgrades(sim)
+    assert (listed["firmwareName"], listed["firmwareTo"]) == (FIRMWARE, TARGET)
+    assert (listed["startDate"], listed["endDate"]) == ("2026-03-10", "2026-03-14")
+    body = get_upgrade(sim, listed["id"])
+    assert sorted(d["deviceId"] for d in body["deviceList"]) == DEVICES[:3]
+    # Found again by its fields, with no local state: nothing more to do.
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0 and "Nothing to apply." in out
+    assert writes(sim) == {CREATE: 1}
+
+
+def test_device_changes_are_sent_with_the_lower_case_type(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(upgrade_yaml("wave", devices=DEVICES[:3]))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    write(upgrade_yaml("wave", devices=[*DEVICES[1:3], DEVICES[5]]))
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0, out + err
+    assert "add devices (PUT, type=append)" in out and "remove devices (PUT, type=remove)" in out
+    assert writes(sim) == {CREATE: 1, PUT: 2}
+    (listed,) = upgrades(sim)
+    body = get_upgrade(sim, listed["id"])
+    assert sorted(d["deviceId"] for d in body["deviceList"]) == sorted([*DEVICES[1:3], DEVICES[5]])
+    sent = [r["body"] for r in read_journal(Path(".fota/journal.jsonl")) if r["event"] == "request"]
+    assert {"type": "append", "deviceList": [DEVICES[5]]} in sent
+    assert {"type": "remove", "deviceList": [DEVICES[0]]} in sent
+
+
+def test_deleted_spec_cancels_the_upgrade_before_its_start(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], check=True, capture_output=True)
+
+    write(upgrade_yaml("goes"))
+    write(upgrade_yaml("stays", start="2026-03-20", end="2026-03-22"), "stays")
+    git("init", "-q")
+    git("add", "specs")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    (listed,) = [u for u in upgrades(sim) if u["startDate"] == "2026-03-10"]
+    Path("specs/v1.yaml").unlink()
+    code, out, err = run(capsys, "plan", "specs", "--baseline-ref", "HEAD", "--out", "plan.json")
+    assert code == 0, out + err
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 0, out + err
+    assert f"- {ACC}/goes: cancelled (Cancelled)" in out
+    assert writes(sim) == {CREATE: 2, DELETE: 1}
+    assert get_upgrade(sim, listed["id"])["status"] == "Cancelled"
+    # a cancelled upgrade is in no v1 listing
+    assert [u["startDate"] for u in upgrades(sim)] == ["2026-03-20"]
+
+
+def test_changed_dates_of_an_adopted_upgrade_are_refused_with_the_rule(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(upgrade_yaml("adopted"))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    (listed,) = upgrades(sim)
+    write(upgrade_yaml("adopted", end="2026-03-20", upgrade_id=listed["id"]))
+    code, out, _ = run(capsys, "plan", "specs")
+    assert code == 1
+    assert "! R-V1-IMMUTABLE on schedule.end: live 2026-03-14, desired 2026-03-20" in out
+    assert "instead: revert the field, or set lifecycle.onImmutableChange: replace" in out
+    # After the start, a device change is refused too (R-V1-DEVICES), and nothing is sent.
+    sim.emulator.set_time(datetime(2026, 3, 11, tzinfo=UTC))
+    write(upgrade_yaml("adopted", devices=DEVICES[:4], upgrade_id=listed["id"]))
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 1 and "! R-V1-DEVICES on devices" in out
+    assert writes(sim) == {CREATE: 1}
+
+
+def test_a_baseline_lets_an_unpinned_spec_replace_its_upgrade(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], check=True, capture_output=True)
+
+    write(upgrade_yaml("moves", on_immutable_change="replace"))
+    git("init", "-q")
+    git("add", "specs")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    (old,) = upgrades(sim)
+    write(upgrade_yaml("moves", start="2026-03-11", on_immutable_change="replace"))
+    code, out, _ = run(capsys, "plan", "specs")  # without the baseline: a second upgrade
+    assert code == 0 and "Plan: 1 to create, 0 to change, 0 to cancel, 0 refused." in out
+    code, out, err = run(capsys, "plan", "specs", "--baseline-ref", "HEAD", "--out", "plan.json")
+    assert code == 0, out + err
+    assert "replace: take down, then create anew" in out
+    code, out, err = run(capsys, "apply", "plan.json")
+    assert code == 0, out + err
+    assert writes(sim) == {CREATE: 2, DELETE: 1}
+    assert get_upgrade(sim, old["id"])["status"] == "Cancelled"
+    (new,) = upgrades(sim)
+    assert new["startDate"] == "2026-03-11" and new["id"] != old["id"]
+
+
+def test_a_lost_answer_to_the_create_makes_no_duplicate(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(upgrade_yaml("lossy"))
+    sim.emulator.add_fault(
+        FaultRule("drop", phase="after", method="POST", path="/api/fota/v1/upgrades", times=1)
+    )
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0, out + err
+    assert "found after an unanswered create" in out
+    assert sim.emulator.faults.injected[CREATE] == 1
+    code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0 and "Nothing to apply." in out
+    assert writes(sim) == {CREATE: 1}
+    assert len(upgrades(sim)) == 1
+
+
+def test_status_after_the_end_date_shows_the_firmware_devices_report(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(upgrade_yaml("late", devices=DEVICES))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    sim.emulator.set_time(datetime(2026, 3, 14, 23, 0, tzinfo=UTC))  # the last hour
+    code, out, _ = run(capsys, "status", "specs", "--output", "json")
+    assert code == 0
+    (before,) = json.loads(out)["campaigns"]
+    accepted = {d["imei"] for d in before["deviceStatuses"] if d["status"] == "Device Accepted"}
+    assert accepted, "some OMA-DM devices are still queued at the end date"
+    assert all(
+        d["reportedFirmware"] != TARGET for d in before["deviceStatuses"] if d["imei"] in accepted
+    )
+    sim.emulator.advance(timedelta(days=6))  # past the end: the network queue delivers
+    code, out, _ = run(capsys, "status", "specs", "--output", "json")
+    assert code == 0
+    (after,) = json.loads(out)["campaigns"]
+    assert after["status"] == "Finished"
+    rows = {d["imei"]: d for d in after["deviceStatuses"]}
+    # The upgrade's own statuses stopped at the end date ...
+    assert {i for i, d in rows.items() if d["status"] == "Device Accepted"} == accepted
+    # ... while the device list shows some of those devices upgraded after it.
+    late = {i for i in accepted if rows[i]["reportedFirmware"] == TARGET}
+    assert late
+    code, out, _ = run(capsys, "status", "specs")
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.strip().startswith(min(late)))
+    assert "Device Accepted" in line and f"{TARGET} (target)" in line
