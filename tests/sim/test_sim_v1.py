@@ -148,7 +148,7 @@ def test_devices_may_upgrade_after_the_end_date(sim: RunningSim, http: httpx.Cli
     got = http.get(f"{V1}/upgrades/{ACC}/upgrade/{upgrade}").json()
     assert got["status"] == "Finished"
     queued = {d["deviceId"] for d in got["deviceList"] if d["status"] == "Device Accepted"}
-    reported = {}
+    reported: dict[str, str] = {}
     index: object = 0
     while True:
         page = http.get(f"{V1}/devices/{ACC}/index/{index}").json()
