@@ -20,9 +20,11 @@ from reconciler.errors import ProblemsFound, UserError
 # Imported only when used, so ``fota validate`` does not pay for the emulator or httpx.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("reconciler.cli.validate", "validate"),
+    "fmt": ("reconciler.cli.fmt", "fmt"),
     "plan": ("reconciler.cli.plan", "plan"),
     "apply": ("reconciler.cli.apply", "apply"),
     "status": ("reconciler.cli.status", "status"),
+    "import": ("reconciler.cli.importer", "import_"),
     "sim": ("reconciler.cli.sim", "sim"),
     "github": ("reconciler.cli.github", "github"),
 }

@@ -232,6 +232,20 @@ def load_campaign(
     return _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, found)
 
 
+def campaign_device_ids(
+    client: ThingSpaceClient, ref: CampaignRef, *, progress: Progress | None = None
+) -> list[str]:
+    """Every device id in the campaign's device report, finished campaigns too (``fota
+    import`` writes their specs), in report order."""
+    ids: list[str] = []
+    for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
+        page = decode_device_page(raw)
+        ids.extend(d.imei for d in page.devices)
+        if progress is not None:
+            progress(len(page.devices))
+    return ids
+
+
 def list_account_campaigns(
     client: ThingSpaceClient, account: str, kind: Kind, *, listings: Listings | None = None
 ) -> list[LiveCampaign]:

@@ -152,14 +152,15 @@ def test_expressions_reference_declared_inputs_and_earlier_steps() -> None:
             assert step_id in seen, (name, step_id)
 
 
-def test_pre_commit_hook_runs_an_existing_command() -> None:
+def test_pre_commit_hooks_run_existing_commands() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
-    (hook,) = hooks
-    assert hook["id"] == "fota-validate" and hook["language"] == "python"
-    program, command = hook["entry"].split()
-    assert program == "fota"
-    assert cli.get_command(click.Context(cli), command) is not None, command
-    assert hook["pass_filenames"] is False and hook["args"]
+    assert [hook["id"] for hook in hooks] == ["fota-validate", "fota-fmt"]
+    for hook in hooks:
+        assert hook["language"] == "python"
+        program, command = hook["entry"].split()
+        assert program == "fota"
+        assert cli.get_command(click.Context(cli), command) is not None, command
+        assert hook["pass_filenames"] is False and hook["args"]
 
 
 def _strings(node: Any) -> list[str]:
