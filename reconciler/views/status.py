@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.lifecycle.statuses import is_terminal
+from reconciler.lifecycle.statuses import is_ended, is_terminal
 from reconciler.model import Kind, LiveCampaign, Windows
 from reconciler.thingspace.report import CampaignReport
 
@@ -67,6 +67,11 @@ def _upgrade_text(result: CampaignReport, live: LiveCampaign) -> str:
     lines.append(f"  status    {live.status}")
     lines.append(f"  firmware  {pkg.name} -> {pkg.to_version}")
     lines.append(f"  schedule  {sch.start} .. {sch.end}")
+    if is_ended(live.status):
+        lines.append(
+            "  note      past its end date the upgrade's device statuses no longer change, but "
+            "OMA-DM devices may still upgrade: 'reports firmware' is what each device runs now"
+        )
     lines.append(f"  devices   {dev.total}")
     width = max((len(s) for s in dev.by_status), default=0)
     for name, count in sorted(dev.by_status.items(), key=lambda kv: (-kv[1], kv[0])):

@@ -10,6 +10,7 @@ that shows what the devices really run.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,16 @@ TARGET = "VerizonFirmwareVersion-02"
 CREATE = "POST /api/fota/v1/upgrades"
 PUT = "PUT /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
 DELETE = "DELETE /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def golden(name: str, actual: str) -> None:
+    """Rendered output compared with tests/cli/golden/NAME (UPDATE_GOLDEN=1 rewrites it)."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -153,6 +164,22 @@ def test_device_changes_are_sent_with_the_lower_case_type(
     assert {"type": "remove", "deviceList": [DEVICES[0]]} in sent
 
 
+def test_a_saved_plan_goes_stale_when_the_upgrade_changes_out_of_band(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(upgrade_yaml("steady"))
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    write(upgrade_yaml("steady", devices=DEVICES[:4]))
+    assert run(capsys, "plan", "specs", "--out", "plan.json")[0] == 0
+    (listed,) = upgrades(sim)
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:  # someone in the portal
+        client.change_devices(ACC, Kind.UPGRADE, listed["id"], "remove", [DEVICES[0]])
+    before = writes(sim)
+    code, _, err = run(capsys, "apply", "plan.json")
+    assert code == 1 and f"the plan for {ACC}/steady is no longer" in err
+    assert writes(sim) == before
+
+
 def test_deleted_spec_cancels_the_upgrade_before_its_start(
     sim: RunningSim, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -187,6 +214,7 @@ def test_changed_dates_of_an_adopted_upgrade_are_refused_with_the_rule(
     write(upgrade_yaml("adopted", end="2026-03-20", upgrade_id=listed["id"]))
     code, out, _ = run(capsys, "plan", "specs")
     assert code == 1
+    golden("v1_plan_refused.txt", out)
     assert "! R-V1-IMMUTABLE on schedule.end: live 2026-03-14, desired 2026-03-20" in out
     assert "instead: revert the field, or set lifecycle.onImmutableChange: replace" in out
     # After the start, a device change is refused too (R-V1-DEVICES), and nothing is sent.
@@ -267,5 +295,6 @@ def test_status_after_the_end_date_shows_the_firmware_devices_report(
     assert late
     code, out, _ = run(capsys, "status", "specs")
     assert code == 0
+    golden("v1_status_after_end.txt", out)
     line = next(x for x in out.splitlines() if x.strip().startswith(min(late)))
     assert "Device Accepted" in line and f"{TARGET} (target)" in line
