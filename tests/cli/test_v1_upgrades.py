@@ -298,3 +298,46 @@ def test_status_after_the_end_date_shows_the_firmware_devices_report(
     golden("v1_status_after_end.txt", out)
     line = next(x for x in out.splitlines() if x.strip().startswith(min(late)))
     assert "Device Accepted" in line and f"{TARGET} (target)" in line
+
+
+@pytest.mark.slow
+def test_sigkill_after_each_v1_write_then_rerun_makes_no_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``fota apply`` SIGKILLed after each of its writes (two creates, one device PUT): the
+    re-run finds what was created by its fields and converges without a second upgrade."""
+    from tests.cli.test_apply_crash import kill_after_writes
+
+    for name, value in (
+        ("FOTA_CLIENT_ID", "demo-client"),
+        ("FOTA_CLIENT_SECRET", "demo-secret"),
+        ("FOTA_USERNAME", "demo"),
+        ("FOTA_PASSWORD", "demo-password"),
+    ):
+        monkeypatch.setenv(name, value)
+    total = 3
+    for k in range(1, total + 1):
+        root = tmp_path / f"k{k}"
+        (root / "specs").mkdir(parents=True)
+        monkeypatch.chdir(root)
+        with running_sim(failure_rate=0.0) as sim:
+            monkeypatch.setenv("FOTA_API_URL", sim.url)
+            write(upgrade_yaml("grows", devices=DEVICES[:1]), "grows")
+            assert main(["apply", "specs", "--auto-approve"]) == 0
+            write(upgrade_yaml("grows", devices=DEVICES[:2]), "grows")
+            write(
+                upgrade_yaml("new-1", start="2026-03-20", end="2026-03-21", devices=DEVICES[2:3]),
+                "n1",
+            )
+            write(
+                upgrade_yaml("new-2", start="2026-03-22", end="2026-03-23", devices=DEVICES[3:4]),
+                "n2",
+            )
+            done, killed = kill_after_writes(sim, root, k, last=k == total)
+            assert killed and done == k
+            assert main(["apply", "specs", "--auto-approve"]) == 0, capsys.readouterr()
+            assert main(["apply", "specs", "--auto-approve"]) == 0
+            assert "Nothing to apply." in capsys.readouterr().out
+            assert sim.emulator.processed_counts().get(CREATE, 0) == 3, k
+            starts = sorted(u["startDate"] for u in upgrades(sim))
+            assert starts == ["2026-03-10", "2026-03-20", "2026-03-22"], (k, starts)
