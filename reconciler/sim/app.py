@@ -104,6 +104,8 @@ _FOTA_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("v1_cancel", "DELETE", "/api/fota/v1/upgrades/<acc>/upgrade/<cid>"),
     ("v1_listing", "GET", "/api/fota/v1/reports/<acc>/status/<status>/index/<index>"),
     ("v1_account_devices", "GET", "/api/fota/v1/devices/<acc>/index/<index>"),
+    ("v1_firmware", "GET", "/api/fota/v1/firmware/<acc>"),
+    ("v1_history", "GET", "/api/fota/v1/reports/<acc>/devices/<imei>"),
 )
 _AUTH_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("oauth_token", "POST", "/api/ts/v1/oauth2/token"),
@@ -465,6 +467,10 @@ class Emulator:
             return v1.cancel(ctx, a["acc"], a["cid"])
         if name == "v1_listing":
             return v1.listing(ctx, a["acc"], a["status"], a["index"])
+        if name == "v1_firmware":
+            return v1.firmware(a["acc"])
+        if name == "v1_history":
+            return v1.device_history(ctx, a["acc"], a["imei"])
         return v1.account_devices(ctx, a["acc"], a["index"])
 
     @staticmethod

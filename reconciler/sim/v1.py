@@ -11,6 +11,10 @@
   says ``hasMoreFlag``, not ``hasMoreData``.
 - GET ``/devices/{acc}/index/{startIndex}``: the account's devices with the firmware each
   reports now; ``lastSeenDeviceId`` is an integer (the last IMEI's value).
+- GET ``/firmware/{acc}``: the firmware catalog in v1's words (``fromVersion``/``toVersion``,
+  ``participantName``), no protocol filter.
+- GET ``/reports/{acc}/devices/{deviceId}``: the device's v1 upgrades of the last six months
+  (``firmwareFrom``/``firmwareTo``, ``upgradeStartTime``, ``status``, ``reason``).
 
 The emulator's own checks (HTTP 400, stable ``errorCode`` s): InvalidRequest, InvalidDate,
 EndDateBeforeStartDate, InvalidDeviceId, InvalidDeviceChangeType, InvalidUpgradeStatus,
@@ -22,11 +26,13 @@ is an asynchronous failure (``RequestFailed``), as for campaigns.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from reconciler.sim import handlers, lifecycle, upgrades
 from reconciler.sim.apierror import ApiError, not_found
-from reconciler.sim.fleet import Device
+from reconciler.sim.clock import rfc3339
+from reconciler.sim.fleet import DEFAULT_CATALOG, Device
 from reconciler.sim.handlers import Ctx, JsonObj
 from reconciler.sim.store import Campaign
 
@@ -245,3 +251,51 @@ def account_devices(ctx: Ctx, acc: str, start_index: str) -> JsonObj:
         _DEVICE_PAGE_NEXT: int(page[-1]) if more else 0,
         "deviceList": items,
     }
+
+
+def firmware(acc: str) -> list[JsonObj]:
+    """The catalog, as the v1 listing words it (every protocol: v1 takes no filter)."""
+    return [
+        {
+            "firmwareName": p.firmwareName,
+            "participantName": acc,
+            "launchDate": p.launchDate,
+            "releaseNote": p.releaseNote,
+            "model": p.model,
+            "make": p.make,
+            "fromVersion": p.firmwareFrom,
+            "toVersion": p.firmwareTo,
+        }
+        for p in DEFAULT_CATALOG
+    ]
+
+
+HISTORY = timedelta(days=183)
+"""How far back a device's v1 history goes ("last six months")."""
+
+
+def device_history(ctx: Ctx, acc: str, imei: str) -> list[JsonObj]:
+    state = ctx.state
+    if state.fleet.get(imei) is None and imei not in state.by_device:
+        raise not_found(f"device {imei} not found in account {acc}")
+    out: list[JsonObj] = []
+    for cid in state.by_device.get(imei, ()):
+        c = state.campaigns[cid]
+        if c.kind != upgrades.UPGRADE or c.account != acc or c.created < ctx.now - HISTORY:
+            continue
+        status, reason = upgrades.device_status(state, c, imei, ctx.now, ctx.settle)
+        result = upgrades.outcome(state, c, imei, c.members[imei], ctx.settle)
+        item: JsonObj = {
+            "deviceId": imei,
+            "id": c.id,
+            "accountName": acc,
+            "firmwareFrom": "",
+            "firmwareTo": c.to_version,
+            "startDate": c.start.isoformat(),
+            "status": status,
+            "reason": reason,
+        }
+        if result.at is not None and result.at <= ctx.now:
+            item["upgradeStartTime"] = rfc3339(result.at)
+        out.append(item)
+    return out

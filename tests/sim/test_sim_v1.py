@@ -160,6 +160,21 @@ def test_devices_may_upgrade_after_the_end_date(sim: RunningSim, http: httpx.Cli
     assert late, "an OMA-DM device upgraded after the end date while the upgrade says accepted"
 
 
+def test_firmware_catalog_and_device_history_in_v1_words(
+    sim: RunningSim, http: httpx.Client
+) -> None:
+    catalog = http.get(f"{V1}/firmware/{ACC}").json()
+    assert catalog and {"fromVersion", "toVersion", "participantName"} <= set(catalog[0])
+    upgrade = create(http)["id"]
+    sim.emulator.set_time(datetime(2026, 3, 20, tzinfo=UTC))
+    history = http.get(f"{V1}/reports/{ACC}/devices/{DEVICES[0]}").json()
+    (item,) = history
+    assert item["id"] == upgrade and item["firmwareTo"] == "VerizonFirmwareVersion-02"
+    assert item["status"] in ("Upgrade Success", "Device Accepted")
+    unknown = http.get(f"{V1}/reports/{ACC}/devices/000000000000000")
+    assert unknown.status_code == 404
+
+
 def test_verizon_sdk_drives_the_v1_endpoints(sim: RunningSim) -> None:
     """Verizon's own Python SDK (test-only dependency) schedules, reads, changes and cancels
     a v1 upgrade on the emulator: the shapes are the ones the SDK expects."""
@@ -206,6 +221,15 @@ def test_verizon_sdk_drives_the_v1_endpoints(sim: RunningSim) -> None:
     )
     assert changed.status_code == 200, changed.text
     assert DEVICES[3] in {d["deviceId"] for d in sim_get(sim, upgrade)["deviceList"]}
+    reports = client.software_management_reports_v1
+    listed = reports.list_upgrades_for_specified_status(ACC, "Queued", "0")
+    assert listed.status_code == 200, listed.text
+    assert listed.body.has_more_flag is False
+    assert [u.id for u in listed.body.report_list] == [upgrade]
+    devices = reports.list_account_devices(ACC, "0")
+    assert devices.status_code == 200, devices.text
+    history = reports.get_device_firmware_upgrade_history(ACC, DEVICES[0])
+    assert history.status_code == 200, history.text
     cancelled = v1.cancel_scheduled_firmware_upgrade(ACC, upgrade)
     assert cancelled.status_code == 200, cancelled.text
     assert sim_get(sim, upgrade)["status"] == "Cancelled"
