@@ -30,6 +30,8 @@ _ANNOTATIONS = frozenset(
         "$defs",
         "title",
         "description",
+        "markdownDescription",
+        "defaultSnippets",
         "patternErrorMessage",
         "examples",
         "default",

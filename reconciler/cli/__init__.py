@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import click
 
 from reconciler import __version__
+from reconciler.cli import exitcodes, machine
 from reconciler.errors import ProblemsFound, UserError
+
+USAGE_EXIT = 1
+"""Exit status of a usage error (unknown option, missing path, bad value). click's own is 2,
+which is also ``fota plan --detailed-exitcode``'s "there are changes": a CI script would read
+a typo as changes. 1 is every other error's status, as in Terraform. docs/EXIT-CODES.md."""
 
 # name -> (module, attribute) of each subcommand, in the order ``fota --help`` lists them.
 # Imported only when used, so ``fota validate`` does not pay for the emulator or httpx.
@@ -25,6 +31,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "apply": ("reconciler.cli.apply", "apply"),
     "status": ("reconciler.cli.status", "status"),
     "import": ("reconciler.cli.importer", "import_"),
+    "schema": ("reconciler.cli.schema", "schema"),
+    "accounts": ("reconciler.cli.shard", "accounts"),
     "sim": ("reconciler.cli.sim", "sim"),
     "github": ("reconciler.cli.github", "github"),
 }
@@ -42,42 +50,78 @@ class _LazyGroup(click.Group):
         module_name, attr = _COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
+        if command.epilog is None:
+            command.epilog = exitcodes.epilog(cmd_name)
         return command
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="fota")
-def cli() -> None:
+@click.option(
+    "--no-color",
+    is_flag=True,
+    help="No ANSI colours (as NO_COLOR=1 does); accepted anywhere on the command line.",
+)
+def cli(no_color: bool) -> None:
     """Reconcile ThingSpace FOTA campaigns with the YAML specs kept in git.
 
     With no --api-url (or FOTA_API_URL), commands talk to an embedded ThingSpace emulator
     persisted under .fota/ in the working directory, so everything works without an account.
+
+    \b
+    Exit status (every command; docs/EXIT-CODES.md lists each one's):
+      0    success (plan: no changes with --detailed-exitcode)
+      1    an error: invalid spec, refused change, usage error, unreachable API
+      2    fota plan --detailed-exitcode only: there are changes to apply
+      3    fota import only: written, but a person must decide
+      130  interrupted (Ctrl-C)
+    With -o json, a failure that printed nothing else prints a JSON error document
+    ({"ok": false, "error": ..., "problems": [...]}) on stdout.
+
+    \b
+    Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
+      eval "$(_FOTA_COMPLETE=bash_source fota)"
     """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of exiting (testable, composable)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args, no_color = machine.split_no_color(sys.argv[1:] if argv is None else argv)
+    with machine.no_color(no_color), machine.json_errors(machine.wants_json(args)) as errors:
+        errors.exit_code = _main(args, errors)
+        return errors.exit_code
+
+
+def _main(args: list[str], errors: machine.JsonErrors) -> int:
     try:
         result = cli.main(args=args, prog_name="fota", standalone_mode=False)
     except ProblemsFound as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(f"error: {exc.message}", err=True)
+        errors.record(exc.message, exc.exit_code, exc.problems)
         return exc.exit_code
     except UserError as exc:
         click.echo(f"error: {exc.message}", err=True)
+        errors.record(exc.message, exc.exit_code)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
+        errors.record("aborted", 1)
         return 1
+    except click.UsageError as exc:
+        exc.show()
+        errors.record(f"usage: {exc.format_message()}", USAGE_EXIT)
+        return USAGE_EXIT
     except click.ClickException as exc:
         exc.show()
+        errors.record(exc.format_message(), exc.exit_code)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
+        errors.record("interrupted", 130)
         return 130
     except BrokenPipeError:
         return 1

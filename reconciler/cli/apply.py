@@ -23,8 +23,10 @@ from reconciler.applier import (
 )
 from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
+from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.prune import Prune, make_prune
 from reconciler.plans.reading import make_plan
 from reconciler.plans.types import Plan
@@ -113,6 +115,7 @@ def _execute(
     metavar="ACCOUNT:PREFIX",
     help="Also take down campaigns named PREFIX* on ACCOUNT that no spec describes.",
 )
+@account_option
 @target_options
 def apply(
     paths: tuple[str, ...],
@@ -123,6 +126,7 @@ def apply(
     lock_dir: Path,
     force_unlock: bool,
     prune: tuple[str, ...],
+    accounts: tuple[str, ...],
     target: TargetOptions,
 ) -> int:
     """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
@@ -139,6 +143,12 @@ def apply(
             f"{paths[0]} without --prune"
         )
     pruning = make_prune(prune, allow_abort)
+    if saved and accounts and tuple(accounts) != _read_plan(paths[0]).account_filter:
+        raise UserError(
+            f"--account {', '.join(accounts)}: {paths[0]} was planned for "
+            f"{', '.join(_read_plan(paths[0]).account_filter) or 'every account'}; a saved plan "
+            "carries its own filter: apply it without --account, or plan again with it"
+        )
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
         locks=LockSettings(lock_dir=lock_dir),
@@ -151,7 +161,7 @@ def apply(
     if saved:
         report = _apply_saved(paths[0], run)
     else:
-        maybe = _apply_paths(paths, run, auto_approve, pruning)
+        maybe = _apply_paths(paths, run, auto_approve, pruning, accounts)
         if maybe is None:
             click.echo("Apply cancelled; nothing was changed.")
             return 1
@@ -200,20 +210,31 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
 
 
 def _apply_paths(
-    paths: tuple[str, ...], run: _Run, auto_approve: bool, prune: Prune | None
+    paths: tuple[str, ...],
+    run: _Run,
+    auto_approve: bool,
+    prune: Prune | None,
+    accounts: tuple[str, ...] = (),
 ) -> ApplyReport | None:
     """Plan now under the lock, show the plan, confirm, execute; None when not confirmed.
 
     The plan is made exactly as ``fota plan PATH... [--prune ...] [--allow-abort]`` makes it.
     """
     specset = load_specs(list(paths))
-    accounts = sorted({s.account for s in specset.specs} | set(prune.accounts if prune else ()))
+    check_accounts(accounts, specset.specs, None, prune, ", ".join(paths))
+    chosen = [s for s in specset.specs if not accounts or s.account in accounts]
+    locked = sorted({s.account for s in chosen} | set(prune.accounts if prune else ()))
     with (
         open_target(run.target) as tgt,
-        account_locks(accounts, run.run_id, run.locks, force=run.force_unlock),
+        account_locks(locked, run.run_id, run.locks, force=run.force_unlock),
     ):
         plan = make_plan(
-            tgt.client, specset.specs, specs_digest=specset.digest, spec_paths=paths, prune=prune
+            tgt.client,
+            specset.specs,
+            specs_digest=specset.digest,
+            spec_paths=paths,
+            prune=prune,
+            account_filter=accounts,
         )
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_text(plan, colour=colour), nl=False, color=colour)

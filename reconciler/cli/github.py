@@ -77,6 +77,7 @@ def plan_command() -> None:
         comment_file=inputs.temp_dir() / f"fota-comment-{label.replace('/', '_')}.md",
         baseline_override=inputs.baseline_override(),
         run_url=inputs.run_url(),
+        accounts=inputs.accounts(),
     )
     plan_step(Runner(), step, open_client)
 
@@ -117,5 +118,6 @@ def apply_command() -> None:
         allow_abort=inputs.allow_abort(),
         authors=inputs.comment_authors(),
         run_url=inputs.run_url(),
+        accounts=inputs.accounts(),
     )
     apply_step(Runner(), step, open_github, open_client)

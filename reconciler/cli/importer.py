@@ -7,9 +7,10 @@ refuse to overwrite what differs unless ``--force``, write all-or-nothing
 (``onboarding.files``), show the report (``onboarding.report``).
 
 Exit status: 0 every chosen campaign has a valid spec (written, or unchanged); 1 an error, and
-nothing was written (2: a usage error, from click); 3 specs were written but something needs a
-person: a campaign no spec can describe, or written specs that do not validate together (two
-live campaigns with one name, a device in two campaigns whose dates overlap), each listed.
+nothing was written (a usage error too: ``main`` maps click's 2 to 1); 3 specs were written but
+something needs a person: a campaign no spec can describe, or written specs that do not validate
+together (two live campaigns with one name, a device in two campaigns whose dates overlap), each
+listed.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from reconciler.specs.schema import SCHEMA_FILE
 
 _ACCOUNT = re.compile(r"^[0-9]{10}-[0-9]{5}$")
 EXIT_ATTENTION = 3
-"""Not 2: click answers a usage error (a missing --account) with 2, and a script must be able
-to tell "bad command line" from "written, but a person must decide"."""
+"""Not 2: 2 is ``fota plan --detailed-exitcode``'s "changes", and a script must be able to tell
+"bad command line" (1) from "written, but a person must decide"."""
 
 
 def _check_account(account: str) -> None:
@@ -130,7 +131,7 @@ def import_(
     aborted, failed) are skipped unless --status or --campaign asks for them. Existing files
     are never overwritten without --force, and a run writes all its files or none.
 
-    Exit status: 0 done; 1 error, nothing written; 2 usage error; 3 written, but a campaign
+    Exit status: 0 done; 1 error (a usage error too), nothing written; 3 written, but a campaign
     could not be imported or the specs do not validate together (e.g. two campaigns with one
     name).
     """

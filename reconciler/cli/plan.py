@@ -18,9 +18,11 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.baseline import load_baseline
 from reconciler.plans.planfile import save_plan
 from reconciler.plans.prune import make_prune
@@ -124,6 +126,7 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     help="With --prune: abort pruned campaigns that already started (devices may be "
     "upgrading) instead of refusing.",
 )
+@account_option
 @target_options
 def plan(
     paths: tuple[str, ...],
@@ -135,6 +138,7 @@ def plan(
     baseline_ref: str | None,
     prune: tuple[str, ...],
     allow_abort: bool,
+    accounts: tuple[str, ...],
     target: TargetOptions,
 ) -> int:
     """Show what apply would change to make live campaigns match the specs under PATH...
@@ -150,11 +154,16 @@ def plan(
         )
     pruning = make_prune(prune, allow_abort)
     specset = load_specs(list(paths))
+    for warning in specset.warnings:  # as fota validate shows them; stdout stays the plan
+        click.echo(
+            f"{warning.path}:{warning.line}:{warning.col}: warning: {warning.message}", err=True
+        )
     where = ", ".join(paths)
     _check_names(specset.specs, campaigns, where)
     baseline: dict[Key, CampaignSpec] | None = None
     if baseline_ref is not None:
         baseline = load_baseline(baseline_ref, paths, Path.cwd())
+    check_accounts(accounts, specset.specs, baseline, pruning, where)
     with open_target(target) as t:
         result = make_plan(
             t.client,
@@ -162,6 +171,7 @@ def plan(
             specs_digest=specset.digest,
             spec_paths=paths,
             campaign_filter=campaigns,
+            account_filter=accounts,
             baseline=baseline,
             baseline_ref=baseline_ref,
             prune=pruning,

@@ -44,6 +44,7 @@ def validate(paths: tuple[str, ...], output: str) -> int:
     """
     report = collect(list(paths))
     problems = sorted(report.problems)
+    warnings = sorted(report.warnings)
     campaigns = len(report.specs)
     if output == "json":
         document = {
@@ -52,6 +53,10 @@ def validate(paths: tuple[str, ...], output: str) -> int:
                 {"path": p.path, "line": p.line, "col": p.col, "message": p.message}
                 for p in problems
             ],
+            "warnings": [
+                {"path": w.path, "line": w.line, "col": w.col, "message": w.message}
+                for w in warnings
+            ],
             "files": report.files,
             "campaigns": campaigns,
             "devices": report.devices,
@@ -59,6 +64,8 @@ def validate(paths: tuple[str, ...], output: str) -> int:
         click.echo(json.dumps(document, indent=2))
         return 1 if problems else 0
     if output == "github":
+        for warning in warnings:
+            click.echo(annotation(warning, level="warning"))
         for problem in problems:
             click.echo(annotation(problem))
         if problems:
@@ -66,6 +73,10 @@ def validate(paths: tuple[str, ...], output: str) -> int:
             return 1
         click.echo(_summary(report.files, campaigns, report.devices))
         return 0
+    for warning in warnings:
+        click.echo(
+            f"{warning.path}:{warning.line}:{warning.col}: warning: {warning.message}", err=True
+        )
     if problems:
         raise ProblemsFound(problems)
     click.echo(_summary(report.files, campaigns, report.devices))

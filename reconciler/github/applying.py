@@ -58,6 +58,7 @@ class ApplyStep:
     allow_abort: bool = False
     authors: frozenset[str] | None = None
     run_url: str | None = None
+    accounts: tuple[str, ...] = ()  # the `account` input: one shard
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,9 @@ def apply_if_unchanged(
         runner.summary(f"{title}\n\n{outcome}\n")
         return Applied(outcome, "", 1)
     redact = action_redactor()
-    result = run_plan(step.paths, step.plan_file, open_client, baseline, redact=redact)
+    result = run_plan(
+        step.paths, step.plan_file, open_client, baseline, redact=redact, accounts=step.accounts
+    )
     if result.plan is None:
         runner.set_outputs({"refused": 0, "has-changes": False})
         runner.summary(

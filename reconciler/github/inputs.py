@@ -11,6 +11,7 @@ from pathlib import Path
 from reconciler.errors import UserError
 from reconciler.github.comment import check_label
 from reconciler.github.event import Event
+from reconciler.plans.accounts import parse_accounts
 
 COMMANDS = ("validate", "plan", "apply", "drift")
 API_VARIABLES = (
@@ -89,6 +90,12 @@ def allow_abort(environ: Mapping[str, str] | None = None) -> bool:
             "to let apply abort started campaigns whose spec has lifecycle.allowAbort: true"
         )
     return raw == "true"
+
+
+def accounts(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The ``account`` input: one shard's account (empty: every account)."""
+    raw = _env(environ).get("FOTA_ACTION_ACCOUNT", "").split()
+    return parse_accounts(raw, "action input account")
 
 
 def baseline_override(environ: Mapping[str, str] | None = None) -> str:

@@ -30,6 +30,7 @@ from reconciler.github.plan_summary import (
 )
 from reconciler.github.validation import annotate_problems, problem_lines, validation_summary
 from reconciler.github.workflow import Runner, command
+from reconciler.plans.accounts import check_accounts
 from reconciler.plans.baseline import load_baseline
 from reconciler.plans.planfile import save_plan
 from reconciler.plans.reading import make_plan
@@ -73,6 +74,7 @@ def run_plan(
     baseline: str | None = None,
     *,
     redact: Redactor | None = None,
+    accounts: Sequence[str] = (),
 ) -> PlanRun:
     """Plan ``paths`` (with the specs at ``baseline`` as baseline) and write ``plan_file``.
 
@@ -85,6 +87,7 @@ def run_plan(
     try:
         specset = load_specs(list(paths))
         base = load_baseline(baseline, paths, Path.cwd()) if baseline is not None else None
+        check_accounts(accounts, specset.specs, base, None, ", ".join(paths))
         with open_client() as client:
             plan = make_plan(
                 client,
@@ -93,6 +96,7 @@ def run_plan(
                 spec_paths=paths,
                 baseline=base,
                 baseline_ref=baseline,
+                account_filter=tuple(accounts),
             )
         save_plan(plan_file, plan, place=f"plan-file {plan_file}")
     except UserError as exc:
@@ -138,6 +142,7 @@ class PlanStep:
     comment_file: Path
     baseline_override: str = ""
     run_url: str | None = None
+    accounts: tuple[str, ...] = ()  # the `account` input: one shard
 
 
 def plan_step(runner: Runner, step: PlanStep, open_client: ClientOpener) -> None:
@@ -173,7 +178,9 @@ def plan_step(runner: Runner, step: PlanStep, open_client: ClientOpener) -> None
         )
         raise UserError(unreadable)
     redact = action_redactor()
-    result = run_plan(step.paths, step.plan_file, open_client, baseline, redact=redact)
+    result = run_plan(
+        step.paths, step.plan_file, open_client, baseline, redact=redact, accounts=step.accounts
+    )
     if result.plan is None:
         no_plan(
             failure_summary(

@@ -11,8 +11,12 @@ from reconciler.specs import collect
 
 
 def annotate_problems(runner: Runner, paths: Sequence[str]) -> list[Problem]:
-    """Load the specs; log one ``::error file=,line=,col=::`` line per problem found."""
-    problems = sorted(collect(list(paths)).problems)
+    """Load the specs; log one ``::error file=,line=,col=::`` line per problem found, and one
+    ``::warning`` per warning (valid specs that are probably not meant, e.g. touching windows)."""
+    report = collect(list(paths))
+    for warning in sorted(report.warnings):
+        runner.log(annotation(warning, level="warning"))
+    problems = sorted(report.problems)
     for problem in problems:
         runner.log(annotation(problem))
     return problems

@@ -193,13 +193,43 @@ class _StatusIs(Restriction[Live]):
             yield self.refuse("status")
 
 
+def _instant(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass(frozen=True)
 class _Ended(Restriction[Live]):
     def check(self, situation: Live) -> Iterator[Violation]:
         if status_class(situation.live.status) is StatusClass.ACTIVE and has_ended(
             situation.live.schedule.end, situation.now
         ):
-            yield self.refuse("status")
+            ends = midnight(situation.live.schedule.end)
+            yield self.refuse(
+                "status",
+                f"nothing can change after the end: the campaign counts as ended from "
+                f"{_instant(ends)}, the start of its end date (the safe reading of 'before it "
+                f"ends'), so the last instant an extension was possible was "
+                f"{_instant(ends - timedelta(seconds=1))}; create a new campaign under a new name",
+            )
+
+
+END_SOON = timedelta(days=3)
+"""How long before a running campaign's (safe) end the plan says it can still be extended."""
+
+
+def ends_soon(live: LiveCampaign, desired_end: date, now: datetime) -> str | None:
+    """A note for a running campaign that ends within ``END_SOON`` and that the spec does not
+    extend: after its (safe) end, R-ENDED refuses every change, an extension included."""
+    if phase(live, now) is not Phase.RUNNING or desired_end > live.schedule.end:
+        return None
+    ends = midnight(live.schedule.end)
+    if ends - now > END_SOON:
+        return None
+    return (
+        f"ends at {_instant(ends)}, the start of its end date {live.schedule.end.isoformat()} "
+        "(the safe reading of 'before it ends'); to extend it, set schedule.end to a later date "
+        "and apply before that instant: after it nothing about the campaign can change (R-ENDED)"
+    )
 
 
 R_FINISHED = _StatusIs(

@@ -100,6 +100,9 @@ def plan_to_dict(plan: Plan) -> JsonObject:
         "baseline_ref": plan.baseline_ref,
         "spec_paths": list(plan.spec_paths),
         "campaign_filter": list(plan.campaign_filter),
+        # only when given, so plans made without --account keep their JSON (and SHA-256)
+        **({"account_filter": list(plan.account_filter)} if plan.account_filter else {}),
+        **({"unmanaged": list(plan.unmanaged)} if plan.unmanaged else {}),
         "prune_rules": [{"account": r.account, "prefix": r.prefix} for r in plan.prune_rules],
         "prune_allow_abort": plan.prune_allow_abort,
         "summary": {
@@ -249,6 +252,8 @@ def load_plan(json_text: str, *, source: str = "plan.json") -> Plan:
         format_version=version,
         spec_paths=tuple(data["spec_paths"]),
         campaign_filter=tuple(data["campaign_filter"]),
+        account_filter=tuple(data.get("account_filter", ())),
+        unmanaged=tuple(data.get("unmanaged", ())),
         prune_rules=tuple(PruneRule(r["account"], r["prefix"]) for r in data["prune_rules"]),
         prune_allow_abort=data["prune_allow_abort"],
     )

@@ -62,10 +62,19 @@ from reconciler.thingspace.wire import (
 # --- planning ---------------------------------------------------------------------------------
 
 
-def selected(specs: Iterable[CampaignSpec], campaign_filter: Iterable[str]) -> list[CampaignSpec]:
-    """The specs a ``--campaign`` filter plans (all of them when the filter is empty)."""
+def selected(
+    specs: Iterable[CampaignSpec],
+    campaign_filter: Iterable[str],
+    account_filter: Iterable[str] = (),
+) -> list[CampaignSpec]:
+    """The specs ``--campaign`` and ``--account`` filters plan (an empty filter: all)."""
     names = frozenset(campaign_filter)
-    return [s for s in specs if not names or s.name in names]
+    accounts = frozenset(account_filter)
+    return [
+        s
+        for s in specs
+        if (not names or s.name in names) and (not accounts or s.account in accounts)
+    ]
 
 
 def plan(
@@ -78,6 +87,7 @@ def plan(
     baseline_ref: str | None = None,
     spec_paths: Iterable[str] = (),
     campaign_filter: Iterable[str] = (),
+    account_filter: Iterable[str] = (),
     prune: Prune | None = None,
     prune_live: Iterable[LiveCampaign] = (),
     namesakes: Mapping[Key, Sequence[LiveCampaign]] | None = None,
@@ -102,9 +112,10 @@ def plan(
     now = now.astimezone(UTC)
     specs = list(specs)
     names = tuple(dict.fromkeys(campaign_filter))  # as given, each name once
-    desired = {spec.key: spec for spec in selected(specs, names)}
-    if baseline is not None and names:
-        baseline = {k: s for k, s in baseline.items() if s.name in frozenset(names)}
+    accounts = tuple(sorted(set(account_filter)))
+    desired = {spec.key: spec for spec in selected(specs, names, accounts)}
+    if baseline is not None and (names or accounts):
+        baseline = {s.key: s for s in selected(baseline.values(), names, accounts)}
     entries = [
         plan_campaign(
             spec,
@@ -134,6 +145,7 @@ def plan(
         baseline_ref=baseline_ref,
         spec_paths=tuple(spec_paths),
         campaign_filter=names,
+        account_filter=accounts,
         prune_rules=prune.rules if prune is not None else (),
         prune_allow_abort=prune.allow_abort if prune is not None else False,
     )
@@ -171,6 +183,9 @@ def plan_campaign(
         return entry_for(spec, Outcome.FINISHED, notes=tuple(finished), **kw)
     diff = diff_campaign(spec, live)
     notes: list[str] = []
+    soon = rules.ends_soon(live, spec.schedule.end, now)
+    if soon is not None:
+        notes.append(soon)
     if spec.auto_add_devices and diff.devices_removed:
         notes.append(
             f"{len(diff.devices_removed)} device(s) joined through autoAddDevices and stay"
@@ -181,7 +196,11 @@ def plan_campaign(
     drift = _DriftCheck(spec, baseline, live)
     frozen = rules.frozen_rule(live, now)
     if frozen is not None:
-        refusals = [_refusal(frozen.refuse(f), spec, live, drift) for f in _changed_fields(diff)]
+        # the rule's own words for this campaign (R-ENDED names its end instant), per field
+        instead = next(frozen.check(rules.Live(live, now))).instead
+        refusals = [
+            _refusal(frozen.refuse(f, instead), spec, live, drift) for f in _changed_fields(diff)
+        ]
         return entry_for(spec, Outcome.REFUSED, refusals=tuple(refusals), notes=tuple(notes), **kw)
     if diff.immutable:
         return _plan_replace(spec, live, now, diff, drift, kw, notes)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from reconciler.lifecycle.statuses import is_terminal
 from reconciler.model import CampaignSpec, Kind, LiveCampaign
 from reconciler.plans import planner
 from reconciler.plans.prune import Prune
@@ -32,6 +34,7 @@ def make_plan(
     specs_digest: str,
     spec_paths: Sequence[str],
     campaign_filter: Sequence[str] = (),
+    account_filter: Sequence[str] = (),
     baseline: Mapping[Key, CampaignSpec] | None = None,
     baseline_ref: str | None = None,
     prune: Prune | None = None,
@@ -42,13 +45,12 @@ def make_plan(
     ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
     With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
     """
-    chosen = planner.selected(specs, campaign_filter)
-    names = frozenset(campaign_filter)
+    chosen = planner.selected(specs, campaign_filter, account_filter)
     desired = {s.key for s in chosen}
     deleted = [
         s
-        for k, s in (baseline or {}).items()
-        if k not in desired and (not names or s.name in names)
+        for s in planner.selected((baseline or {}).values(), campaign_filter, account_filter)
+        if s.key not in desired
     ]
     listings = Listings(client)  # each (account, kind) listed once for all three questions
     live = read_live(client, [*chosen, *deleted], listings=listings)
@@ -60,7 +62,12 @@ def make_plan(
         )
     listing = read_prune_listing(client, prune, listings) if prune is not None else []
     namesakes = read_namesakes(client, chosen, live.matches, listings)
-    return planner.plan(
+    unmanaged = (
+        read_unmanaged(client, specs, chosen, listings)
+        if baseline is None and prune is None
+        else ()
+    )
+    made = planner.plan(
         specs,
         matches,
         now or live.now,
@@ -69,10 +76,38 @@ def make_plan(
         baseline_ref=baseline_ref,
         spec_paths=spec_paths,
         campaign_filter=campaign_filter,
+        account_filter=account_filter,
         prune=prune,
         prune_live=listing,
         namesakes=namesakes,
     )
+    return replace(made, unmanaged=unmanaged) if unmanaged else made
+
+
+def read_unmanaged(
+    client: ThingSpaceClient,
+    specs: Sequence[CampaignSpec],
+    chosen: Sequence[CampaignSpec],
+    listings: Listings,
+) -> tuple[str, ...]:
+    """Active live campaigns no spec describes, in the (account, kind) groups the chosen specs
+    found by name: those listings were just read, so this costs no request.
+
+    Why: without ``--baseline-ref`` a deleted spec's campaign is simply not in the plan; saying
+    so ("1 live campaign has no spec") is what tells the user the plan is not taking it down.
+    """
+    names = {(s.account, s.name) for s in specs}
+    pinned = {(s.account, s.campaign_id) for s in specs if s.campaign_id}
+    groups = sorted({(s.account, s.kind) for s in chosen if not s.campaign_id}, key=str)
+    found = [
+        f"{live.account}/{live.name} ({live.id})"
+        for account, kind in groups
+        for live in list_account_campaigns(client, account, kind, listings=listings)
+        if not is_terminal(live.status)
+        and (live.account, live.name) not in names
+        and (live.account, live.id) not in pinned
+    ]
+    return tuple(sorted(found))
 
 
 def moved_upgrades(
@@ -182,6 +217,7 @@ def replan(
         specs_digest=specset.digest if specset else "",
         spec_paths=paths,
         campaign_filter=saved.campaign_filter,
+        account_filter=saved.account_filter,
         baseline=baseline,
         baseline_ref=saved.baseline_ref,
         prune=saved.prune,

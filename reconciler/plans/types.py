@@ -139,6 +139,10 @@ class Plan:
     format_version: int = PLAN_FORMAT_VERSION
     spec_paths: tuple[str, ...] = ()
     campaign_filter: tuple[str, ...] = ()
+    account_filter: tuple[str, ...] = ()  # --account: only these accounts' specs (sharding)
+    # live campaigns no spec describes, "account/name (id)", listed when the plan has neither a
+    # baseline nor prune rules (it cannot tell a deleted spec from a campaign made elsewhere)
+    unmanaged: tuple[str, ...] = ()
     prune_rules: tuple[PruneRule, ...] = ()
     prune_allow_abort: bool = False
 

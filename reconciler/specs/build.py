@@ -27,6 +27,7 @@ from reconciler.model import (
     TimeWindow,
     windows,
 )
+from reconciler.specs.advice import across_midnight
 from reconciler.specs.devices import DevicesFile, imei_problem, invalid_indexes
 from reconciler.specs.schema import SchemaProblem, where
 from reconciler.specs.yamlcore import Document, Mark, Path, clip
@@ -261,10 +262,12 @@ def _windows(checker: _Checker, key: str, kind: Kind | None) -> tuple[TimeWindow
             continue
         start, end = int(item["start"]), int(item["end"])  # JSON Schema: 18.0 is an integer
         if end <= start:
+            minimum = R_WINDOW_MIN_4H.hours if kind is Kind.FIRMWARE else 1
+            fix = across_midnight(start, end, minimum) if end < start else "use 24 for midnight"
             checker.report(
                 path,
                 f"{where(path)} ends at hour {end}, not after it starts (hour {start}); "
-                "end must be later than start (use 24 for midnight)",
+                f"end must be later than start: {fix}",
             )
         elif kind is not None and any(R_WINDOW_MIN_4H.check(Window(kind, start, end))):
             checker.report(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from reconciler.errors import Problem, ProblemsFound
 from reconciler.model import SPEC_API_VERSION, CampaignSpec
 from reconciler.specs import schema as schema_mod
+from reconciler.specs.advice import spec_warnings
 from reconciler.specs.build import Places, build
 from reconciler.specs.crosscheck import cross_check
 from reconciler.specs.devices import DevicesFile, read_devices_file
@@ -35,6 +36,7 @@ class SpecSet:
     files: int
     devices: int  # device entries summed over campaigns
     digest: str  # sha256 hex of the normalised specs: detects stale plans
+    warnings: tuple[Problem, ...] = ()  # see ``advice``: valid specs, probably not meant
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Report:
     specs: list[CampaignSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    warnings: list[Problem] = field(default_factory=list)  # valid, but probably not meant
 
     @property
     def devices(self) -> int:
@@ -141,6 +144,7 @@ class _Collector:
         if built.spec is not None and built.places is not None:
             self.report.specs.append(built.spec)
             self.items.append((built.spec, built.places))
+            self.report.warnings.extend(spec_warnings(doc, path))
 
     def finish(self) -> Report:
         self.report.problems.extend(cross_check(self.items))
@@ -234,6 +238,7 @@ def _result(report: Report) -> SpecSet:
         files=report.files,
         devices=report.devices,
         digest=digest(report.specs),
+        warnings=tuple(sorted(report.warnings)),
     )
 
 

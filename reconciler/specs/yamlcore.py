@@ -47,6 +47,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from reconciler.errors import Problem
+from reconciler.specs.yamlhints import explain
 
 MAX_DEPTH = 100
 """Deepest nesting read (a spec needs 4 levels); deeper input is refused before composing."""
@@ -696,7 +697,8 @@ def _documents(
                 where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
                 problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
                 context = f" ({exc.context})" if exc.context and exc.problem else ""
-                yield YamlProblem(where, f"invalid YAML: {problem}{context}")
+                hint = explain(text, where.line, where.col, f"{problem}{context}")
+                yield YamlProblem(Mark(hint.line, hint.col), hint.message)
                 return
             except yaml.YAMLError as exc:  # ReaderError: control characters and the like
                 position = getattr(exc, "position", 0) or 0

@@ -13,7 +13,15 @@ import html
 
 from reconciler.plans.planfile import format_instant
 from reconciler.plans.types import CampaignPlan, Outcome, Plan, Refusal
-from reconciler.views.plan_parts import DRIFT_MARK, SYMBOLS, VERBS, fmt, headline, inputs
+from reconciler.views.plan_parts import (
+    DRIFT_MARK,
+    SYMBOLS,
+    VERBS,
+    fmt,
+    headline,
+    inputs,
+    unmanaged_line,
+)
 from reconciler.views.plan_text import campaign_lines
 
 DEFAULT_LIMIT = 60_000
@@ -47,6 +55,9 @@ def _summary(plan: Plan) -> list[str]:
         + f", plan format {plan.format_version}.",
         "",
     ]
+    unmanaged = unmanaged_line(plan)
+    if unmanaged:
+        lines += [f"> {_esc(unmanaged)}", ""]
     return lines
 
 

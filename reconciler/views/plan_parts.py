@@ -42,11 +42,26 @@ DEVICE_PREVIEW = 3
 DRIFT_MARK = "(drift: changed outside git)"
 
 
+def unmanaged_line(plan: Plan) -> str | None:
+    """The plan's word on live campaigns no spec describes (see ``Plan.unmanaged``)."""
+    count = len(plan.unmanaged)
+    if not count:
+        return None
+    shown = ", ".join(plan.unmanaged[:3]) + (f" and {count - 3} more" if count > 3 else "")
+    has = "campaign has" if count == 1 else "campaigns have"
+    return (
+        f"{count} live {has} no spec ({shown}): not taken down. If a spec was deleted, plan "
+        "with --baseline-ref (the commit before the deletion) or --prune ACCOUNT:PREFIX."
+    )
+
+
 def inputs(plan: Plan) -> list[str]:
     """What the plan was restricted to or extended with, beyond the specs (for its header)."""
     out = []
     if plan.campaign_filter:
         out.append("only " + ", ".join(plan.campaign_filter))
+    if plan.account_filter:
+        out.append("account " + ", ".join(plan.account_filter))
     if plan.prune_rules:
         out.append(
             "prune "

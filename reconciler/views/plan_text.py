@@ -18,6 +18,7 @@ from reconciler.views.plan_parts import (
     headline,
     inputs,
     refusal_lines,
+    unmanaged_line,
 )
 
 _COLOURS = {"+": "32", "~": "33", "-": "31", "-/+": "35", "!": "1;31", "=": "2"}
@@ -73,5 +74,8 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     if plan.campaigns and any(c.drift for c in plan.campaigns):
         drifted = sum(1 for c in plan.campaigns if c.drift)
         out.append(f"{drifted} campaign(s) drifted: their live state was changed outside git.")
+    unmanaged = unmanaged_line(plan)
+    if unmanaged:
+        out.append(unmanaged)
     out.append(f"Plan: {s.line}.")
     return "\n".join(out) + "\n"

@@ -63,7 +63,7 @@ def test_broken_directory_json(
     assert (code, err) == (1, "")
     document = json.loads(out)
     assert document["ok"] is False
-    assert set(document) == {"ok", "problems", "files", "campaigns", "devices"}
+    assert set(document) == {"ok", "problems", "warnings", "files", "campaigns", "devices"}
     assert document["files"] == 9
     assert document["campaigns"] == 2  # 04-* and 05-* are each valid, only together they clash
     assert all(set(p) == {"path", "line", "col", "message"} for p in document["problems"])
@@ -93,6 +93,7 @@ def test_examples_pass_with_a_summary(
     assert json.loads(out) == {
         "ok": True,
         "problems": [],
+        "warnings": [],
         "files": 4,
         "campaigns": 4,
         "devices": 10_013,

@@ -25,7 +25,7 @@ from tests.github.actionrun import ACTION, ROOT, load_action
 
 WORKFLOWS = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-ACTION_REF = "acme/fota-reconciler@v1"
+ACTION_REF = "acme/fota-reconciler@COMMIT_SHA"
 
 
 def _actionlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -51,9 +51,14 @@ def _local_repo(tmp_path: Path, workflows: dict[str, str]) -> Path:
     return tmp_path
 
 
-def test_three_example_workflows_exist() -> None:
+def test_the_example_workflows_exist() -> None:
     names = {p.name for p in WORKFLOWS}
-    assert names == {"plan-on-pull-request.yml", "apply-on-merge.yml", "drift-nightly.yml"}
+    assert names == {
+        "plan-on-pull-request.yml",
+        "apply-on-merge.yml",
+        "drift-nightly.yml",
+        "plan-apply-sharded.yml",
+    }
 
 
 def test_example_workflows_pass_actionlint_against_action_yml(tmp_path: Path) -> None:

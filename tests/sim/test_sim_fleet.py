@@ -170,6 +170,6 @@ def test_state_path_under_a_regular_file_is_a_one_line_error(
 def test_serve_refuses_out_of_range_counts(
     argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["sim", "serve", "--port", "0", *argv]) == 2
+    assert main(["sim", "serve", "--port", "0", *argv]) == 1  # usage error: 1, never 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f"Error: {needle}", err
