@@ -251,6 +251,40 @@ def test_a_baseline_lets_an_unpinned_spec_replace_its_upgrade(
     assert new["startDate"] == "2026-03-11" and new["id"] != old["id"]
 
 
+def test_two_live_upgrades_with_the_spec_fields_are_an_error_asking_for_a_pin(
+    sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(upgrade_yaml("twins"))
+    body = {
+        "accountName": ACC,
+        "firmwareName": FIRMWARE,
+        "firmwareTo": TARGET,
+        "startDate": "2026-03-10",
+        "endDate": "2026-03-14",
+        "deviceList": DEVICES[:1],
+    }
+    with ThingSpaceClient(sim.url, Credentials.demo()) as client:  # made elsewhere, twice
+        ids = sorted(str(client.create_campaign(ACC, Kind.UPGRADE, body)["id"]) for _ in "ab")
+    code, out, err = run(capsys, "plan", "specs")
+    assert code == 1 and out == ""
+    assert "specs/v1.yaml:1:1: 2 live v1 upgrades in account" in err
+    assert all(i in err for i in ids) and "pin the right one with upgradeId" in err
+    write(upgrade_yaml("twins", upgrade_id=ids[1]))
+    code, out, _ = run(capsys, "plan", "specs")
+    assert code == 0 and f"id {ids[1]}" in out
+    assert writes(sim) == {CREATE: 2}
+
+
+def test_devices_from_a_devices_file(sim: RunningSim, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("specs/fleet.txt").write_text("# v1 wave\n" + "\n".join(DEVICES[:5]) + "\n")
+    text = upgrade_yaml("filed").split("devices:")[0] + "devicesFile:\n  path: fleet.txt\n"
+    write(text)
+    assert run(capsys, "apply", "specs", "--auto-approve")[0] == 0
+    (listed,) = upgrades(sim)
+    devices = get_upgrade(sim, listed["id"])["deviceList"]
+    assert sorted(d["deviceId"] for d in devices) == DEVICES[:5]
+
+
 def test_a_lost_answer_to_the_create_makes_no_duplicate(
     sim: RunningSim, capsys: pytest.CaptureFixture[str]
 ) -> None:
