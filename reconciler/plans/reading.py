@@ -96,18 +96,44 @@ def read_unmanaged(
     Why: without ``--baseline-ref`` a deleted spec's campaign is simply not in the plan; saying
     so ("1 live campaign has no spec") is what tells the user the plan is not taking it down.
     """
-    names = {(s.account, s.name) for s in specs}
+    names = {(s.account, s.name) for s in specs if s.kind.is_campaign}
+    upgrades = {_live_fields(s) for s in specs if s.kind is Kind.UPGRADE}  # v1: no names
     pinned = {(s.account, s.campaign_id) for s in specs if s.campaign_id}
     groups = sorted({(s.account, s.kind) for s in chosen if not s.campaign_id}, key=str)
     found = [
-        f"{live.account}/{live.name} ({live.id})"
+        _label(live)
         for account, kind in groups
         for live in list_account_campaigns(client, account, kind, listings=listings)
         if not is_terminal(live.status)
-        and (live.account, live.name) not in names
         and (live.account, live.id) not in pinned
+        and (
+            (live.account, live.name) not in names
+            if kind.is_campaign
+            else _live_fields(live) not in upgrades
+        )
     ]
     return tuple(sorted(found))
+
+
+def _live_fields(item: CampaignSpec | LiveCampaign) -> tuple[object, ...]:
+    """What identifies a v1 upgrade (it has no name): account, firmware, target, dates."""
+    return (
+        item.account,
+        item.package.name,
+        item.package.to_version,
+        item.schedule.start,
+        item.schedule.end,
+    )
+
+
+def _label(live: LiveCampaign) -> str:
+    if live.kind.is_campaign:
+        return f"{live.account}/{live.name} ({live.id})"
+    pkg, sch = live.package, live.schedule
+    return (
+        f"{live.account}/v1 upgrade {pkg.name} -> {pkg.to_version} {sch.start}..{sch.end} "
+        f"({live.id})"
+    )
 
 
 def moved_upgrades(
@@ -136,7 +162,7 @@ def moved_upgrades(
 
 
 def _upgrade_fields(spec: CampaignSpec) -> tuple[object, ...]:
-    return (spec.account, spec.package.name, spec.package.to_version, spec.schedule)
+    return _live_fields(spec)
 
 
 def with_baseline_matches(

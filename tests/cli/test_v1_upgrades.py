@@ -141,6 +141,8 @@ def test_create_from_a_saved_plan_then_nothing_to_apply(
     body = get_upgrade(sim, listed["id"])
     assert sorted(d["deviceId"] for d in body["deviceList"]) == DEVICES[:3]
     # Found again by its fields, with no local state: nothing more to do.
+    code, out, _ = run(capsys, "plan", "specs")
+    assert code == 0 and "1 unchanged" in out and "no spec" not in out
     code, out, _ = run(capsys, "apply", "specs", "--auto-approve")
     assert code == 0 and "Nothing to apply." in out
     assert writes(sim) == {CREATE: 1}
@@ -240,6 +242,10 @@ def test_a_baseline_lets_an_unpinned_spec_replace_its_upgrade(
     write(upgrade_yaml("moves", start="2026-03-11", on_immutable_change="replace"))
     code, out, _ = run(capsys, "plan", "specs")  # without the baseline: a second upgrade
     assert code == 0 and "Plan: 1 to create, 0 to change, 0 to cancel, 0 refused." in out
+    assert (
+        f"1 live campaign has no spec ({ACC}/v1 upgrade {FIRMWARE} -> {TARGET} "
+        f"2026-03-10..2026-03-14 ({old['id']})): not taken down." in out
+    )
     code, out, err = run(capsys, "plan", "specs", "--baseline-ref", "HEAD", "--out", "plan.json")
     assert code == 0, out + err
     assert "replace: take down, then create anew" in out
