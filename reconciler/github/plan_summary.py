@@ -25,8 +25,9 @@ _LEADING_TITLE = re.compile(r"\A#+ fota plan[^\n]*\n+")
 COUNTED_OUTCOMES = ("create", "change", "replace", "cancel", "abort")
 """Outcomes that are changes, in the order the status line and the outputs list them."""
 
-VOLATILE_PLAN_KEYS = frozenset({"now", "baseline_ref"})
+VOLATILE_PLAN_KEYS = frozenset({"now", "baseline_ref", "unmanaged"})
 """Top-level plan.json keys left out of the plan SHA-256. ``now`` changes on every run.
+``unmanaged`` lists live campaigns no spec describes, for people: nothing is done to them.
 ``baseline_ref`` names the commit the baseline specs came from, which the PR plan (the PR's
 base) and the apply re-plan (the push's ``before``) name differently even when the baseline is
 the same; what the baseline changes in the plan (deleted specs taken down, drift labels) is in
@@ -118,7 +119,8 @@ def refusal_line(campaign: CampaignPlan, refusal: Refusal) -> str:
 def plan_sha256(plan: Plan) -> str:
     """SHA-256 of the plan's canonical JSON without what changes no decision.
 
-    Left out: ``VOLATILE_PLAN_KEYS`` and the verbatim live status names (see
+    Left out: ``VOLATILE_PLAN_KEYS``, each campaign's ``notes`` (sentences for people, some of
+    which follow the clock, such as "its end is near") and the verbatim live status names (see
     ``_without_status_name``). Two plans made at different instants against the same specs and
     the same live state have the same hash; any difference in actions, request bodies,
     refusals, live fingerprints or the specs' digest changes it. The canonical JSON is that of
@@ -142,7 +144,11 @@ def _without_status_name(node: Any) -> Any:
         return [_without_status_name(item) for item in node]
     if not isinstance(node, Mapping):
         return node
-    out = {key: _without_status_name(value) for key, value in node.items() if key != "live_status"}
+    out = {
+        key: _without_status_name(value)
+        for key, value in node.items()
+        if key not in ("live_status", "notes")
+    }
     if out.get("field") == "status":
         out.pop("before", None)
     return out

@@ -77,6 +77,22 @@ def test_plan_sha256_ignores_now_and_key_order_but_not_content() -> None:
     assert plan_sha256(changed) != base
 
 
+def test_plan_sha256_ignores_notes_for_people_but_not_decisions() -> None:
+    """A note that follows the clock ("its end is near") must not fail the apply of a reviewed
+    plan; a different refusal or action must."""
+    base = plan_sha256(PLAN)
+    first, *rest = PLAN.campaigns
+    noted = replace(first, notes=("the end date is 2 days away: extend it before then",))
+    assert plan_sha256(replace(PLAN, campaigns=(noted, *rest))) == base
+    assert plan_sha256(replace(PLAN, unmanaged=("x",))) == base
+    nothing = replace(first, actions=())
+    assert plan_sha256(replace(PLAN, campaigns=(nothing, *rest))) != base
+    no_op, refused = rest
+    other = replace(refused.refusals[0], rule="R-END-MIN-24H")
+    changed = replace(refused, refusals=(other,))
+    assert plan_sha256(replace(PLAN, campaigns=(first, no_op, changed))) != base
+
+
 def test_summary_counts_outcomes_and_lists_refusals_with_rule_and_source() -> None:
     summary = summarize_plan(PLAN, "MD")
     assert summary.counts["create"] == 1 and summary.counts["change"] == 0
