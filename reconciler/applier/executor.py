@@ -107,6 +107,7 @@ class ExecOptions:
     create_lookup_base: float = 2.0  # seconds before the 2nd lookup, doubling, capped at wait_cap
     delete_attempts: int = 3
     shown_device_failures: int = 10
+    done: Callable[[], None] | None = None  # told when each campaign's steps are over (progress)
 
 
 def _sleep(seconds: float) -> None:
@@ -158,6 +159,8 @@ class _Runner:
             )
             if result.outcome in (StepOutcome.FAILED, StepOutcome.REFUSED):
                 blocker = f"the {step.kind.value} before it did not succeed"
+        if self.options.done is not None:
+            self.options.done()
         return CampaignResult(work, tuple(results))
 
     def _run_step(self, work: CampaignWork, step: Step) -> StepResult:

@@ -39,10 +39,15 @@ class ApplyRun:
     journal_path: Path = DEFAULT_JOURNAL
     locks: LockSettings = field(default_factory=LockSettings)
     force_unlock: bool = False
+    reading: Callable[[int], None] | None = None  # told of each live device re-read (progress)
+    done: Callable[[], None] | None = None  # told when each campaign's steps are over (progress)
 
     def options(self, client: ThingSpaceClient) -> ExecOptions:
         return ExecOptions(
-            allow_abort=self.allow_abort, wait=self.wait, concurrency=client.concurrency
+            allow_abort=self.allow_abort,
+            wait=self.wait,
+            concurrency=client.concurrency,
+            done=self.done,
         )
 
 
@@ -89,7 +94,7 @@ def apply_saved(
         else None
     )
     with account_locks(plan_accounts(plan), run.run_id, run.locks, force=run.force_unlock):
-        fresh = replan(plan, client, plan_file=plan_file, baseline=baseline)
+        fresh = replan(plan, client, plan_file=plan_file, baseline=baseline, progress=run.reading)
         check_fresh(plan, fresh, plan_file=plan_file)
         context = {"mode": "saved plan", "plan": plan_file, "target": target}
         return execute_journaled(plan, client, run, context, summary_line)

@@ -6,6 +6,7 @@ locks, journal, no duplicates) is in :mod:`reconciler.applier` so it is tested w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import uuid
@@ -23,6 +24,8 @@ from reconciler.applier import (
 )
 from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
+from reconciler.applier.work import works_from_plan
+from reconciler.cli.progress import Phases, progress, quiet_option
 from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
@@ -72,7 +75,11 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
 def _execute(
     plan: Plan, client: ThingSpaceClient, run: _Run, context: dict[str, str]
 ) -> ApplyReport:
-    return execute_journaled(plan, client, run.applying(), context, summary_line)
+    phases = Phases(quiet=run.quiet)
+    try:
+        return execute_journaled(plan, client, run.applying(plan, phases), context, summary_line)
+    finally:
+        phases.close()
 
 
 @click.command("apply")
@@ -116,6 +123,7 @@ def _execute(
     help="Also take down campaigns named PREFIX* on ACCOUNT that no spec describes.",
 )
 @account_option
+@quiet_option
 @target_options
 def apply(
     paths: tuple[str, ...],
@@ -127,6 +135,7 @@ def apply(
     force_unlock: bool,
     prune: tuple[str, ...],
     accounts: tuple[str, ...],
+    quiet: bool,
     target: TargetOptions,
 ) -> int:
     """Apply a saved plan (PLAN.json) exactly, or plan PATH... and apply after confirmation.
@@ -157,6 +166,7 @@ def apply(
         wait=wait_,
         journal_path=journal_path,
         target=target,
+        quiet=quiet,
     )
     if saved:
         report = _apply_saved(paths[0], run)
@@ -180,9 +190,15 @@ class _Run:
     wait: bool
     journal_path: Path
     target: TargetOptions
+    quiet: bool = False
 
-    def applying(self) -> ApplyRun:
+    def applying(self, plan: Plan, phases: Phases) -> ApplyRun:
+        """The run, its progress shown by ``phases``: re-reading live devices (a saved plan),
+        then executing the plan's campaigns."""
+        applied = phases.step("applying", len(works_from_plan(plan)), "campaigns")
         return ApplyRun(
+            reading=phases.step("reading live devices", 0, "devices"),
+            done=lambda: applied(1),
             run_id=self.run_id,
             allow_abort=self.allow_abort,
             wait=self.wait,
@@ -198,11 +214,12 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
     if not plan_accounts(plan):
         click.echo(f"{plan_file} has nothing to apply.")
         return make_report([], plan.campaigns)
-    with open_target(run.target) as tgt:
+    phases = Phases(quiet=run.quiet)
+    with open_target(run.target) as tgt, contextlib.closing(phases):
         return apply_saved(
             plan,
             tgt.client,
-            run.applying(),
+            run.applying(plan, phases),
             plan_file=plan_file,
             target=tgt.description,
             summary_line=summary_line,
@@ -228,14 +245,17 @@ def _apply_paths(
         open_target(run.target) as tgt,
         account_locks(locked, run.run_id, run.locks, force=run.force_unlock),
     ):
-        plan = make_plan(
-            tgt.client,
-            specset.specs,
-            specs_digest=specset.digest,
-            spec_paths=paths,
-            prune=prune,
-            account_filter=accounts,
-        )
+        devices = sum(len(s.devices) for s in chosen)
+        with progress("reading live devices", devices, "devices", quiet=run.quiet) as bar:
+            plan = make_plan(
+                tgt.client,
+                specset.specs,
+                specs_digest=specset.digest,
+                spec_paths=paths,
+                prune=prune,
+                account_filter=accounts,
+                progress=bar.advance,
+            )
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_text(plan, colour=colour), nl=False, color=colour)
         if not plan.has_changes:

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.early import connect_early
+from reconciler.cli.progress import progress, quiet_option
 from reconciler.cli.shard import account_option
-from reconciler.cli.target import TargetOptions, open_target, target_options
+from reconciler.cli.target import TargetOptions, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
 from reconciler.plans.accounts import check_accounts
@@ -127,6 +129,7 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     "upgrading) instead of refusing.",
 )
 @account_option
+@quiet_option
 @target_options
 def plan(
     paths: tuple[str, ...],
@@ -139,6 +142,7 @@ def plan(
     prune: tuple[str, ...],
     allow_abort: bool,
     accounts: tuple[str, ...],
+    quiet: bool,
     target: TargetOptions,
 ) -> int:
     """Show what apply would change to make live campaigns match the specs under PATH...
@@ -153,18 +157,24 @@ def plan(
             "campaign with lifecycle.allowAbort: true"
         )
     pruning = make_prune(prune, allow_abort)
-    specset = load_specs(list(paths))
-    for warning in specset.warnings:  # as fota validate shows them; stdout stays the plan
-        click.echo(
-            f"{warning.path}:{warning.line}:{warning.col}: warning: {warning.message}", err=True
-        )
-    where = ", ".join(paths)
-    _check_names(specset.specs, campaigns, where)
-    baseline: dict[Key, CampaignSpec] | None = None
-    if baseline_ref is not None:
-        baseline = load_baseline(baseline_ref, paths, Path.cwd())
-    check_accounts(accounts, specset.specs, baseline, pruning, where)
-    with open_target(target) as t:
+    # The bar's total grows as each spec is built; remote reads start from there too.
+    with (
+        progress("reading live devices", 0, "devices", quiet=quiet) as bar,
+        connect_early(target, campaigns, accounts, bar.advance, bar.grow) as early,
+    ):
+        specset = load_specs(list(paths), on_spec=early.on_spec)
+        for warning in specset.warnings:  # as fota validate shows them; stdout stays the plan
+            click.echo(
+                f"{warning.path}:{warning.line}:{warning.col}: warning: {warning.message}",
+                err=True,
+            )
+        where = ", ".join(paths)
+        _check_names(specset.specs, campaigns, where)
+        baseline: dict[Key, CampaignSpec] | None = None
+        if baseline_ref is not None:
+            baseline = load_baseline(baseline_ref, paths, Path.cwd())
+        check_accounts(accounts, specset.specs, baseline, pruning, where)
+        t, ahead = early.ready()
         result = make_plan(
             t.client,
             specset.specs,
@@ -176,6 +186,8 @@ def plan(
             baseline_ref=baseline_ref,
             prune=pruning,
             now=override,
+            progress=bar.advance,
+            ahead=ahead,
         )
     if out is not None:
         save_plan(out, result, place=f"--out {out}")

@@ -7,14 +7,12 @@ Thin: which campaigns (an id, or the specs' campaigns), read their reports
 from __future__ import annotations
 
 import json
-import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 import click
 
+from reconciler.cli.progress import progress, quiet_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec, Kind
@@ -22,31 +20,6 @@ from reconciler.thingspace.live import report_by_id, reports_by_specs
 from reconciler.views.status import report_json, report_text
 
 DEFAULT_FAILURES = 10
-
-
-class _Progress:
-    """``reading devices: done/total`` on one stderr line, only on a terminal, thread-safe."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.enabled = stream.isatty()
-        self._stream = stream
-        self._lock = threading.Lock()
-        self._done = 0
-        self._total = 0
-
-    def page(self, count: int, new_total: int = 0) -> None:
-        if not self.enabled:
-            return
-        with self._lock:
-            self._done += count
-            self._total += new_total
-            self._stream.write(f"\rreading device status: {self._done}/{self._total} devices")
-            self._stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and (self._done or self._total):
-            self._stream.write("\r\033[K")
-            self._stream.flush()
 
 
 @click.command("status")
@@ -67,6 +40,7 @@ class _Progress:
     show_default=True,
     help="Failed devices listed per campaign (the rest are counted).",
 )
+@quiet_option
 @target_options
 def status(
     items: tuple[str, ...],
@@ -74,6 +48,7 @@ def status(
     kind: str | None,
     output: str,
     max_failures: int,
+    quiet: bool,
     target: TargetOptions,
 ) -> None:
     """Show live campaigns: state, device counts by status and failed devices with reasons.
@@ -83,25 +58,17 @@ def status(
     """
     chosen_kind = Kind(kind) if kind else None
     campaign_id, specs = _what(items, account, chosen_kind)
-    progress = _Progress(sys.stderr)
-    with open_target(target) as t:
-        try:
-            if campaign_id is not None:
-                assert account is not None
-                results = [
-                    report_by_id(
-                        t.client,
-                        account,
-                        chosen_kind or Kind.FIRMWARE,
-                        campaign_id,
-                        max_failures,
-                        progress.page,
-                    )
-                ]
-            else:
-                results = reports_by_specs(t.client, specs, max_failures, progress.page)
-        finally:
-            progress.close()
+    # The total grows as each report's first page states its size.
+    bar = progress("reading device status", 0, "devices", quiet=quiet)
+    with open_target(target) as t, bar as shown:
+        if campaign_id is not None:
+            assert account is not None
+            kind_of_id = chosen_kind or Kind.FIRMWARE
+            results = [
+                report_by_id(t.client, account, kind_of_id, campaign_id, max_failures, shown.page)
+            ]
+        else:
+            results = reports_by_specs(t.client, specs, max_failures, shown.page)
     if output == "json":
         click.echo(json.dumps({"campaigns": [report_json(r) for r in results]}, indent=2))
     else:

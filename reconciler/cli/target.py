@@ -71,7 +71,7 @@ def target_options(func: F) -> F:
         type=click.IntRange(1, 64),
         default=8,
         show_default=True,
-        help="Campaigns read or written at the same time.",
+        help="Requests in flight at once when reading; campaigns written at once by apply.",
     )
     @click.option(
         "--timeout",

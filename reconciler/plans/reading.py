@@ -23,6 +23,8 @@ from reconciler.plans.staleness import StalePlanError
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import Listings, ThingSpaceClient, list_account_campaigns, read_live
+from reconciler.thingspace.ahead import ReadAhead
+from reconciler.thingspace.live import Progress
 
 Key = tuple[str, str]
 
@@ -39,11 +41,16 @@ def make_plan(
     baseline_ref: str | None = None,
     prune: Prune | None = None,
     now: datetime | None = None,
+    progress: Progress | None = None,
+    ahead: ReadAhead | None = None,
 ) -> Plan:
     """Read the live state the plan needs and plan (``now``: the API's clock unless given).
 
     ``specs`` are all the specs loaded from ``spec_paths``; the planner applies the filter.
     With ``prune``, its accounts' campaign listings (every status, both kinds) are read too.
+    ``progress`` is told of every device read; ``ahead`` holds listings and campaign reads
+    started while the spec files were read (``thingspace.ahead``; it reports to its own
+    progress).
     """
     chosen = planner.selected(specs, campaign_filter, account_filter)
     desired = {s.key for s in chosen}
@@ -52,8 +59,10 @@ def make_plan(
         for s in planner.selected((baseline or {}).values(), campaign_filter, account_filter)
         if s.key not in desired
     ]
-    listings = Listings(client)  # each (account, kind) listed once for all three questions
-    live = read_live(client, [*chosen, *deleted], listings=listings)
+    # Each (account, kind) listed once for all three questions.
+    listings = ahead.listings if ahead is not None else Listings(client)
+    loads = ahead.loads if ahead is not None else None
+    live = read_live(client, [*chosen, *deleted], listings=listings, progress=progress, loads=loads)
     matches = dict(live.matches)
     moved = moved_upgrades(chosen, baseline or {})
     if moved:
@@ -226,6 +235,7 @@ def replan(
     *,
     plan_file: str,
     baseline: Mapping[Key, CampaignSpec] | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
     """The plan ``fota plan`` would make now from the inputs ``saved`` records."""
     paths = spec_paths(saved)
@@ -247,4 +257,5 @@ def replan(
         baseline=baseline,
         baseline_ref=saved.baseline_ref,
         prune=saved.prune,
+        progress=progress,
     )

@@ -8,7 +8,7 @@ pure steps (YAML -> schema -> build -> cross checks).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.errors import Problem, ProblemsFound
@@ -54,7 +54,8 @@ class Report:
 
 
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, on_spec: Callable[[CampaignSpec], None] | None = None) -> None:
+        self.on_spec = on_spec
         self.report = Report()
         self.items: list[tuple[CampaignSpec, Places]] = []
         self.device_files: dict[tuple[str, str | None], DevicesFile] = {}
@@ -143,6 +144,8 @@ class _Collector:
         problems.extend(built.problems)
         if built.spec is not None and built.places is not None:
             self.report.specs.append(built.spec)
+            if self.on_spec is not None:
+                self.on_spec(built.spec)
             self.items.append((built.spec, built.places))
             self.report.warnings.extend(spec_warnings(doc, path))
 
@@ -215,14 +218,17 @@ def spec_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list
     return files, problems
 
 
-def collect(paths: Sequence[str | os.PathLike[str]]) -> Report:
+def collect(
+    paths: Sequence[str | os.PathLike[str]],
+    on_spec: Callable[[CampaignSpec], None] | None = None,
+) -> Report:
     """Load everything and report; never raises for anything a user can cause.
 
     Sequential on purpose: worker processes would need an importable ``__main__`` (spawn) or
     a thread-free parent (fork); a library called from plan/apply and tests can promise
     neither, and a crashed worker prints a traceback.
     """
-    collector = _Collector()
+    collector = _Collector(on_spec)
     files, problems = spec_files(paths)
     collector.report.problems.extend(problems)
     for path in files:
@@ -242,14 +248,21 @@ def _result(report: Report) -> SpecSet:
     )
 
 
-def load_specs(paths: Sequence[str | os.PathLike[str]]) -> SpecSet:
+def load_specs(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    on_spec: Callable[[CampaignSpec], None] | None = None,
+) -> SpecSet:
     """Load, validate and normalise every spec under ``paths``.
 
     Raises ``ProblemsFound`` with every problem of every file (``path:line:col: message``).
+    ``on_spec`` sees each spec as soon as it is built (before the cross-file checks), so a
+    caller can start work on it while the other files are read (``fota plan`` starts reading
+    the live campaign).
     """
     if not paths:
         raise ProblemsFound([Problem(".", 1, 1, "no spec paths given; name files or dirs")])
-    return _result(collect(paths))
+    return _result(collect(paths, on_spec))
 
 
 def parse_spec_text(text: str, path: str = "<text>") -> list[CampaignSpec]:

@@ -3,7 +3,9 @@
 Both tokens (OAuth bearer and M2M session) are obtained together and dropped together: the API
 documents no session expiry, so a 401 on a FOTA call is answered by re-doing both steps. Each
 login gets a generation number; a thread that saw a 401 only invalidates the generation it
-used, so twenty threads hitting an expired token at once cause one login, not twenty.
+used, so twenty threads hitting an expired token at once cause one login, not twenty. Likewise
+a login that fails (after its own retries) fails every thread that was waiting for it: they
+get its error instead of each trying again, one after another.
 """
 
 from __future__ import annotations
@@ -54,18 +56,29 @@ class Authenticator:
         self._lock = threading.Lock()
         self._session: Session | None = None
         self._generation = 0
+        self._attempts = 0  # logins tried (finished), successful or not
+        self._failure: Exception | None = None  # the last login's error, if it failed
         self.logins = 0  # how many logins this client did (for tests and diagnostics)
 
     def __repr__(self) -> str:
         return f"Authenticator(generation={self._generation}, logins={self.logins})"
 
     def current(self) -> Session:
+        attempts = self._attempts  # read before waiting: a login may finish meanwhile
         with self._lock:
             session = self._session
             if session is None or (
                 session.expires_at is not None and self._clock() >= session.expires_at
             ):
-                session = self._new_session()
+                if self._failure is not None and self._attempts != attempts:
+                    raise self._failure  # the login this thread waited for failed
+                try:
+                    session = self._new_session()
+                except Exception as exc:
+                    self._failure = exc
+                    raise
+                finally:
+                    self._attempts += 1
             return session
 
     def invalidate(self, generation: int) -> None:
@@ -92,4 +105,5 @@ class Authenticator:
             skew = min(self._skew, tokens.expires_in / 2)
             expires_at = started + tokens.expires_in - skew
         self._session = Session(tokens, self._generation, expires_at)
+        self._failure = None
         return self._session

@@ -25,6 +25,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -47,6 +48,7 @@ from reconciler.thingspace._errors import (
     ThingSpaceError,
     TransportError,
 )
+from reconciler.thingspace._gate import RequestGate
 from reconciler.thingspace._paging import JsonObject, page_items, walk_pages
 from reconciler.thingspace._url import api_base_url
 from reconciler.thingspace.wire import (
@@ -117,6 +119,7 @@ class ThingSpaceClient:
             follow_redirects=False,
         )
         self._auth = Authenticator(self._login, clock=clock)
+        self._gate = RequestGate(concurrency)
         self._last_date: datetime | None = None
 
     def __repr__(self) -> str:
@@ -148,6 +151,16 @@ class ThingSpaceClient:
     def map_concurrently(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``[fn(x) for x in items]`` on at most ``concurrency`` threads, results in order."""
         return map_concurrently(fn, items, concurrency=self.concurrency)
+
+    def urgent(self) -> AbstractContextManager[None]:
+        """Requests this thread makes inside the block take the next free slot first (the
+        identity listings: every campaign read waits for them)."""
+        return self._gate.urgent()
+
+    def login(self) -> None:
+        """Log in now unless logged in (every call does it when needed; this only starts it
+        early, e.g. while spec files are still being read)."""
+        self._auth.current()
 
     def server_now(self) -> datetime:
         """The API's clock: the ``Date`` header of the last response (logging in if none yet).
@@ -387,9 +400,10 @@ class ThingSpaceClient:
         auth: tuple[str, str] | None = None,
     ) -> httpx.Response | _Failed:
         try:
-            response = self._http.request(
-                method, path, headers=headers, params=params, json=json, data=data, auth=auth
-            )
+            with self._gate.slot():
+                response = self._http.request(
+                    method, path, headers=headers, params=params, json=json, data=data, auth=auth
+                )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             log.debug("%s %s: not sent (%s)", method, path, type(exc).__name__)
             return _Failed(exc, sent=False)

@@ -29,8 +29,11 @@ in no v1 listing, so an unpinned spec whose upgrade was cancelled plans it anew.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -45,6 +48,7 @@ from reconciler.model import (
 )
 from reconciler.thingspace._client import ThingSpaceClient
 from reconciler.thingspace._errors import NotFoundError, TransportError
+from reconciler.thingspace._loads import CampaignLoads
 from reconciler.thingspace.report import CampaignReport, DeviceSummary
 from reconciler.thingspace.wire import (
     WireError,
@@ -59,6 +63,8 @@ from reconciler.thingspace.wire import (
 JsonObject = dict[str, Any]
 Progress = Callable[[int], None]
 """Called with the number of devices just read (one call per report page, from any thread)."""
+Watcher = Callable[[Sequence[JsonObject]], None]
+"""Called with listing items as they arrive (see ``Listings.watch``)."""
 
 
 @dataclass(frozen=True)
@@ -91,20 +97,39 @@ class Listings:
     campaigns a prune prefix covers, whether a cut replacement already has a successor); sharing
     one ``Listings`` between them reads each group's 8 paged status queries once, and answers
     all three from one snapshot.
+
+    A group's listing runs in the background from :meth:`start` (e.g. while spec files are
+    still being read); :meth:`watch` sees its items status by status as they arrive, so a
+    campaign can be read before the whole listing is done; :meth:`groups` waits for it.
     """
 
     def __init__(self, client: ThingSpaceClient) -> None:
         self._client = client
-        self._groups: dict[tuple[str, Kind], dict[str, list[JsonObject]]] = {}
+        self._lock = threading.Lock()
+        self._groups: dict[tuple[str, Kind], _GroupListing] = {}
+
+    def start(self, wanted: Iterable[tuple[str, Kind]]) -> None:
+        """Begin listing the groups not begun yet (in the background; errors wait for
+        :meth:`groups`)."""
+        for group in sorted(set(wanted), key=lambda g: (g[0], g[1].value)):
+            with self._lock:
+                if group in self._groups:
+                    continue
+                listing = self._groups[group] = _GroupListing()
+            listing.begin(self._client, *group)
+
+    def watch(self, group: tuple[str, Kind], watcher: Watcher) -> None:
+        """Call ``watcher`` with the group's items listed so far and then with each status's
+        items as they arrive (from the listing's thread). Items may be seen more than once."""
+        self.start([group])
+        self._groups[group].watch(watcher)
 
     def groups(
         self, wanted: set[tuple[str, Kind]]
     ) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
         """Items by campaign name, for each wanted group (listing those not read yet)."""
-        missing = {g for g in wanted if g not in self._groups}
-        if missing:
-            self._groups.update(_list_groups(self._client, missing))
-        return {g: self._groups[g] for g in wanted}
+        self.start(wanted)
+        return {g: self._groups[g].by_name() for g in wanted}
 
 
 def read_live(
@@ -113,24 +138,54 @@ def read_live(
     *,
     progress: Progress | None = None,
     listings: Listings | None = None,
+    loads: CampaignLoads | None = None,
 ) -> LiveState:
     """The live campaign (or ``None``) of every spec, plus the server's "now".
 
     Raises ``ProblemsFound`` naming every spec whose identity is unclear (ambiguous name,
     pinned id that does not exist), all at once.
+
+    Requests overlap as far as identity allows (see :mod:`reconciler.thingspace._loads`): a
+    live campaign carrying a spec's name starts loading as soon as a listing page names it.
+    ``listings`` and ``loads`` may have been started early (``thingspace.ahead``); given
+    ``loads`` report to their own progress and stay open (their owner closes them).
     """
-    refs = find_campaigns(client, specs, listings=listings)
-    found = [(key, ref) for key, ref in refs.items() if ref is not None]
-
-    def load(item: tuple[tuple[str, str], CampaignRef]) -> LiveCampaign:
-        return load_campaign(client, item[1], progress=progress)
-
-    loaded = client.map_concurrently(load, found)
-    matches: dict[tuple[str, str], LiveCampaign | None] = dict.fromkeys(refs)
-    for (key, _), live in zip(found, loaded, strict=True):
-        matches[key] = live
+    listings = listings or Listings(client)
+    with ExitStack() as stack:
+        if loads is None:
+            loads = stack.enter_context(CampaignLoads(client, progress))
+        names: dict[tuple[str, Kind], set[str]] = defaultdict(set)
+        for spec in specs:
+            if not spec.campaign_id:
+                names[(spec.account, spec.kind)].add(spec.name)
+        listings.start(names)
+        for group, wanted in names.items():
+            listings.watch(group, _early_loader(loads, group, wanted))
+        refs = find_campaigns(client, specs, listings=listings)
+        found = [(key, ref) for key, ref in refs.items() if ref is not None]
+        for _, ref in found:
+            loads.start(ref.account, ref.kind, ref.id, ref.status, ref.body or None)
+        matches: dict[tuple[str, str], LiveCampaign | None] = dict.fromkeys(refs)
+        for key, ref in found:
+            body, devices = loads.take(ref.account, ref.kind, ref.id, ref.status, ref.body or None)
+            matches[key] = _decode(
+                ref.kind, {"accountName": ref.account, **body, "id": ref.id}, devices or {}
+            )
     # Taken last: a later "now" is the conservative one (things have started, windows closed).
     return LiveState(now=client.server_now(), matches=MappingProxyType(matches))
+
+
+def _early_loader(loads: CampaignLoads, group: tuple[str, Kind], names: set[str]) -> Watcher:
+    """Start reading the live campaigns of a listing page that carry a wanted name."""
+    account, kind = group
+
+    def seen(items: Sequence[JsonObject]) -> None:
+        for item in items:
+            status = str(item.get("status") or "")
+            if str(item.get("campaignName") or "") in names and not is_terminal(status):
+                loads.start(account, kind, str(item["id"]), status)
+
+    return seen
 
 
 def find_campaigns(
@@ -144,6 +199,8 @@ def find_campaigns(
     by_name = [spec for spec in specs if not spec.campaign_id]
     problems: list[Problem] = []
     refs: dict[tuple[str, str], CampaignRef | None] = {}
+    listings = listings or Listings(client)
+    listings.start({(s.account, s.kind) for s in by_name})  # beside the pinned GETs
 
     def get_pinned(spec: CampaignSpec) -> JsonObject | None:
         assert spec.campaign_id is not None
@@ -172,7 +229,7 @@ def find_campaigns(
             spec.account, spec.kind, spec.campaign_id, str(body.get("status") or ""), body
         )
 
-    by_group = (listings or Listings(client)).groups({(s.account, s.kind) for s in by_name})
+    by_group = listings.groups({(s.account, s.kind) for s in by_name})
     pinned_by = {(s.account, s.kind, s.campaign_id): s for s in pinned}
     for spec in by_name:
         candidates = _candidates(spec, by_group[(spec.account, spec.kind)])
@@ -265,37 +322,65 @@ def list_account_campaigns(
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _list_groups(
-    client: ThingSpaceClient, groups: set[tuple[str, Kind]]
-) -> dict[tuple[str, Kind], dict[str, list[JsonObject]]]:
-    """One paged listing per (account, kind, status); items indexed by name.
+class _GroupListing:
+    """One (account, kind) listed in a thread of its own: every status, one after another.
 
-    Groups are listed concurrently, but the statuses of one group one after another, in
-    ``LISTING_ORDER`` (the status table's lifecycle order): a campaign that moves forward
-    (Pending -> Queued) while the group is being listed has left a status already queried for
-    one not queried yet, so the later query sees it. Queried concurrently, both queries could
-    miss it and the planner would create a second campaign. A campaign listed twice (it moved
-    after being seen) is de-duplicated by id, keeping the later-listed, more advanced, one.
+    The statuses are read in ``listing_order(kind)`` (the status table's lifecycle order; v1
+    upgrades have their own UpgradeStatus values), one query
+    finished before the next is sent: a campaign that moves forward (Pending -> Queued) while
+    the group is being listed has left a status already queried for one not queried yet, so
+    the later query sees it. Queried concurrently, both queries could miss it and the planner
+    would create a second campaign. The cost is one round trip per status, on the critical
+    path of every plan, so these requests are urgent (they go first at the client's gate)
+    and the campaigns they name are read meanwhile (:meth:`watch`). A campaign listed twice
+    (it moved after being seen) is de-duplicated by id, keeping the later-listed, more
+    advanced, one.
     """
-    ordered = sorted(groups, key=lambda g: (g[0], g[1].value))
 
-    def fetch(group: tuple[str, Kind]) -> dict[str, JsonObject]:
-        account, kind = group
-        by_id: dict[str, JsonObject] = {}
-        for status in listing_order(kind):
-            for item in client.list_campaigns(account, kind, status):
-                if item.get("id") is None:
-                    continue
-                by_id[str(item["id"])] = {**item, "status": item.get("status") or status}
-        return by_id
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_id: dict[str, JsonObject] = {}
+        self._watchers: list[Watcher] = []
+        self._done: Future[None] = Future()
 
-    out: dict[tuple[str, Kind], dict[str, list[JsonObject]]] = {}
-    for group, by_id in zip(ordered, client.map_concurrently(fetch, ordered), strict=True):
+    def begin(self, client: ThingSpaceClient, account: str, kind: Kind) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(client, account, kind), name="fota-listing", daemon=True
+        )
+        thread.start()
+
+    def watch(self, watcher: Watcher) -> None:
+        with self._lock:
+            self._watchers.append(watcher)
+            seen = list(self._by_id.values())
+        if seen:
+            watcher(seen)
+
+    def by_name(self) -> dict[str, list[JsonObject]]:
+        self._done.result()
         names: dict[str, list[JsonObject]] = defaultdict(list)
-        for item in by_id.values():
+        for item in self._by_id.values():
             names[str(item.get("campaignName") or "")].append(item)
-        out[group] = dict(names)
-    return out
+        return dict(names)
+
+    def _run(self, client: ThingSpaceClient, account: str, kind: Kind) -> None:
+        try:
+            with client.urgent():
+                for status in listing_order(kind):
+                    batch = [
+                        {**item, "status": item.get("status") or status}
+                        for item in client.list_campaigns(account, kind, status)
+                        if item.get("id") is not None
+                    ]
+                    with self._lock:
+                        self._by_id.update((str(item["id"]), item) for item in batch)
+                        watchers = list(self._watchers)
+                    for watcher in watchers:
+                        watcher(batch)
+        except BaseException as exc:  # handed to whoever waits in by_name()
+            self._done.set_exception(exc)
+        else:
+            self._done.set_result(None)
 
 
 def _candidates(spec: CampaignSpec, names: dict[str, list[JsonObject]]) -> list[JsonObject]:
@@ -356,7 +441,7 @@ def _problem(spec: CampaignSpec, message: str) -> Problem:
     return Problem(spec.source.path, spec.source.line, spec.source.col, message)
 
 
-def _decode(kind: Kind, body: JsonObject, devices: dict[str, str] | None) -> LiveCampaign:
+def _decode(kind: Kind, body: JsonObject, devices: Mapping[str, str] | None) -> LiveCampaign:
     try:
         return decode_campaign(kind, body, devices)
     except WireError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter, methodcaller
 from typing import Any, Literal
 
 from reconciler.model import (
@@ -28,6 +29,7 @@ from reconciler.model import (
     Windows,
     windows,
 )
+from reconciler.thingspace.devicemap import device_map
 
 JsonObject = dict[str, Any]
 DeviceOp = Literal["append", "remove"]
@@ -178,7 +180,7 @@ def decode_campaign(
         campaign_id = str(payload["id"])
     except KeyError as exc:
         raise WireError("the API response has no campaign id") from exc
-    if devices is None and kind is Kind.UPGRADE:
+    if kind is Kind.UPGRADE and "deviceList" in payload:
         # A v1 upgrade's GET lists its devices itself (there is no device report).
         devices = {d.imei: d.status for d in decode_device_page(payload).devices}
     return LiveCampaign(
@@ -194,7 +196,7 @@ def decode_campaign(
             protocol=str(payload.get(proto_f) or ""),
         ),
         schedule=decode_schedule(kind, payload),
-        devices=dict(devices or {}),
+        devices=device_map(devices),
         auto_assign_license=_flag(payload, "autoAssignLicenseFlag"),
         auto_add_devices=_flag(payload, "autoAddDevicesFlag"),
         make=payload.get("make"),
@@ -397,6 +399,24 @@ def decode_account_device_page(page: Mapping[str, Any]) -> AccountDevicePage:
     last = page.get("lastSeenDeviceId")
     more = page.get("hasMoreData") is True
     return AccountDevicePage(devices, more, None if last is None else str(last))
+
+
+_STATUS = methodcaller("get", "status")
+
+
+def device_statuses(page: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(IMEIs, statuses) of a report page, in page order: what a plan needs of it, read
+    without building a ``DeviceStatus`` per device (``decode_device_page`` reads it all)."""
+    items = page.get("deviceList") or []
+    try:  # the usual page: every item an object with a string deviceId (loops run in C)
+        imeis = list(map(itemgetter("deviceId"), items))
+        if set(map(type, imeis)) <= {str}:
+            statuses = [s if type(s) is str else str(s or "") for s in map(_STATUS, items)]
+            return imeis, statuses
+    except (KeyError, TypeError, AttributeError):
+        pass
+    kept = [i for i in items if isinstance(i, Mapping) and i.get("deviceId") is not None]
+    return [str(i["deviceId"]) for i in kept], [str(i.get("status") or "") for i in kept]
 
 
 def error_message(payload: object) -> str | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from reconciler.cli.status import _Progress
+from reconciler.cli.progress import progress
 from reconciler.cli.target import TargetOptions, open_target
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
@@ -276,18 +276,20 @@ class _Tty(io.StringIO):
         return True
 
 
-def test_progress_is_drawn_only_on_a_terminal() -> None:
-    tty, pipe = _Tty(), io.StringIO()
-    for stream in (tty, pipe):
-        progress = _Progress(stream)
-        progress.page(1000, 2500)
-        progress.page(1000)
-        progress.close()
-    assert pipe.getvalue() == ""
-    assert tty.getvalue() == (
-        "\rreading device status: 1000/2500 devices"
-        "\rreading device status: 2000/2500 devices\r\x1b[K"
-    )
+def test_progress_is_drawn_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The total grows as each report's first page states its size."""
+    for stream in (_Tty(), io.StringIO()):
+        monkeypatch.setattr(sys, "stderr", stream)
+        monkeypatch.setattr(sys, "stdout", _Tty())
+        with progress("reading device status", 0, "devices", quiet=False) as bar:
+            bar.page(1000, 2500)
+            bar.page(1000)
+            shown = stream.getvalue().split("\r")[-1]
+        if isinstance(stream, _Tty):
+            assert "reading device status" in shown and "2000/2500" in shown, shown
+            assert "80%" in shown and "devices/s" in shown, shown
+        else:
+            assert stream.getvalue() == ""
 
 
 @pytest.mark.slow
