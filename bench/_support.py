@@ -8,6 +8,7 @@ its "serving ..." line, so there is no race for a free port.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -59,3 +60,10 @@ def served_emulator(now: str, *extra: str) -> Iterator[tuple[str, int]]:
     finally:
         child.terminate()
         child.wait(timeout=10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of process ``pid`` (all its threads), in seconds, from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -6,9 +6,12 @@ campaign, a device-report page and a campaign-listing page, repeated over ``--ro
 over every campaign (the same reads a ``fota plan`` makes), so any slow-down as the server
 keeps serving shows up as growth from pass to pass.
 
-Run: python bench/bench_sim.py [--campaigns 1000] [--devices 1000] [--rounds 3]
+Run: python bench/bench_sim.py [--campaigns 1000] [--devices 1000] [--rounds 3] [--state]
      python bench/bench_sim.py --bulk   (in process: member merge and listing index, each
      against the per-device insert / full scan it replaced)
+     python bench/bench_sim.py --render (in process: one 1,000-device report page, rendered
+     as JSON text by the emulator against the plain reading it replaced -- progress() per
+     device, a dict per item, json.dumps -- in CPU ms per page, same bytes checked)
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from _support import bench_spec, served_emulator
+from _support import bench_spec, cpu_seconds, served_emulator
 
 from reconciler.model import Kind
 from reconciler.sim.clock import SimClock
@@ -39,13 +42,6 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 V3 = "/api/fota/v3"
 
 
-def _cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (all its threads), in seconds."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
 def _server(extra: list[str]) -> Iterator[tuple[str, int]]:
     with served_emulator(NOW.isoformat(), *extra) as served:
@@ -53,11 +49,11 @@ def _server(extra: list[str]) -> Iterator[tuple[str, int]]:
 
 
 def _measure(pid: int, label: str, calls: list[Callable[[], object]]) -> float:
-    before_cpu, before = _cpu_seconds(pid), time.perf_counter()
+    before_cpu, before = cpu_seconds(pid), time.perf_counter()
     before_client = time.process_time()
     for call in calls:
         call()
-    cpu, wall = _cpu_seconds(pid) - before_cpu, time.perf_counter() - before
+    cpu, wall = cpu_seconds(pid) - before_cpu, time.perf_counter() - before
     client = time.process_time() - before_client
     per = cpu / len(calls) * 1000
     print(
@@ -87,7 +83,7 @@ def run(campaigns: int, devices: int, rounds: int, extra: list[str]) -> None:
                 lambda s: c.create_campaign(s.account, s.kind, encode_create(s)), specs
             )
         ids = [str(body["id"]) for body in created]
-        setup_cpu = _cpu_seconds(pid)
+        setup_cpu = cpu_seconds(pid)
         print(
             f"emulator, {campaigns:,} campaigns x {devices:,} devices "
             f"({time.perf_counter() - started:.1f} s to create; server CPU so far "
@@ -185,6 +181,68 @@ def bulk(members: int, chunk: int, campaigns: int) -> None:
     )
 
 
+def render(devices: int, repeat: int) -> None:
+    """CPU per report page: the emulator's JSON-text pages against the plain reading."""
+    import json
+
+    from reconciler.sim import progress
+    from reconciler.sim.clock import rfc3339
+    from reconciler.sim.reports import page_items
+
+    def plain(campaign: Campaign, timeline: progress.Timeline, now: datetime) -> str:
+        items = []
+        for imei in campaign.imeis[:devices]:
+            member = campaign.members[imei]
+            p = progress.progress(timeline, imei, member.joined, member.left, 0, now)
+            item: dict[str, object] = {
+                "deviceId": imei,
+                "status": p.status,
+                "resultReason": p.reason,
+                "updatedTime": rfc3339(p.updated),
+            }
+            if p.recent_attempt is not None:
+                item["recentAttemptTime"] = rfc3339(p.recent_attempt)
+            if p.next_attempt is not None:
+                item["nextAttemptTime"] = rfc3339(p.next_attempt)
+            items.append(item)
+        return json.dumps(items, separators=(",", ":"))
+
+    def fast(campaign: Campaign, timeline: progress.Timeline, now: datetime) -> str:
+        members = campaign.members
+        rows = ((i, members[i].joined, members[i].left) for i in campaign.imeis[:devices])
+        return "[" + ",".join(page_items(timeline, rows, 0, now, firmware=True)) + "]"
+
+    def cpu_ms(fn: Callable[[], str]) -> float:
+        best = float("inf")
+        for _ in range(5):  # best of five batches: the machine is shared
+            started = time.process_time()
+            for _ in range(repeat):
+                fn()
+            best = min(best, (time.process_time() - started) / repeat * 1000)
+        return best
+
+    print(f"report page of {devices:,} devices, CPU ms per page (best of 5 x {repeat})")
+    for windows, label in (((18, 22),), "one window"), (((0, 6), (20, 24)), "two windows"):
+        campaign = bare_campaign(1)
+        campaign.failure_rate = 0.1
+        campaign.windows = windows
+        campaign.regimes = [progress.Regime(datetime(1970, 1, 1, tzinfo=UTC), windows)]
+        for n in range(devices):
+            campaign.add_member(f"35{n:012d}0", NOW)
+        timeline = campaign.timeline(progress.timedelta(seconds=30))
+        for when, at in (
+            ("before the start", NOW),
+            ("running, day 3", datetime(2026, 3, 12, 23, tzinfo=UTC)),
+            ("after the end", datetime(2026, 4, 1, tzinfo=UTC)),
+        ):
+            assert plain(campaign, timeline, at) == fast(campaign, timeline, at)
+            old = cpu_ms(functools.partial(plain, campaign, timeline, at))
+            new = cpu_ms(functools.partial(fast, campaign, timeline, at))
+            print(
+                f"  {label}, {when}: plain {old:.2f} ms, emulator {new:.2f} ms ({old / new:.1f}x)"
+            )
+
+
 def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--campaigns", type=int, default=1000)
@@ -192,9 +250,13 @@ def cli() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--state", action="store_true", help="persist to a state file too")
     parser.add_argument("--bulk", action="store_true", help="in-process bulk figures only")
+    parser.add_argument("--render", action="store_true", help="in-process page rendering only")
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=10_000)
     args = parser.parse_args()
+    if args.render:
+        render(min(args.devices, 1000), 20)
+        return 0
     if args.bulk:
         bulk(args.members, args.chunk, max(args.campaigns, 20_000))
         return 0

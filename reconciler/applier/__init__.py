@@ -22,7 +22,13 @@ from reconciler.applier.executor import (
     Writer,
     execute,
 )
-from reconciler.applier.journal import DEFAULT_JOURNAL, Journal, read_journal, redact
+from reconciler.applier.journal import (
+    DEFAULT_JOURNAL,
+    Journal,
+    JournalError,
+    read_journal,
+    redact,
+)
 from reconciler.applier.lock import (
     DEFAULT_LOCK_DIR,
     LockHeldError,
@@ -52,6 +58,7 @@ __all__ = [
     "CampaignWork",
     "ExecOptions",
     "Journal",
+    "JournalError",
     "LockHeldError",
     "LockInfo",
     "LockSettings",

@@ -13,6 +13,14 @@ Why each rule here exists:
   the listing may lag); one found is adopted as the one we created, and otherwise the action
   fails as "outcome unknown": the next run plans against the listing again, by then current.
 - An ambiguous DELETE is resolved by reading the campaign back.
+- A device change is judged by the campaign's device list whenever its answer is not a clean
+  success: a PUT whose answer was lost and whose retry is told "Device is already in / not in
+  the campaign" took effect, and so did an unanswered one whose devices are where they should be.
+- Another apply creating the same campaign at the same time (:mod:`reconciler.applier.race`):
+  the name is looked up right before each POST (a namesake created since the plan is adopted)
+  and once more after the run's creates (of several, every apply keeps the lowest id and
+  cancels the others).
+- A journal that cannot be written stops the writes: nothing is sent that it did not record.
 - A cancel is re-checked against the API's clock right before it is sent: a DELETE after the
   start date aborts instead of cancelling, so a cancel planned before midnight and executed
   after it would abort a running campaign without ``--allow-abort``.
@@ -27,11 +35,12 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from reconciler.applier.journal import Journal
+from reconciler.applier import race
+from reconciler.applier.journal import Journal, JournalError
 from reconciler.applier.steps import (
     CampaignResult,
     CampaignWork,
@@ -50,10 +59,11 @@ from reconciler.lifecycle.statuses import (
 )
 from reconciler.model import Kind
 from reconciler.plans.types import ActionType
-from reconciler.thingspace import AmbiguousWriteError
+from reconciler.thingspace import AmbiguousWriteError, ThingSpaceError
 from reconciler.thingspace.wire import (
     decode_answer,
     decode_device_change,
+    decode_device_page,
     device_change_imeis,
     listed_as_created,
 )
@@ -89,6 +99,10 @@ class Writer(Protocol):
 
     def get_campaign(self, account: str, kind: Kind, campaign_id: str) -> Any: ...
 
+    def iter_campaign_device_pages(
+        self, account: str, kind: Kind, campaign_id: str
+    ) -> Iterator[Any]: ...
+
     def list_campaigns(self, account: str, kind: Kind, status: str) -> Iterator[Any]: ...
 
     def server_now(self) -> datetime: ...
@@ -108,6 +122,8 @@ class ExecOptions:
     delete_attempts: int = 3
     shown_device_failures: int = 10
     done: Callable[[], None] | None = None  # told when each campaign's steps are over (progress)
+    race_checks: bool = True  # look the name up before each create and after the run (race.py)
+    race_max_age: float = 1.0  # seconds a listing serves the creates' look-ups before re-listing
 
 
 def _sleep(seconds: float) -> None:
@@ -127,7 +143,12 @@ def execute(
     runner = _Runner(writer, options, journal)
     workers = max(1, min(options.concurrency, len(works)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fota-apply") as pool:
-        return list(pool.map(runner.run_campaign, works))
+        results = list(pool.map(runner.run_campaign, works))
+    if runner.namesakes is not None and any(
+        r.step.kind is ActionType.CREATE and r.campaign_id for c in results for r in c.results
+    ):
+        results = runner.heal(results)
+    return results
 
 
 class _Runner:
@@ -135,15 +156,23 @@ class _Runner:
         self.writer = writer
         self.options = options
         self.journal = journal
+        self.namesakes = (
+            race.Namesakes(writer, max_age=options.race_max_age) if options.race_checks else None
+        )
 
     def _log(self, event: str, **fields: Any) -> None:
+        """Record an event; a journal that failed is remembered (``run_campaign`` stops
+        starting steps), not raised here, so the outcomes so far are still reported."""
         if self.journal is not None:
-            self.journal.record(event, **fields)
+            with contextlib.suppress(JournalError):
+                self.journal.record(event, **fields)
 
     def run_campaign(self, work: CampaignWork) -> CampaignResult:
         results: list[StepResult] = []
         blocker: str | None = None
         for step in work.steps:
+            if blocker is None and self.journal is not None and self.journal.error is not None:
+                blocker = self.journal.error.message  # no write that the journal cannot record
             if blocker is not None:
                 results.append(StepResult(step, StepOutcome.SKIPPED, f"not attempted: {blocker}"))
                 continue
@@ -181,8 +210,12 @@ class _Runner:
             return StepResult(step, StepOutcome.FAILED, message, step.campaign_id)
 
     def _request(self, step: Step, **extra: Any) -> None:
+        """Record the write about to be sent; raises ``JournalError`` (a ``UserError``: the
+        step fails unsent) when the journal cannot record it."""
         method, path = step.request_line()
-        self._log(
+        if self.journal is None:
+            return
+        self.journal.record(
             "request",
             campaign=f"{step.account}/{step.name}",
             action=step.kind.value,
@@ -205,6 +238,25 @@ class _Runner:
 
     def _create(self, work: CampaignWork, step: Step) -> StepResult:
         assert step.body is not None
+        if self.namesakes is not None:
+            try:
+                meanwhile = self.namesakes.find(
+                    step.account, step.campaign_kind, step.name, work.known_ids, body=step.body
+                )
+            except UserError as exc:  # best effort: the look after the run still heals
+                self._log("race", campaign=work.label, error=exc.message)
+                meanwhile = []
+            if meanwhile:  # another apply created it since our plan: adopt, never POST again
+                kept = race.keeper([c.id for c in meanwhile if c.id is not None])
+                status = meanwhile[0].status or "?"
+                self._log("race", campaign=work.label, adopted=kept)
+                return StepResult(
+                    step,
+                    StepOutcome.OK,
+                    f"created meanwhile by another apply: id {kept} ({status}), adopted",
+                    kept,
+                    status,
+                )
         self._request(step)
         adopted = False
         try:
@@ -242,6 +294,98 @@ class _Runner:
                 step, StepOutcome.OK, f"{how}: id {campaign_id} ({status})", campaign_id, status
             )
         return self._wait(step, campaign_id, status, how, response)
+
+    def heal(self, results: list[CampaignResult]) -> list[CampaignResult]:
+        """After every create of the run: where racing applies made several campaigns of a
+        created name, keep the one each of them keeps and cancel the others (race.py)."""
+        assert self.namesakes is not None
+        created = [
+            (r.step.account, r.step.campaign_kind)
+            for c in results
+            for r in c.results
+            if r.step.kind is ActionType.CREATE and r.campaign_id is not None
+        ]
+        try:
+            self.namesakes.refresh(sorted(set(created), key=lambda g: (g[0], g[1].value)))
+        except UserError as exc:
+            self._log("race", error=exc.message)
+            return results
+        healed: list[CampaignResult] = []
+        for result in results:
+            steps = list(result.results)
+            for n, done in enumerate(steps):
+                if done.step.kind is ActionType.CREATE and done.campaign_id is not None:
+                    steps[n] = self._settle(result.work, done)
+            healed.append(CampaignResult(result.work, tuple(steps)))
+        return healed
+
+    def _settle(self, work: CampaignWork, done: StepResult) -> StepResult:
+        step, mine = done.step, done.campaign_id
+        assert self.namesakes is not None and mine is not None
+        found = self.namesakes.find(
+            step.account,
+            step.campaign_kind,
+            step.name,
+            work.known_ids,
+            body=step.body,
+            max_age=None,
+        )
+        ids = sorted({mine, *(c.id for c in found if c.id is not None)})
+        if len(ids) == 1:
+            return done
+        kept = race.keeper(ids)
+        detail = (
+            f"{done.detail}; {len(ids)} campaigns of this name were created by racing applies: "
+            f"kept id {kept} (the lowest id, the rule every apply follows)"
+        )
+        cancelled: list[str] = []
+        failed: list[str] = []
+        for other in (i for i in ids if i != kept):
+            cancel = replace(step, kind=ActionType.CANCEL, campaign_id=other)
+            try:
+                outcome = self._delete(cancel)
+            except UserError as exc:  # e.g. the other racer cancelled it a moment before us
+                outcome = self._gone(cancel, exc)
+            self._log(
+                "race",
+                campaign=work.label,
+                kept=kept,
+                cancelled=other,
+                outcome=outcome.outcome.value,
+                detail=outcome.detail,
+            )
+            if outcome.outcome is StepOutcome.OK:
+                cancelled.append(f"id {other}")
+            else:
+                failed.append(f"id {other}: {outcome.detail}")
+        if cancelled:
+            detail += ", cancelled " + ", ".join(cancelled)
+        if failed:
+            pin = "upgradeId" if step.campaign_kind is Kind.UPGRADE else "campaignId"
+            detail += (
+                "; could not cancel " + "; ".join(failed) + " (cancel it in ThingSpace, or pin "
+                f"the one to keep with {pin})"
+            )
+        kept_status = next((c.status for c in found if c.id == kept), None)
+        return StepResult(
+            step,
+            StepOutcome.FAILED if failed else done.outcome,
+            detail,
+            kept,
+            kept_status or done.status,
+        )
+
+    def _gone(self, cancel: Step, error: UserError) -> StepResult:
+        """A cancel that failed: ok when the campaign is finished anyway, else the error."""
+        assert cancel.campaign_id is not None
+        with contextlib.suppress(UserError):
+            current = self.writer.get_campaign(
+                cancel.account, cancel.campaign_kind, cancel.campaign_id
+            )
+            status = decode_answer(current).status or "?"
+            if is_terminal(status):
+                return _delete_result(cancel, status, "already")
+        return StepResult(cancel, StepOutcome.FAILED, error.message, cancel.campaign_id)
 
     def _await_by_name(self, work: CampaignWork, step: Step) -> Mapping[str, Any] | None:
         """Look an unanswered create's campaign up by name, a few times with backoff.
@@ -414,13 +558,35 @@ class _Runner:
         )
         imeis = device_change_imeis(step.body)
         self._request(step)
-        response = self.writer.change_devices(
-            step.account, step.campaign_kind, step.campaign_id, op, imeis
-        )
+        verb = "added" if op == "append" else "removed"
+        try:
+            response = self.writer.change_devices(
+                step.account, step.campaign_kind, step.campaign_id, op, imeis
+            )
+        except ThingSpaceError as exc:  # no usable answer (retries spent): look, then decide
+            self._log("ambiguous", action=step.kind.value, error=exc.message)
+            unsettled, _ = self._judge_by_devices(step, op, [(i, exc.message) for i in imeis])
+            if unsettled:
+                raise
+            return StepResult(
+                step,
+                StepOutcome.OK,
+                f"{len(imeis)} {verb} (no usable answer from the API; the campaign's device "
+                "list shows the change made)",
+                step.campaign_id,
+            )
         self._response(step, response)
         answer = decode_device_change(response)
-        failures = list(answer.failures)
-        verb = "added" if op == "append" else "removed"
+        failures, settled = self._judge_by_devices(step, op, list(answer.failures))
+        if settled and not failures:
+            where = "already in" if op == "append" else "not in"
+            return StepResult(
+                step,
+                StepOutcome.OK,
+                f"{len(imeis)} {verb} ({settled} reported {where} the campaign, as after a retry "
+                "whose first answer was lost; confirmed by the campaign's device list)",
+                step.campaign_id,
+            )
         if not failures:
             if answer.per_device:
                 return StepResult(step, StepOutcome.OK, f"{len(imeis)} {verb}", step.campaign_id)
@@ -445,6 +611,34 @@ class _Runner:
             failed_devices=shown,
             failed_device_count=len(failures),
         )
+
+    def _judge_by_devices(
+        self, step: Step, op: Literal["append", "remove"], failures: list[tuple[str, str]]
+    ) -> tuple[list[tuple[str, str]], int]:
+        """(failures still failed, how many turned out done) by the campaign's device list.
+
+        A device reported failed whose state is what the step wanted (in the campaign after an
+        append, out of it after a remove) is done: the usual cause is a retried PUT whose first
+        attempt was processed and its answer lost. Unread (the report failed): unchanged.
+        """
+        if not failures:
+            return failures, 0
+        assert step.campaign_id is not None
+        try:
+            members = {
+                device.imei
+                for page in self.writer.iter_campaign_device_pages(
+                    step.account, step.campaign_kind, step.campaign_id
+                )
+                for device in decode_device_page(page).devices
+            }
+        except UserError as exc:
+            self._log("lookup", action=step.kind.value, error=exc.message)
+            return failures, 0
+        wanted_in = op == "append"
+        left = [(imei, why) for imei, why in failures if (imei in members) != wanted_in]
+        self._log("lookup", action=step.kind.value, confirmed=len(failures) - len(left))
+        return left, len(failures) - len(left)
 
 
 def _delete_result(step: Step, status: str, how: str) -> StepResult:

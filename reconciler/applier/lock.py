@@ -4,13 +4,24 @@ Why: two applies interleaving on one account (a CI re-run racing a laptop) could
 "campaign missing" and both create it. The lock makes the second one stop before it reads
 anything, naming the holder so the operator knows whom to ask.
 
-Mechanics: ``O_CREAT | O_EXCL`` creation is atomic on local file systems; the file holds the
-holder's pid, host, start time and run id. A lock is *stale* when its holder's pid is dead on
-this same host, or, for a holder on another host, when it has not been refreshed for a TTL (the
-holder touches the file every minute while it works; a crashed runner stops). Breaking a
-stale lock is itself guarded by an ``O_EXCL`` "breaker" file, so two processes that both find
-the same stale lock cannot both take it over. ``--force-unlock`` removes a lock unconditionally
-(the operator's decision, documented in docs/APPLY.md).
+Mechanics: the holder's pid, host, start time and run id are written to a private temporary
+file in the lock directory, synced, and then ``os.link``-ed to the lock's name. The link is
+atomic and fails when the name exists (``O_EXCL`` semantics), so a lock file is never
+observable half-written: a SIGKILL or a full disk leaves at most a temporary file (removed
+later), never an empty lock. A lock is *stale* when its holder's pid is dead on this same host,
+or, for a holder on another host, when it has not been refreshed for a TTL (the holder touches
+the file every minute while it works; a crashed runner stops). A lock file that cannot be read
+(empty or garbage: an older version's crash between create and write, a file truncated by
+hand) names no holder; since no apply ever publishes one like that, it is judged by its age
+alone and taken over once it is older than a short grace (the window in which a file system
+without hard links, see :func:`_publish`, can show a lock being written). Breaking a stale
+lock is itself guarded by an ``O_EXCL`` "breaker" file, so two processes that both find the
+same stale lock cannot both take it over; every take-over is reported through
+``LockSettings.notify``. ``--force-unlock`` removes a lock unconditionally (the operator's
+decision, documented in docs/APPLY.md).
+
+Disk faults (a read-only or full lock directory) are ``UserError``s naming the path and the
+fix; nothing is left behind by them.
 
 This only coordinates processes that share the lock directory. Applies on different CI runners
 must be serialised by the CI system (a GitHub Actions ``concurrency`` group per account), as
@@ -20,22 +31,32 @@ docs/APPLY.md explains.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
+import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reconciler.errors import UserError
 
 DEFAULT_LOCK_DIR = Path(".fota/locks")
 DEFAULT_TTL = timedelta(hours=2)
 _BREAKER_TTL = timedelta(seconds=60)
+UNREADABLE_GRACE = timedelta(seconds=2)
+"""How old a lock file that names no holder must be before it is taken over: longer than a
+writer on a file system without hard links needs between creating a lock and writing it."""
+_TEMP_SUFFIX = ".tmp"
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
+)
 
 
 class LockHeldError(UserError):
@@ -114,15 +135,42 @@ class LockSettings:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     alive: Callable[[int], bool] = field(default=pid_alive)
     heartbeat: float = 60.0  # seconds between refreshes of a held lock's mtime
+    notify: Callable[[str], None] = field(default=lambda _message: None)
+    """Told (one line) when a stale or unreadable lock is taken over, or cannot be removed."""
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    """Waits out an unreadable lock's grace (tests pass a fake)."""
 
 
-def _stale(info: LockInfo, path: Path, settings: LockSettings) -> str | None:
+@dataclass(frozen=True)
+class Unreadable:
+    """A lock file that names no holder (empty, cut short or garbage): only its age is known."""
+
+    modified: datetime
+    size: int
+    inode: int
+
+    def describe(self) -> str:
+        what = "empty" if self.size == 0 else f"unreadable ({self.size} bytes)"
+        return f"{what}, last written {self.modified.isoformat(timespec='seconds')}"
+
+
+def _stale(
+    info: LockInfo | Unreadable, path: Path, settings: LockSettings, *, grace: bool = True
+) -> str | None:
     """Why the lock is stale, or None when its holder may still be working.
 
     On this host the pid decides (a live holder is never overridden, however long it runs).
     For a holder on another host only time can tell: the holder refreshes the file's mtime
     while it works (:func:`account_locks`), so a lock not refreshed for ``ttl`` is abandoned.
+    A lock that names no holder is never a working apply's where hard links work (locks are
+    published whole), so it is stale at once there, and otherwise (``grace``) once older than
+    :data:`UNREADABLE_GRACE`.
     """
+    if isinstance(info, Unreadable):
+        age = settings.clock() - info.modified
+        if not grace or age > UNREADABLE_GRACE:
+            return f"it names no holder ({info.describe()})"
+        return None
     if info.host == settings.host:
         if settings.alive(info.pid):
             return None
@@ -136,27 +184,101 @@ def _stale(info: LockInfo, path: Path, settings: LockSettings) -> str | None:
     return None
 
 
-def _read(path: Path) -> LockInfo | None:
+def _read(path: Path) -> LockInfo | Unreadable | None:
+    """What the lock file says; None when there is none."""
     try:
-        return LockInfo.from_json(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            data = handle.read(64 * 1024)
     except FileNotFoundError:
         return None
-    except (ValueError, KeyError, TypeError, json.JSONDecodeError):
-        # A half-written lock (crash during creation): report it as unknown but held.
-        return LockInfo("?", -1, "?", datetime.fromtimestamp(path.stat().st_mtime, UTC), "?")
+    except OSError as exc:
+        raise _disk_error("read the lock file", path, exc) from None
+    try:
+        return LockInfo.from_json(data.decode("utf-8"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        modified = datetime.fromtimestamp(info.st_mtime, UTC)
+        return Unreadable(modified, info.st_size, info.st_ino)
 
 
-def _create(path: Path, info: LockInfo) -> bool:
+def _disk_error(what: str, path: Path, exc: OSError, directory: Path | None = None) -> UserError:
+    """A one-line error for a lock-directory fault, naming the path and the fix."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on that file system, or choose another directory with --lock-dir DIR"
+    else:
+        where = directory or path.parent
+        fix = f"make {where} writable, or choose another directory with --lock-dir DIR"
+    return UserError(f"cannot {what} {path}: {reason}; {fix}")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+Created = Literal["created", "exists", "exists, written in place"]
+
+
+def _create(path: Path, info: LockInfo) -> Created:
+    """Publish ``info`` as the lock at ``path``; "exists..." when a lock is already there.
+
+    The content is written and synced under a private temporary name first, then hard-linked
+    to ``path``: the link is atomic and refuses an existing name, so nobody ever reads a
+    partial lock. On a file system without hard links the lock is created in place with
+    ``O_EXCL`` and written (the short window :data:`UNREADABLE_GRACE` covers).
+    """
+    data = info.to_json().encode()
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return "exists"
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            return _create_in_place(path, data)
+        return "created"
+    except OSError as exc:
+        raise _disk_error("write the lock file", path, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+def _create_in_place(path: Path, data: bytes) -> Created:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
-        return False
+        return "exists, written in place"
     try:
-        os.write(fd, info.to_json().encode())
+        _write_all(fd, data)
         os.fsync(fd)
-    finally:
+    except OSError:
         os.close(fd)
-    return True
+        with contextlib.suppress(OSError):
+            path.unlink()  # ours, and unusable: never leave a partial lock behind
+        raise
+    os.close(fd)
+    return "created"
+
+
+def _sweep_temporaries(path: Path, settings: LockSettings) -> None:
+    """Remove temporary lock files that a killed apply left (older than a minute)."""
+    with contextlib.suppress(OSError):
+        for temp in path.parent.glob(f".{path.name}.*{_TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                age = settings.clock() - datetime.fromtimestamp(temp.stat().st_mtime, UTC)
+                if age > _BREAKER_TTL:
+                    temp.unlink()
 
 
 @contextlib.contextmanager
@@ -185,26 +307,38 @@ def acquire(account: str, run_id: str, settings: LockSettings) -> LockInfo:
     try:
         settings.lock_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot create the lock directory {settings.lock_dir}: {exc}") from exc
+        where = settings.lock_dir.parent
+        raise _disk_error("create the lock directory", settings.lock_dir, exc, where) from None
     path = lock_path(settings.lock_dir, account)
+    _sweep_temporaries(path, settings)
     mine = LockInfo(account, settings.pid, settings.host, settings.clock(), run_id)
-    for _ in range(3):
-        if _create(path, mine):
+    for _ in range(4):
+        created = _create(path, mine)
+        if created == "created":
             return mine
         holder = _read(path)
         if holder is None:
             continue  # released between our two calls: try again
-        reason = _stale(holder, path, settings)
+        reason = _stale(holder, path, settings, grace=created != "exists")
+        if reason is None and isinstance(holder, Unreadable):
+            # Possibly being written in place (no hard links): wait out the grace, re-read.
+            settings.sleep(UNREADABLE_GRACE.total_seconds())
+            continue
         if reason is None:
+            assert isinstance(holder, LockInfo)
             raise LockHeldError(
                 f"account {account} is locked by another apply ({holder.describe()}); "
                 f"wait for it to finish, or if it is gone run again with --force-unlock "
                 f"(lock file {path})"
             )
-        with _breaker(path, settings) as may_break:
-            if may_break and _read(path) == holder:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+        try:
+            with _breaker(path, settings) as may_break:
+                if may_break and _read(path) == holder:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                    settings.notify(f"note: took over the stale lock {path}: {reason}")
+        except OSError as exc:
+            raise _disk_error("replace the stale lock file", path, exc) from None
     raise LockHeldError(
         f"account {account}: could not take the lock {path} (another apply is taking it); "
         "run again in a moment"
@@ -214,19 +348,34 @@ def acquire(account: str, run_id: str, settings: LockSettings) -> LockInfo:
 def release(info: LockInfo, settings: LockSettings) -> None:
     """Remove the lock if it is still ours (never someone else's after a --force-unlock)."""
     path = lock_path(settings.lock_dir, info.account)
-    current = _read(path)
-    if current is not None and current.run_id == info.run_id and current.pid == info.pid:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+    try:
+        current = _read(path)
+        if (
+            isinstance(current, LockInfo)
+            and current.run_id == info.run_id
+            and current.pid == info.pid
+        ):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    except (OSError, UserError) as exc:
+        reason = exc.message if isinstance(exc, UserError) else (exc.strerror or str(exc))
+        settings.notify(
+            f"note: could not remove the lock file {path} ({reason}); the next apply on this "
+            "host takes it over, since its holder has exited"
+        )
 
 
 def force_unlock(account: str, settings: LockSettings) -> LockInfo | None:
     """Remove the account's lock whoever holds it; returns what it said, if anything."""
     path = lock_path(settings.lock_dir, account)
     holder = _read(path)
-    with contextlib.suppress(FileNotFoundError):
+    try:
         path.unlink()
-    return holder
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise _disk_error("remove the lock file", path, exc) from None
+    return holder if isinstance(holder, LockInfo) else None
 
 
 @contextlib.contextmanager

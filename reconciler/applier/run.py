@@ -64,7 +64,8 @@ def execute_journaled(
         journal.record("start", **context, campaigns=len(works))
         results = execute(works, client, run.options(client), journal)
         report = make_report(results, plan.campaigns)
-        journal.record("end", summary=summary_line(report), ok=report.ok)
+        if journal.error is None:  # otherwise the report's failed steps name the fault
+            journal.record("end", summary=summary_line(report), ok=report.ok)
     return report
 
 

@@ -7,6 +7,7 @@ Subcommands live in their own modules, registered by name in ``_COMMANDS``.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from collections.abc import Sequence
@@ -125,4 +126,20 @@ def _main(args: list[str], errors: machine.JsonErrors) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:
+        # A local disk fault a command did not name itself (each names its own where it can):
+        # still one line naming the path, never a traceback, never blamed on credentials.
+        click.echo(f"error: {_disk_fault(exc)}", err=True)
+        return 1
     return int(result) if isinstance(result, int) else 0
+
+
+def _disk_fault(exc: OSError) -> str:
+    """One line for an ``OSError``: what failed, on which path, and what to check."""
+    where = f" {exc.filename}" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on that file system and run again"
+    else:
+        fix = "check that the path exists and is writable, then run again"
+    return f"cannot access{where}: {reason}; {fix}"

@@ -99,7 +99,7 @@ def _execute(
 @click.option(
     "--journal",
     "journal_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=DEFAULT_JOURNAL,
     show_default=True,
     help="Append-only audit journal (JSON lines).",
@@ -160,7 +160,7 @@ def apply(
         )
     run = _Run(
         run_id=uuid.uuid4().hex[:12],
-        locks=LockSettings(lock_dir=lock_dir),
+        locks=LockSettings(lock_dir=lock_dir, notify=lambda note: click.echo(note, err=True)),
         force_unlock=force_unlock,
         allow_abort=allow_abort,
         wait=wait_,

@@ -88,4 +88,3 @@ def accounts(paths: tuple[str, ...], baseline_ref: str | None, output: str) -> N
     if output == "github":
         Runner().set_output("accounts", document)
     click.echo(document)
-

@@ -1,7 +1,7 @@
 """``fota sim``: run the ThingSpace emulator and control its clock.
 
 ``serve`` runs it on a loopback port; ``clock show|set|advance`` talk to a served emulator
-(``--url``) or, without one, to the embedded emulator persisted in ``.fota/sim-state.json``
+(``--url``) or, without one, to the embedded emulator persisted in ``.fota/sim-state.db``
 under the working directory (the one other commands use when no API URL is given).
 ``faults add|clear|list`` and ``requests`` need ``--url``: faults and counters live in a served
 emulator's memory.
@@ -230,16 +230,13 @@ def _embedded(action: str, value: str | None) -> dict[str, Any]:
     click.echo(f"target: embedded emulator ({path})", err=True)
     try:
         emulator = open_embedded(Path.cwd() / path)
-    except StateError as exc:
-        raise UserError(str(exc)) from exc
-    try:
         if action == "set" and value is not None:
             emulator.set_time(parse_instant(value))
         elif action == "advance" and value is not None:
             emulator.advance(parse_duration(value))
         elif action in ("freeze", "unfreeze"):
             emulator.freeze(action == "freeze")
-    except ClockError as exc:
+    except (ClockError, StateError) as exc:
         raise UserError(str(exc)) from exc
     now = emulator.now()
     return {"now": now.isoformat().replace("+00:00", "Z"), "frozen": emulator.clock.frozen}

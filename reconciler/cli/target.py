@@ -9,7 +9,7 @@ target identically::
         with open_target(target) as t:      # prints "target: ..." on stderr
             t.client.get_campaign(...)
 
-Without a URL the embedded emulator (state in ``.fota/sim-state.json``) answers in process
+Without a URL the embedded emulator (state in ``.fota/sim-state.db``) answers in process
 through ``httpx.WSGITransport``, so every command works without an account. With a URL the
 four credentials come from the environment only (never from flags: flags end up in shell
 history and CI logs).
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from reconciler.errors import UserError
 from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, api_base_url
 
 EMBEDDED_URL = "http://embedded.fota"
-EMBEDDED_STATE = Path(".fota") / "sim-state.json"
+EMBEDDED_STATE = Path(".fota") / "sim-state.db"
 CREDENTIAL_VARIABLES = ("FOTA_CLIENT_ID", "FOTA_CLIENT_SECRET", "FOTA_USERNAME", "FOTA_PASSWORD")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,7 +51,7 @@ class TargetOptions:
 @dataclass(frozen=True)
 class Target:
     client: ThingSpaceClient
-    description: str  # "embedded emulator (.fota/sim-state.json)" or the URL
+    description: str  # "embedded emulator (.fota/sim-state.db)" or the URL
     embedded: bool
 
 
@@ -144,13 +145,11 @@ def _embedded_transport(
     from reconciler.sim.embedded import open_embedded
     from reconciler.sim.store import StateError
 
+    _check_writable(cwd / EMBEDDED_STATE.parent, EMBEDDED_STATE.parent)
     try:
         emulator = open_embedded(cwd / EMBEDDED_STATE)
-    except (StateError, OSError) as exc:
-        raise UserError(
-            f"cannot open the embedded emulator state {EMBEDDED_STATE}: {exc}; fix or delete "
-            "the file (it is recreated with defaults)"
-        ) from None
+    except StateError as exc:  # its message names the file and the fix
+        raise UserError(f"embedded emulator: {exc}") from None
     sim_creds = env_credentials(dict(env))
     creds = Credentials(
         sim_creds["client_id"],
@@ -158,4 +157,37 @@ def _embedded_transport(
         sim_creds["username"],
         sim_creds["password"],
     )
-    return httpx.WSGITransport(app=emulator.wsgi_app), creds
+    return _EmbeddedTransport(app=emulator.wsgi_app), creds
+
+
+class _EmbeddedTransport(httpx.WSGITransport):
+    """In process, the emulator raises its ``StateError`` (a full disk, a read-only
+    ``.fota``) instead of answering: shown as one line naming the file and the fix, never as
+    an HTTP or a credentials error."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        from reconciler.sim.store import StateError
+
+        try:
+            return super().handle_request(request)
+        except StateError as exc:
+            raise UserError(f"embedded emulator: {exc}") from None
+
+
+def _check_writable(directory: Path, shown: Path) -> None:
+    """Refuse up front when the embedded emulator could not save its state.
+
+    It saves on every write, logging in included, and a save that fails inside it is only a
+    500 to the client, which would be misread as refused credentials. A temporary file
+    created and removed in the directory is the one test that also holds for root.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(
+            f"cannot write in {shown}/ (the embedded emulator keeps its state there): {reason}; "
+            "make it writable, run from a writable directory, or use --api-url"
+        ) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +35,9 @@ from reconciler.sim.clock import ClockError, SimClock, http_date, parse_duration
 from reconciler.sim.faults import Decision, FaultError, FaultInjector, FaultRule, Hold
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, Device, Fleet, load_fleet_file
 from reconciler.sim.handlers import Ctx
-from reconciler.sim.store import SOFTWARE, State, load_state, save_state, token_digest
+from reconciler.sim.reports import RawJson
+from reconciler.sim.sqlstore import SqlStore
+from reconciler.sim.store import SOFTWARE, State, StateError, token_digest
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -75,6 +78,9 @@ class SimOptions:
     username: str = DEMO_USERNAME
     password: str = field(default=DEMO_PASSWORD, repr=False)
     real_time: Callable[[], float] = time.time
+    import_from: Path | None = None
+    """A JSON state of an earlier version to import into a new ``state_path`` (the embedded
+    default's old ``sim-state.json``); a JSON file at ``state_path`` itself is always imported."""
 
 
 # (endpoint, method, rule); the rule string doubles as the request-counter key.
@@ -135,9 +141,22 @@ _URL_MAP = Map(
 )
 
 
+def _utf8(text: str) -> bytes:
+    """Credentials are bytes on the wire (Basic is base64 of UTF-8, JSON is UTF-8): compare
+    them as UTF-8 bytes, so any Unicode works. ``surrogatepass``: a lone surrogate (from a
+    JSON ``\\ud800`` escape or an undecodable environment variable) is refused, never raised."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _same(given: bytes, expected: str) -> bool:
+    """Constant-time comparison of a credential sent with the configured one
+    (``secrets.compare_digest`` accepts ``str`` only when it is ASCII; bytes always work)."""
+    return secrets.compare_digest(given, _utf8(expected))
+
+
 def _json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(body, separators=(",", ":")),
+        body if isinstance(body, RawJson) else json.dumps(body, separators=(",", ":")),
         status=status,
         mimetype="application/json",
         headers=headers,
@@ -154,28 +173,56 @@ class Emulator:
         opts = self.options
         self._lock = threading.RLock()
         self.state_path = opts.state_path
-        if opts.state_path is not None and opts.state_path.exists():
-            self.state = load_state(opts.state_path)
-        else:
-            fleet = Fleet.generate(opts.devices, opts.seed, opts.account)
-            if opts.fleet_file is not None:
-                for device in load_fleet_file(opts.fleet_file):
-                    fleet.add(device)
-            clock = SimClock(opts.now, frozen=opts.frozen, real=opts.real_time)
-            self.state = State(
-                clock=clock,
-                fleet=fleet,
-                seed=opts.seed,
-                failure_rate=opts.failure_rate,
-                strict=opts.strict,
+        self._store: SqlStore | None = None
+        self._memory: State | None = None
+        if opts.state_path is not None:
+            self._store = SqlStore.open(
+                opts.state_path,
+                functools.partial(_fresh_state, opts),
+                real=opts.real_time,
+                import_from=opts.import_from,
             )
-            self._save()
+        else:
+            self._memory = _fresh_state(opts)
         self.faults = FaultInjector(opts.faults, seed=self.state.seed)
         self._holds: list[Hold] = []
         self._next_hold = 1
         self.sleep: Callable[[float], None] = time.sleep
         """How latency faults wait (real seconds); a test may substitute a recorder."""
         self.settle = timedelta(seconds=opts.settle_seconds)
+
+    @property
+    def state(self) -> State:
+        """The emulator's state (persisted: the store's cache, current inside ``_tx``)."""
+        if self._store is not None:
+            return self._store.state
+        assert self._memory is not None
+        return self._memory
+
+    @contextlib.contextmanager
+    def _tx(self, *, durable: bool = True) -> Iterator[State]:
+        """One transaction per request or control call (a no-op in memory): the persisted
+        store is brought up to date first and what changed is written at the end; an
+        exception writes nothing. Call with ``self._lock`` held. ``durable=False``: the caller
+        calls ``_durable()`` after releasing the lock, before answering (group commit)."""
+        if self._store is None:
+            yield self.state
+            return
+        with self._store.transaction() as state:
+            yield state
+        if durable:
+            self._store.durable()
+
+    def _durable(self) -> None:
+        """Block until what this process wrote (or read) is on disk; see ``SqlStore.durable``."""
+        if self._store is not None:
+            self._store.durable()
+
+    def close(self) -> None:
+        """Close the persisted store (in memory: nothing to do)."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
 
     # --- in-process control API (what /_sim/ exposes) ----------------------------------------
 
@@ -187,40 +234,33 @@ class Emulator:
         return self.state.clock.now()
 
     def set_time(self, instant: datetime) -> datetime:
-        with self._lock:
-            result = self.state.clock.set(instant)
-            self._save()
-            return result
+        with self._lock, self._tx() as state:
+            return state.clock.set(instant)
 
     def advance(self, delta: timedelta | str) -> datetime:
         if isinstance(delta, str):
             delta = parse_duration(delta)
-        with self._lock:
-            result = self.state.clock.advance(delta)
-            self._save()
-            return result
+        with self._lock, self._tx() as state:
+            return state.clock.advance(delta)
 
     def freeze(self, frozen: bool = True) -> None:
-        with self._lock:
-            self.state.clock.freeze(frozen)
-            self._save()
+        with self._lock, self._tx() as state:
+            state.clock.freeze(frozen)
 
     def issue_tokens(self) -> tuple[str, str]:
         """A fresh (bearer, session) token pair, as the token and login calls would give."""
-        with self._lock:
+        with self._lock, self._tx() as state:
             now = self.now()
             expiry = now + timedelta(seconds=self.options.token_ttl)
             bearer, session = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            self.state.access_tokens[token_digest(bearer)] = expiry
-            self.state.session_tokens[token_digest(session)] = expiry
-            self._save()
+            state.access_tokens[token_digest(bearer)] = expiry
+            state.session_tokens[token_digest(session)] = expiry
             return bearer, session
 
     def revoke_tokens(self) -> None:
-        with self._lock:
-            self.state.access_tokens.clear()
-            self.state.session_tokens.clear()
-            self._save()
+        with self._lock, self._tx() as state:
+            state.access_tokens.clear()
+            state.session_tokens.clear()
 
     def add_fault(self, rule: FaultRule) -> None:
         with self._lock:
@@ -255,9 +295,8 @@ class Emulator:
             hold.release()
 
     def add_device(self, device: Device) -> None:
-        with self._lock:
-            self.state.fleet.add(device)
-            self._save()
+        with self._lock, self._tx() as state:
+            state.fleet.add(device)
 
     def request_counts(self) -> dict[str, int]:
         """Requests received per endpoint (``METHOD /rule``), faulted ones included."""
@@ -275,16 +314,8 @@ class Emulator:
 
     def campaign_status(self, campaign_id: str) -> str:
         """The status a listing would report now (does not step the campaign)."""
-        with self._lock:
-            return self.state.campaigns[campaign_id].status(self.now(), self.settle)
-
-    def save(self) -> None:
-        with self._lock:
-            self._save()
-
-    def _save(self) -> None:
-        if self.state_path is not None:
-            save_state(self.state, self.state_path)
+        with self._lock, self._tx() as state:
+            return state.campaigns[campaign_id].status(self.now(), self.settle)
 
     # --- WSGI --------------------------------------------------------------------------------
 
@@ -303,6 +334,12 @@ class Emulator:
             import httpx
 
             raise httpx.RemoteProtocolError("fault injection: connection dropped") from None
+        except StateError as exc:  # the disk refused a write: nothing of the request was kept
+            if not isinstance(environ.get("werkzeug.socket"), socket.socket):
+                raise  # in process: the caller (the CLI) reports it in one line
+            print(f"fota sim: {exc}", file=sys.stderr)
+            body = {"errorCode": "EmulatorStateError", "errorMessage": str(exc)}
+            response = _json_response(503, body)
         except Exception:  # an emulator bug: still answer in the API's shape, with a Date
             traceback.print_exc(file=sys.stderr)
             body = {"errorCode": "InternalError", "errorMessage": "emulator error (see its log)"}
@@ -326,12 +363,15 @@ class Emulator:
         if name.startswith("admin_"):
             with self._lock:
                 try:
-                    return self._admin(name, request)
+                    with self._tx(durable=False):
+                        answer = self._admin(name, request)
                 except (ApiError, ClockError, FaultError, ValueError, TypeError) as exc:
                     message = exc.message if isinstance(exc, ApiError) else str(exc)
                     return _json_response(
                         400, {"errorCode": "InvalidRequest", "errorMessage": message}
                     )
+            self._durable()
+            return answer
         key = f"{method} {rule}"
         with self._lock:
             self.faults.received[key] += 1
@@ -350,7 +390,9 @@ class Emulator:
             return self._fault_response(decision, environ)
         with self._lock:
             self.faults.processed[key] += 1
-            response = self._handle(name, request, args)
+            with self._tx(durable=False):
+                response = self._handle(name, request, args)
+        self._durable()  # outside the lock: requests committed meanwhile share one fsync
         for hold in holds:
             if hold.phase == "after" and not hold.arrive():
                 with self._lock:
@@ -395,15 +437,10 @@ class Emulator:
             if name == "session_logout":
                 token = request.headers.get("VZ-M2M-Token", "")
                 self.state.session_tokens.pop(token_digest(token), None)
-                self._save()
                 return _json_response(200, {"sessionToken": token})
             body = self._fota(name, ctx, request, args)
-        except ApiError as exc:
-            if ctx.dirty:
-                self._save()
+        except ApiError as exc:  # an answer like any other: what the handler changed is kept
             return _json_response(exc.status, exc.body())
-        if ctx.dirty:
-            self._save()
         return _json_response(200, body)
 
     def _fota(self, name: str, ctx: Ctx, request: Request, a: Mapping[str, Any]) -> object:
@@ -484,17 +521,18 @@ class Emulator:
 
     def _oauth_token(self, request: Request, now: datetime) -> Response:
         header = request.headers.get("Authorization", "")
-        client_id = client_secret = None
+        client_id: bytes | None = None
+        client_secret = b""
         if header.startswith("Basic "):
             try:
-                decoded = base64.b64decode(header[6:], validate=True).decode()
-                client_id, _, client_secret = decoded.partition(":")
-            except (binascii.Error, UnicodeDecodeError):
+                decoded = base64.b64decode(header[6:], validate=True)
+                client_id, _, client_secret = decoded.partition(b":")
+            except (binascii.Error, ValueError):
                 client_id = None
         if (
             client_id is None
-            or not secrets.compare_digest(client_id, self.options.client_id)
-            or not secrets.compare_digest(client_secret or "", self.options.client_secret)
+            or not _same(client_id, self.options.client_id)
+            or not _same(client_secret, self.options.client_secret)
         ):
             return _json_response(
                 401,
@@ -515,7 +553,6 @@ class Emulator:
         ttl = self.options.token_ttl
         self.state.access_tokens[token_digest(token)] = now + timedelta(seconds=ttl)
         self._prune(now)
-        self._save()
         body: dict[str, object] = {
             "access_token": token,
             "token_type": "Bearer",
@@ -559,15 +596,14 @@ class Emulator:
         if not isinstance(username, str) or not isinstance(password, str):
             raise ApiError("InvalidRequest", "username and password are required strings")
         if not (
-            secrets.compare_digest(username, self.options.username)
-            and secrets.compare_digest(password, self.options.password)
+            _same(_utf8(username), self.options.username)
+            and _same(_utf8(password), self.options.password)
         ):
             raise ApiError("InvalidCredentials", "invalid username or password")
         token = secrets.token_urlsafe(32)
         self.state.session_tokens[token_digest(token)] = now + timedelta(
             seconds=self.options.token_ttl
         )
-        self._save()
         return _json_response(200, {"sessionToken": token})
 
     # --- admin API ---------------------------------------------------------------------------
@@ -587,12 +623,10 @@ class Emulator:
                 self.state.clock.set(parse_instant(str(data["now"])))
             if data.get("advance"):
                 self.state.clock.advance(parse_duration(str(data["advance"])))
-            self._save()
             return _json_response(200, self._clock_body())
         if name == "admin_revoke":
             self.state.access_tokens.clear()
             self.state.session_tokens.clear()
-            self._save()
             return _json_response(200, {"revoked": True})
         if name == "admin_requests":
             return _json_response(
@@ -630,7 +664,6 @@ class Emulator:
                 if not isinstance(item, dict):
                     raise ApiError("InvalidRequest", "a device is a JSON object")
                 self.state.fleet.add(Device(**item))
-            self._save()
             return _json_response(200, {"devices": len(self.state.fleet.devices)})
         if name == "admin_holds":
             return _json_response(200, {"holds": [h.to_json() for h in self._holds]})
@@ -656,6 +689,21 @@ class Emulator:
             "frozen": self.state.clock.frozen,
             "state": str(self.state_path) if self.state_path else None,
         }
+
+
+def _fresh_state(opts: SimOptions) -> State:
+    """A new emulator's state from its options (a generated fleet plus any fleet file)."""
+    fleet = Fleet.generate(opts.devices, opts.seed, opts.account)
+    if opts.fleet_file is not None:
+        for device in load_fleet_file(opts.fleet_file):
+            fleet.add(device)
+    return State(
+        clock=SimClock(opts.now, frozen=opts.frozen, real=opts.real_time),
+        fleet=fleet,
+        seed=opts.seed,
+        failure_rate=opts.failure_rate,
+        strict=opts.strict,
+    )
 
 
 def env_credentials(env: dict[str, str] | None = None) -> dict[str, str]:

@@ -121,6 +121,14 @@ class SimClock:
         now = self.now()
         return {"frozen": self._frozen, "now": rfc3339(now), "offsetSeconds": self._offset}
 
+    def persisted(self) -> dict[str, object]:
+        """What a store keeps: the instant when frozen, only the offset when ticking (so the
+        value changes when the clock is set, advanced or frozen, not as time passes)."""
+        with self._lock:
+            if self._frozen:
+                return {"frozen": True, "now": rfc3339(self._instant)}
+            return {"frozen": False, "offsetSeconds": self._offset}
+
     @classmethod
     def from_json(
         cls, data: dict[str, object], *, real: Callable[[], float] = time.time
@@ -130,5 +138,7 @@ class SimClock:
             return cls(parse_instant(str(data["now"])), frozen=True, real=real)
         offset = data.get("offsetSeconds")
         if isinstance(offset, (int, float)):
-            return cls(datetime.fromtimestamp(real() + float(offset), UTC), real=real)
+            clock = cls(datetime.fromtimestamp(real() + float(offset), UTC), real=real)
+            clock._offset = float(offset)  # exactly as saved, not re-derived through a datetime
+            return clock
         return cls(parse_instant(str(data["now"])), real=real)

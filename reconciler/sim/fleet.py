@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def luhn_valid(number: str) -> bool:
     return number.isdigit() and len(number) > 1 and luhn_digit(number[:-1]) == number[-1]
 
 
-def _generated(count: int, seed: int, account: str) -> Iterator[Device]:
+def generated_devices(count: int, seed: int, account: str) -> Iterator[Device]:
     """``count`` distinct devices with valid Luhn IMEIs (TAC prefix 35), reproducible per seed.
 
     Two draws per device (IMEI serial, MDN) keep a million-device fleet to seconds.
@@ -135,27 +135,75 @@ def _generated(count: int, seed: int, account: str) -> Iterator[Device]:
 class Fleet:
     """Devices by IMEI; ``recipe`` regenerates the generated part on load."""
 
-    devices: dict[str, Device]
+    _devices: dict[str, Device]
     generated_count: int = 0
     generated_seed: int = 0
     generated_account: str = DEFAULT_ACCOUNT
     explicit: set[str] | None = None  # IMEIs that are not from the recipe
     _by_account: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    # IMEIs added or changed since the store last wrote them (see ``sqlstore``).
+    changed: set[str] = field(default_factory=set, repr=False, compare=False)
+    # Devices enrolled on the fly since the store last wrote, by the campaign that enrolled
+    # them: the store keeps such a device as a flag on that membership (see ``enrol``).
+    enrolled: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # Devices not read yet (see ``defer``): (generated, explicit) when first needed.
+    _pending: Callable[[], tuple[Iterable[Device], Iterable[Device]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def devices(self) -> dict[str, Device]:
+        """Devices by IMEI (read now if their reading was deferred)."""
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            generated, explicit = pending()
+            known = self._devices
+            for device in generated:
+                known.setdefault(device.imei, device)
+            marked = self.explicit if self.explicit is not None else set()
+            for device in explicit:
+                known[device.imei] = device
+                marked.add(device.imei)
+            self.explicit = marked
+            self._by_account.clear()
+        return self._devices
+
+    @property
+    def deferred(self) -> bool:
+        """The devices have not been read yet (``defer``)."""
+        return self._pending is not None
+
+    def defer(self, read: Callable[[], tuple[Iterable[Device], Iterable[Device]]]) -> None:
+        """Read the devices only when first needed (a plan never needs them): ``read`` gives
+        (generated, explicit) devices; devices added meanwhile win over generated ones."""
+        self._pending = read
 
     @classmethod
     def generate(cls, count: int, seed: int, account: str = DEFAULT_ACCOUNT) -> Fleet:
-        devices = {d.imei: d for d in _generated(count, seed, account)}
+        devices = {d.imei: d for d in generated_devices(count, seed, account)}
         return cls(devices, count, seed, account, set())
 
     def add(self, device: Device) -> None:
-        if device.imei not in self.devices or device.account != self.devices[device.imei].account:
+        devices = self.devices
+        before = devices.get(device.imei)
+        if before is None or device.account != before.account:
             self._by_account.pop(device.account, None)
-            if device.imei in self.devices:
-                self._by_account.pop(self.devices[device.imei].account, None)
-        self.devices[device.imei] = device
+            if before is not None:
+                self._by_account.pop(before.account, None)
+        devices[device.imei] = device
         if self.explicit is None:
             self.explicit = set()
         self.explicit.add(device.imei)
+        self.changed.add(device.imei)
+
+    def enrol(self, device: Device, campaign_id: str) -> None:
+        """A device met for the first time in a campaign's device list (lenient mode). It is
+        that campaign's make, model, protocol and from-version, so the store keeps it as a
+        flag on the membership row it writes anyway, not as a row of its own."""
+        self.add(device)
+        self.changed.discard(device.imei)
+        self.enrolled[device.imei] = campaign_id
 
     def account_imeis(self, account: str) -> list[str]:
         """The account's IMEIs in order (cached: the device listing pages by bisecting it)."""
@@ -172,8 +220,9 @@ class Fleet:
         """Explicit devices are grouped by everything but the IMEI: devices enrolled on the fly
         share one record, so 100,000 of them cost 100,000 IMEIs, not 100,000 objects."""
         groups: dict[tuple[str, str, str, str, str, str, bool], list[str]] = {}
+        devices = self.devices  # read first: a deferred fleet completes ``explicit``
         for imei in sorted(self.explicit or ()):
-            d = self.devices[imei]
+            d = devices[imei]
             key = (d.account, d.make, d.model, d.firmware, d.protocol, d.mdn, d.licensed)
             groups.setdefault(key, []).append(imei)
         return {

@@ -33,10 +33,12 @@ from typing import Any
 
 from reconciler.sim import lifecycle, progress, upgrades
 from reconciler.sim.apierror import ApiError, not_found
-from reconciler.sim.clock import legacy_timestamp, rfc3339
-from reconciler.sim.fleet import DEFAULT_CATALOG, Device, FirmwarePackage
+from reconciler.sim.clock import legacy_timestamp
+from reconciler.sim.fleet import DEFAULT_CATALOG, FirmwarePackage
 from reconciler.sim.lifecycle import MIN_FIRMWARE_WINDOW_HOURS, Window, windows_to_api
-from reconciler.sim.store import FIRMWARE, SOFTWARE, Campaign, State
+from reconciler.sim.reports import RawJson, page_items
+from reconciler.sim.reports import escape as _escape
+from reconciler.sim.store import FIRMWARE, SOFTWARE, Campaign, State, enrolled_device
 
 JsonObj = dict[str, Any]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,6 +54,11 @@ class Ctx:
     campaign_page_size: int
     device_page_size: int
     dirty: bool = False
+
+    def touch(self, campaign: Campaign) -> None:
+        """This request changed ``campaign`` (its row, or its members): the store writes it."""
+        self.dirty = True
+        self.state.touched.add(campaign.id)
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -179,16 +186,7 @@ def _eligibility(ctx: Ctx, campaign: Campaign, imei: str) -> str | None:
     if device is None:
         if state.strict:
             return f"Device {imei} not found in account {campaign.account}"
-        state.fleet.add(
-            Device(
-                imei=imei,
-                account=campaign.account,
-                make=campaign.make,
-                model=campaign.model,
-                firmware=campaign.from_version,
-                protocol=campaign.protocol,
-            )
-        )
+        state.fleet.enrol(enrolled_device(campaign, imei), campaign.id)
         ctx.dirty = True
         return None
     if state.strict and device.account != campaign.account:
@@ -352,7 +350,7 @@ def _create(ctx: Ctx, acc: str, body: JsonObj, kind: str) -> Campaign:
     if campaign.failure is None and not campaign.members:
         campaign.failure = "no device in deviceList is eligible for this campaign"
     state.add_campaign(campaign)
-    ctx.dirty = True
+    ctx.touch(campaign)
     return campaign
 
 
@@ -387,7 +385,7 @@ def _read_step(ctx: Ctx, campaign: Campaign) -> str:
     settled_by_time = ctx.now >= campaign.created + ctx.settle
     if campaign.reads < 2 and campaign.closed is None and not settled_by_time:
         campaign.reads += 1
-        ctx.dirty = True
+        ctx.touch(campaign)
     return campaign.status(ctx.now, ctx.settle)
 
 
@@ -476,7 +474,7 @@ def _change_devices(ctx: Ctx, acc: str, cid: str, body: object, kind: str) -> li
                 continue
             campaign.remove_member(imei, ctx.now)
             results.append(_result(imei, "RemoveDeviceSucceed", "Device removed Successfully"))
-        ctx.dirty = True
+        ctx.touch(campaign)
     return results
 
 
@@ -529,7 +527,7 @@ def v3_dates(ctx: Ctx, acc: str, cid: str, body: object) -> JsonObj:
     )
     _apply_windows(ctx, campaign, windows)
     campaign.start, campaign.end = start, end
-    ctx.dirty = True
+    ctx.touch(campaign)
     return firmware_campaign(campaign, campaign.status(ctx.now, ctx.settle), flags=False)
 
 
@@ -570,7 +568,7 @@ def v2_dates(ctx: Ctx, acc: str, cid: str, body: object) -> JsonObj:
     campaign.install_windows = inst
     campaign.download_after, campaign.install_after = dl_after, inst_after
     campaign.start, campaign.end = start, end
-    ctx.dirty = True
+    ctx.touch(campaign)
     return software_campaign(campaign, campaign.status(ctx.now, ctx.settle))
 
 
@@ -588,7 +586,7 @@ def delete(ctx: Ctx, acc: str, cid: str, kind: str) -> JsonObj:
     else:
         campaign.closed = lifecycle.CANCELLED
     campaign.closed_at = ctx.now
-    ctx.dirty = True
+    ctx.touch(campaign)
     return {"success": True}
 
 
@@ -666,38 +664,25 @@ def _page(imeis: list[str], last_seen: str | None, size: int) -> tuple[list[str]
     return page, start + len(page) < len(imeis)
 
 
-def device_report(ctx: Ctx, acc: str, cid: str, last_seen: str | None, kind: str) -> JsonObj:
-    """One page of the device report. The hot path of a plan (one page per 1,000 devices of
-    every campaign), so the loop binds what it uses locally and formats each shared instant
-    (a device's ``updatedTime`` is mostly its join or the campaign's end) once per page."""
+def device_report(ctx: Ctx, acc: str, cid: str, last_seen: str | None, kind: str) -> RawJson:
+    """One page of the device report: the hot path of a plan (one page per 1,000 devices of
+    every campaign), written straight to JSON text by ``reports``."""
     campaign = _campaign(ctx, acc, cid, kind)
     imeis, more = _page(campaign.imeis, last_seen, ctx.device_page_size)
-    items: list[JsonObj] = []
-    timeline = campaign.timeline(ctx.settle)
-    members, seed, now = campaign.members, ctx.state.seed, ctx.now
-    compute, firmware = progress.progress, kind == FIRMWARE
-    stamps: dict[datetime, str] = {}
-    for imei in imeis:
-        member = members[imei]
-        p = compute(timeline, imei, member.joined, member.left, seed, now)
-        item: JsonObj = {"deviceId": imei, "status": p.status, "resultReason": p.reason}
-        if firmware:
-            updated = stamps.get(p.updated)
-            if updated is None:
-                updated = stamps[p.updated] = rfc3339(p.updated)
-            item["updatedTime"] = updated
-            if p.recent_attempt is not None:
-                item["recentAttemptTime"] = rfc3339(p.recent_attempt)
-            if p.next_attempt is not None:
-                item["nextAttemptTime"] = rfc3339(p.next_attempt)
-        items.append(item)
-    return {
-        "totalDevice": len(campaign.imeis),
-        "hasMoreData": more,
-        "lastSeenDeviceId": imeis[-1] if more else "0",
-        "maxPageSize": ctx.device_page_size,
-        "deviceList": items,
-    }
+    members = campaign.members
+    items = page_items(
+        campaign.timeline(ctx.settle),
+        ((imei, members[imei].joined, members[imei].left) for imei in imeis),
+        ctx.state.seed,
+        ctx.now,
+        firmware=kind == FIRMWARE,
+    )
+    last = _escape(imeis[-1]) if more else '"0"'
+    return RawJson(
+        f'{{"totalDevice":{len(campaign.imeis)},"hasMoreData":{"true" if more else "false"},'
+        f'"lastSeenDeviceId":{last},"maxPageSize":{ctx.device_page_size},'
+        f'"deviceList":[{",".join(items)}]}}'
+    )
 
 
 def device_history(ctx: Ctx, acc: str, imei: str, kind: str) -> list[JsonObj]:

@@ -1,19 +1,19 @@
-"""The emulator's state: campaigns, fleet, tokens, clock, and its JSON persistence.
+"""The emulator's state in memory: campaigns, fleet, tokens, clock; and the JSON form earlier
+versions persisted (still read, to import it once: ``sqlstore``).
 
 One ``State`` per emulator, guarded by the emulator's single lock (handlers run under it), so
 the store itself has no locking. Per-campaign member IMEIs are kept sorted: a report page is a
-bisect and a slice. Persistence writes the whole state to a temporary file in the same
-directory and renames it over the old one, so a crash never leaves a half-written file.
-Token values are never stored, only their SHA-256 digests, so a state file holds no secret.
+bisect and a slice. What a request changes is tracked (``State.touched``, ``Campaign.changed``,
+``Fleet.changed``) so that the persisted store writes only those rows (``sqlstore``). Token
+values are never stored, only their SHA-256 digests, so a state file holds no secret.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,7 +22,7 @@ from typing import Any
 
 from reconciler.sim import lifecycle, progress
 from reconciler.sim.clock import SimClock, parse_instant, rfc3339
-from reconciler.sim.fleet import Fleet
+from reconciler.sim.fleet import Device, Fleet
 from reconciler.sim.lifecycle import Window
 
 STATE_VERSION = 1
@@ -34,8 +34,10 @@ class StateError(ValueError):
     """A state file the emulator cannot load (message names the file and the fix)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Member:
+    """Immutable, so that members who joined (and left) together can share one object."""
+
     joined: datetime
     left: datetime | None = None
 
@@ -75,6 +77,8 @@ class Campaign:
     sorted_imeis: list[str] = field(default_factory=list, repr=False)
     _joining: set[str] = field(default_factory=set, repr=False, compare=False)
     _leaving: set[str] = field(default_factory=set, repr=False, compare=False)
+    # Members whose row changed since the store last wrote this campaign (see ``sqlstore``).
+    changed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def imeis(self) -> list[str]:
@@ -96,6 +100,7 @@ class Campaign:
     def add_member(self, imei: str, now: datetime) -> None:
         was_member = self.is_member(imei)
         self.members[imei] = Member(now)
+        self.changed.add(imei)
         if was_member:
             return
         if imei in self._leaving:  # left and rejoined before anyone read the order
@@ -105,10 +110,29 @@ class Campaign:
 
     def remove_member(self, imei: str, now: datetime) -> None:
         was_member = self.is_member(imei)
-        self.members[imei].left = now
+        self.members[imei] = Member(self.members[imei].joined, now)
+        self.changed.add(imei)
         if not was_member:
             return
         if imei in self._joining:
+            self._joining.discard(imei)
+        else:
+            self._leaving.add(imei)
+
+    def load_member(self, imei: str, member: Member) -> None:
+        """Put a member row another process wrote into this campaign (not a change to write
+        back): the sorted order is brought up to date as for ``add_member``/``remove_member``."""
+        was_member = self.is_member(imei)
+        self.members[imei] = member
+        now_member = member.left is None
+        if was_member == now_member:
+            return
+        if now_member:
+            if imei in self._leaving:
+                self._leaving.discard(imei)
+            else:
+                self._joining.add(imei)
+        elif imei in self._joining:
             self._joining.discard(imei)
         else:
             self._leaving.add(imei)
@@ -151,6 +175,15 @@ class Campaign:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            **self.header_json(),
+            # Grouped by join instant: a 100,000-device create writes one timestamp, not 100,000.
+            "members": _group_members(self.members),
+            "left": {i: rfc3339(m.left) for i, m in self.members.items() if m.left is not None},
+        }
+
+    def header_json(self) -> dict[str, Any]:
+        """Everything but the members (the store keeps those in rows of their own)."""
+        return {
             "id": self.id,
             "seq": self.seq,
             "account": self.account,
@@ -177,10 +210,13 @@ class Campaign:
             "closed": self.closed,
             "closedAt": rfc3339(self.closed_at) if self.closed_at else None,
             "regimes": [[rfc3339(r.since), [list(w) for w in r.windows]] for r in self.regimes],
-            # Grouped by join instant: a 100,000-device create writes one timestamp, not 100,000.
-            "members": _group_members(self.members),
-            "left": {i: rfc3339(m.left) for i, m in self.members.items() if m.left is not None},
         }
+
+    def update_header(self, other: Campaign) -> None:
+        """Take ``other``'s header fields (a newer version of this campaign's row), keeping
+        this object: the listing and device indexes hold it."""
+        for name in HEADER_FIELDS:
+            setattr(self, name, getattr(other, name))
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Campaign:
@@ -188,12 +224,12 @@ class Campaign:
             return date.fromisoformat(v) if v else None
 
         members: dict[str, Member] = {}
-        for joined_text, imeis in d["members"].items():
+        for joined_text, imeis in d.get("members", {}).items():
             joined = parse_instant(joined_text)
             for imei in imeis:
                 members[imei] = Member(joined)
-        for imei, left in d["left"].items():
-            members[imei].left = parse_instant(left)
+        for imei, left in d.get("left", {}).items():
+            members[imei] = Member(members[imei].joined, parse_instant(left))
         return cls(
             id=d["id"],
             seq=d["seq"],
@@ -227,6 +263,27 @@ class Campaign:
             members=members,
             sorted_imeis=sorted(i for i, m in members.items() if m.left is None),
         )
+
+
+def enrolled_device(campaign: Campaign, imei: str) -> Device:
+    """The device lenient mode enrols when ``campaign`` names an unknown IMEI: the campaign's
+    account, make, model, protocol, and its from-version as the device's firmware."""
+    return Device(
+        imei=imei,
+        account=campaign.account,
+        make=campaign.make,
+        model=campaign.model,
+        firmware=campaign.from_version,
+        protocol=campaign.protocol,
+    )
+
+
+HEADER_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(Campaign)
+    if f.name not in ("members", "sorted_imeis", "_joining", "_leaving", "changed")
+)
+"""The fields a campaign row holds (``header_json``): all but the members and their order."""
 
 
 def _merge(current: list[str], fresh: list[str]) -> list[str]:
@@ -266,7 +323,9 @@ class State:
     next_seq: int = 1
     access_tokens: dict[str, datetime] = field(default_factory=dict)  # digest -> expiry
     session_tokens: dict[str, datetime] = field(default_factory=dict)
-    by_device: dict[str, list[str]] = field(default_factory=dict)  # imei -> campaign ids
+    _by_device: dict[str, list[str]] | None = field(default=None, repr=False)
+    # Campaigns whose row changed since the store last wrote them (handlers ``Ctx.touch``).
+    touched: set[str] = field(default_factory=set, repr=False)
     # (account, kind) -> (seqs, campaigns) in creation order: a listing page bisects to the
     # campaign after lastSeenCampaignId instead of scanning every campaign of every account.
     by_kind: dict[tuple[str, str], tuple[list[int], list[Campaign]]] = field(
@@ -283,8 +342,23 @@ class State:
         for index in range(bisect.bisect_right(seqs, seq), len(campaigns)):
             yield campaigns[index]
 
+    @property
+    def by_device(self) -> dict[str, list[str]]:
+        """IMEI -> ids of the campaigns it ever joined, oldest first. Built on first use: a
+        device's firmware matters to creates and device listings, never to a plan's reads, so
+        a process that only plans does not pay for indexing a million members."""
+        if self._by_device is None:
+            index: dict[str, list[str]] = {}
+            for cid in self.order:
+                for imei in self.campaigns[cid].members:
+                    index.setdefault(imei, []).append(cid)
+            self._by_device = index
+        return self._by_device
+
     def index_member(self, imei: str, campaign_id: str) -> None:
-        ids = self.by_device.setdefault(imei, [])
+        if self._by_device is None:
+            return  # built from the members when first needed
+        ids = self._by_device.setdefault(imei, [])
         if campaign_id not in ids:
             ids.append(campaign_id)
 
@@ -299,8 +373,9 @@ class State:
         else:
             seqs.append(campaign.seq)
             campaigns.append(campaign)
-        for imei in campaign.members:
-            self.index_member(imei, campaign.id)
+        if self._by_device is not None:
+            for imei in campaign.members:
+                self.index_member(imei, campaign.id)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -335,40 +410,21 @@ class State:
         return state
 
 
-def save_state(state: State, path: Path) -> None:
-    """Atomic write: temporary file in the same directory, then rename over ``path``.
-
-    A directory that cannot be made or written (a parent that is a regular file, no
-    permission) is a ``StateError`` naming the path, so the CLI shows one line, not a traceback.
-    """
-    data = json.dumps(state.to_json(), separators=(",", ":"))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        where = (
-            f" ({exc.filename} exists and is not a directory)"
-            if isinstance(exc, (FileExistsError, NotADirectoryError))
-            else ""
-        )
-        raise StateError(
-            f"{path}: cannot write the emulator state: {exc.strerror}{where}; "
-            "choose a state path in a writable directory"
-        ) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_state(path: Path) -> State:
+    """A JSON state document (what earlier versions wrote; ``sqlstore`` imports it once)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise StateError(f"expected a JSON object, found {type(data).__name__}")
         return State.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except UnicodeDecodeError as exc:
         raise StateError(
-            f"{path}: cannot load the emulator state ({exc}); delete the file to start afresh"
+            f"{path}: not an emulator state (neither a SQLite database nor JSON: {exc.reason}); "
+            "delete the file to start afresh, or choose another state path"
+        ) from exc
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, AssertionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise StateError(
+            f"{path}: cannot load the emulator state ({reason or type(exc).__name__}); "
+            "delete the file to start afresh, or choose another state path"
         ) from exc

@@ -51,6 +51,7 @@ def running_sim(**options: Any) -> Iterator[RunningSim]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+        emulator.close()
 
 
 def bare_campaign(seq: int, account: str = "A", kind: str = FIRMWARE) -> Campaign:

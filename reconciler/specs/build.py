@@ -28,6 +28,7 @@ from reconciler.model import (
     windows,
 )
 from reconciler.specs.advice import across_midnight
+from reconciler.specs.caps import PER_FILE, more_line
 from reconciler.specs.devices import DevicesFile, imei_problem, invalid_indexes
 from reconciler.specs.schema import SchemaProblem, where
 from reconciler.specs.yamlcore import Document, Mark, Path, clip
@@ -321,11 +322,17 @@ def _devices(checker: _Checker) -> tuple[frozenset[str] | None, tuple[DeviceSour
     total = 0
     for source in sources:
         total += len(source.imeis)
-        for k in invalid_indexes(source.imeis):
+        bad_ones = invalid_indexes(source.imeis)
+        for k in bad_ones[:PER_FILE]:  # the rest only counted: bounded memory and output
             imei = source.imeis[k]
             invalid.add(imei)
             line, col = source.position(k)
             checker.problems.append(Problem(source.path, line, col, str(imei_problem(imei))))
+        if len(bad_ones) > PER_FILE:
+            invalid.update(source.imeis[k] for k in bad_ones[PER_FILE:])
+            line, col = source.position(bad_ones[PER_FILE])
+            count = len(bad_ones) - PER_FILE
+            checker.problems.append(more_line(source.path, line, col, count, "invalid IMEI(s)"))
     devices = frozenset(imei for source in sources for imei in source.imeis)
     if len(devices) != total:
         _duplicates(checker, sources, invalid)

@@ -16,6 +16,7 @@ from reconciler.model import SPEC_API_VERSION, CampaignSpec
 from reconciler.specs import schema as schema_mod
 from reconciler.specs.advice import spec_warnings
 from reconciler.specs.build import Places, build
+from reconciler.specs.caps import cap
 from reconciler.specs.crosscheck import cross_check
 from reconciler.specs.devices import DevicesFile, read_devices_file
 from reconciler.specs.dump import digest
@@ -151,6 +152,7 @@ class _Collector:
 
     def finish(self) -> Report:
         self.report.problems.extend(cross_check(self.items))
+        self.report.problems = cap(self.report.problems)
         self.report.specs.sort(key=lambda spec: spec.key)
         return self.report
 

@@ -622,8 +622,12 @@ class ThingSpaceClient:
             if text:
                 detail += f": {text}"
             cls: type[ThingSpaceError] = AuthError if status < 500 else ApiError
+            message = f"ThingSpace refused the {what}: {detail}"
+            if status >= 500:  # the server failed: not a verdict on the credentials
+                step = what.split(" (check", 1)[0]
+                message = f"ThingSpace failed to answer the {step} (a server error): {detail}"
             raise cls(
-                redact(f"ThingSpace refused the {what}: {detail}"),
+                redact(message),
                 method="POST",
                 path=path,
                 status=status,

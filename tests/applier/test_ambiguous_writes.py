@@ -85,7 +85,9 @@ def _work(kind: ActionType) -> CampaignWork:
 def test_a_create_listed_late_is_adopted_and_never_sent_twice() -> None:
     api = ScriptedApi(listed_after=3, clock=[START - timedelta(days=1)])
     slept: list[float] = []
-    options = ExecOptions(sleep=slept.append, create_lookups=4, create_lookup_base=2.0)
+    options = ExecOptions(
+        sleep=slept.append, create_lookups=4, create_lookup_base=2.0, race_checks=False
+    )
     (result,) = execute([_work(ActionType.CREATE)], api, options)
     (step,) = result.results
     assert step.outcome is StepOutcome.OK and step.campaign_id == "c-1"
@@ -97,7 +99,9 @@ def test_a_create_listed_late_is_adopted_and_never_sent_twice() -> None:
 def test_a_create_never_listed_is_outcome_unknown_not_re_sent() -> None:
     api = ScriptedApi(listed_after=None, clock=[START - timedelta(days=1)])
     slept: list[float] = []
-    options = ExecOptions(sleep=slept.append, create_lookups=3, create_lookup_base=1.0)
+    options = ExecOptions(
+        sleep=slept.append, create_lookups=3, create_lookup_base=1.0, race_checks=False
+    )
     (result,) = execute([_work(ActionType.CREATE)], api, options)
     (step,) = result.results
     assert step.outcome is StepOutcome.FAILED

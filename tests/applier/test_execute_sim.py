@@ -158,7 +158,7 @@ def test_cancel_close_to_the_start_is_refused(sim: RunningSim, client: ThingSpac
     assert [c["status"] for c in campaigns_named(client, "soon")] != ["CampaignCancelled"]
 
 
-def test_device_changes_report_per_device_failures(
+def test_a_device_someone_else_added_first_counts_as_added(
     sim: RunningSim, client: ThingSpaceClient
 ) -> None:
     base = imeis(4, seed=7)
@@ -174,9 +174,12 @@ def test_device_changes_report_per_device_failures(
 
     (result,) = execute(works_from_plan(plan), client, ExecOptions(sleep=no_sleep))
     (step,) = result.results
-    assert step.outcome is StepOutcome.PARTIAL
-    assert step.failed_device_count == 1 and step.failed_devices[0][0] == one
-    assert "already in the campaign" in step.detail
+    # The outcome is judged by the campaign's device list: the device is where the spec wants
+    # it, so the step is ok (a device the API really refuses stays partial:
+    # tests/applier/test_device_writes.py).
+    assert step.outcome is StepOutcome.OK, step.detail
+    assert step.detail.startswith("3 added (1 reported already in the campaign")
+    assert step.failed_device_count == 0
 
 
 def test_ambiguous_cancel_is_confirmed_by_reading_the_campaign(

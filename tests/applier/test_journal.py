@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.applier.journal import REDACTED, Journal, read_journal, redact
+from reconciler.applier.journal import REDACTED, Journal, JournalError, read_journal, redact
 from reconciler.errors import UserError
 
 FIXED = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -71,6 +73,48 @@ def test_unwritable_location_is_a_user_error_naming_the_option(tmp_path: Path) -
     blocker.write_text("")
     with pytest.raises(UserError, match="--journal"):
         Journal(blocker / "journal.jsonl", run_id="r")
+
+
+def test_a_directory_is_named_with_a_file_inside_it_as_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(JournalError) as info:
+        Journal(tmp_path, run_id="r")
+    assert info.value.message == (
+        f"cannot open the journal {tmp_path}: it is a directory; name a file, e.g. "
+        f"--journal {tmp_path / 'journal.jsonl'}"
+    )
+
+
+def test_a_full_device_is_one_error_naming_the_path_and_it_sticks() -> None:
+    with Journal(Path("/dev/full"), run_id="r") as journal:
+        with pytest.raises(JournalError) as info:
+            journal.record("start")
+        assert info.value.message == (
+            "cannot write the journal /dev/full: No space left on device; free space on that "
+            "file system, or choose another location with --journal PATH"
+        )
+        assert journal.error is info.value
+        with pytest.raises(JournalError):  # no gap: nothing is recorded after a lost line
+            journal.record("later")
+
+
+def test_a_line_cut_short_by_a_full_disk_is_cut_back_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.jsonl"
+    real_write = os.write
+    with Journal(path, run_id="r", clock=lambda: FIXED) as journal:
+        journal.record("first", n=1)
+
+        def half_then_full(fd: int, data: bytes) -> int:
+            if len(data) > 10:
+                return real_write(fd, bytes(data[:10]))
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr("reconciler.applier.journal.os.write", half_then_full)
+        with pytest.raises(JournalError, match="No space left on device"):
+            journal.record("second", n=2)
+    assert [e["event"] for e in read_journal(path)] == ["first"]
+    assert path.read_bytes().endswith(b"}\n")
 
 
 _json = st.recursive(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from reconciler.applier.lock import (
+    UNREADABLE_GRACE,
     LockHeldError,
     LockSettings,
     account_locks,
@@ -16,6 +19,7 @@ from reconciler.applier.lock import (
     lock_path,
     release,
 )
+from reconciler.errors import UserError
 
 T0 = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 ACC = "0402196254-00001"
@@ -100,14 +104,113 @@ def test_all_or_nothing_over_several_accounts(tmp_path: Path) -> None:
     assert not lock_path(s.lock_dir, ACC).exists()
 
 
-def test_a_half_written_lock_counts_as_held_until_the_ttl(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", ["", "{garbage", "[]", "null", '{"pid": 1}', "\xff"])
+def test_a_lock_naming_no_holder_is_taken_over_at_once_with_a_note(
+    tmp_path: Path, content: str
+) -> None:
+    notes: list[str] = []
+    s = settings(tmp_path, clock=lambda: datetime.now(UTC), notify=notes.append)
+    s.lock_dir.mkdir(parents=True)
+    lock_path(s.lock_dir, ACC).write_text(content)
+    assert acquire(ACC, "run-2", s).run_id == "run-2"
+    assert "run-2" in lock_path(s.lock_dir, ACC).read_text()
+    (note,) = notes
+    assert note.startswith(f"note: took over the stale lock {lock_path(s.lock_dir, ACC)}")
+    assert "names no holder" in note
+
+
+def test_without_hard_links_an_unreadable_lock_gets_a_grace_then_is_taken_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr("reconciler.applier.lock.os.link", no_links)
+    now = [datetime.now(UTC)]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += timedelta(seconds=seconds)
+
+    s = settings(tmp_path, clock=lambda: now[0], sleep=sleep)
+    s.lock_dir.mkdir(parents=True)
+    lock_path(s.lock_dir, ACC).write_text("")
+    assert acquire(ACC, "run-2", s).run_id == "run-2"
+    assert slept == [UNREADABLE_GRACE.total_seconds()]  # one grace, waited on the given clock
+    assert "run-2" in lock_path(s.lock_dir, ACC).read_text()
+
+
+def test_a_full_disk_leaves_no_lock_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("reconciler.applier.lock.os.write", full)
+    s = settings(tmp_path)
+    with pytest.raises(UserError) as info:
+        acquire(ACC, "run-1", s)
+    path = lock_path(s.lock_dir, ACC)
+    assert info.value.message == (
+        f"cannot write the lock file {path}: No space left on device; free space on that "
+        "file system, or choose another directory with --lock-dir DIR"
+    )
+    assert list(s.lock_dir.iterdir()) == []
+    monkeypatch.undo()
+    assert acquire(ACC, "run-2", s).run_id == "run-2"  # converges once the fault is gone
+
+
+def test_a_read_only_lock_directory_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = settings(tmp_path)
+    s.lock_dir.mkdir(parents=True)
+    real_open = os.open
+
+    def read_only(path: str, flags: int, mode: int = 0o777) -> int:
+        if flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr("reconciler.applier.lock.os.open", read_only)
+    with pytest.raises(UserError) as info:
+        acquire(ACC, "run-1", s)
+    assert info.value.message == (
+        f"cannot write the lock file {lock_path(s.lock_dir, ACC)}: Permission denied; make "
+        f"{s.lock_dir} writable, or choose another directory with --lock-dir DIR"
+    )
+
+
+def test_a_lock_directory_that_cannot_be_created_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_only(self: Path, *args: object, **kw: object) -> None:
+        raise PermissionError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    s = settings(tmp_path)
+    with pytest.raises(UserError) as info:
+        acquire(ACC, "run-1", s)
+    assert info.value.message == (
+        f"cannot create the lock directory {s.lock_dir}: Read-only file system; make "
+        f"{tmp_path} writable, or choose another directory with --lock-dir DIR"
+    )
+
+
+def test_temporaries_a_killed_apply_left_are_swept_once_old(tmp_path: Path) -> None:
+    # A SIGKILL between writing the temporary and linking it leaves only the temporary: no
+    # lock to block anyone, and the next acquire removes it once it is a minute old.
     s = settings(tmp_path, clock=lambda: datetime.now(UTC))
     s.lock_dir.mkdir(parents=True)
-    lock_path(s.lock_dir, ACC).write_text("{garbage")
-    with pytest.raises(LockHeldError, match="--force-unlock"):
-        acquire(ACC, "run-1", s)
-    aged = settings(tmp_path, clock=lambda: datetime.now(UTC) + timedelta(hours=3))
-    assert acquire(ACC, "run-2", aged).run_id == "run-2"
+    old = s.lock_dir / f".{ACC}.lock.4242.0badcafe.tmp"
+    fresh = s.lock_dir / f".{ACC}.lock.4343.0badf00d.tmp"
+    for temp in (old, fresh):
+        temp.write_text("{")
+    past = (datetime.now(UTC) - timedelta(minutes=5)).timestamp()
+    os.utime(old, (past, past))
+    assert acquire(ACC, "run-2", s).run_id == "run-2"
+    assert sorted(p.name for p in s.lock_dir.iterdir()) == [fresh.name, f"{ACC}.lock"]
 
 
 def test_a_live_holder_on_this_host_is_never_overridden_by_age(tmp_path: Path) -> None:

@@ -188,10 +188,10 @@ def test_status_in_the_embedded_emulator(
             ),
         )
         cid = target.client.create_campaign(ACC, Kind.FIRMWARE, encode_create(spec))["id"]
-    assert (tmp_path / ".fota" / "sim-state.json").exists()
+    assert (tmp_path / ".fota" / "sim-state.db").exists()
     code, out, err = _run(["status", str(cid), "--account", ACC], capsys)
     assert code == 0
-    assert err == "target: embedded emulator (.fota/sim-state.json)\n"
+    assert err == "target: embedded emulator (.fota/sim-state.db)\n"
     assert f"campaign {cid} 'emb'" in out and "  devices   3\n" in out
     assert "  status    CampaignRequest" in out  # pending or queued: created a moment ago
 

@@ -30,11 +30,11 @@ def test_clock_commands_on_the_embedded_state(
     assert main(["sim", "clock", "freeze"]) == 0
     assert main(["sim", "clock", "advance", "1d12h"]) == 0
     out, err = capsys.readouterr()
-    assert "target: embedded emulator (.fota/sim-state.json)" in err
+    assert "target: embedded emulator (.fota/sim-state.db)" in err
     assert out.splitlines()[-1] == "now: 2026-05-02T22:00:00Z (frozen)"
     assert main(["sim", "clock", "unfreeze"]) == 0
     assert not capsys.readouterr().out.strip().endswith("(frozen)")
-    assert (tmp_path / ".fota" / "sim-state.json").exists()
+    assert (tmp_path / ".fota" / "sim-state.db").exists()
 
 
 def test_bad_duration_is_a_one_line_error(

@@ -1,15 +1,15 @@
-"""State survives a restart (atomic JSON file), holds no secret, and the embedded default
+"""State survives a restart (a SQLite database), holds no secret, and the embedded default
 works in process through ``httpx.WSGITransport``."""
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from reconciler.sim.app import Emulator, SimOptions
 from reconciler.sim.embedded import open_embedded
 from reconciler.sim.testing import DEFAULT_NOW, running_sim
 from tests.sim.helpers import ACC, IMEI_A, V3, Api, firmware_body
@@ -38,16 +38,17 @@ def test_state_file_holds_no_token_or_password(tmp_path: Path) -> None:
     state = tmp_path / "sim.json"
     with running_sim(state_path=state) as sim:
         api = Api(sim)
-        api.create()
-        text = state.read_text()
+        assert api.create()["id"]
+        # The database and its write-ahead log, as they are on disk while the emulator runs.
+        data = b"".join(p.read_bytes() for p in tmp_path.glob("sim.json*"))
+    assert state.read_bytes().startswith(b"SQLite format 3\x00")
     for secret in (api.headers["Authorization"][7:], api.headers["VZ-M2M-Token"]):
-        assert secret not in text
-    assert "demo-secret" not in text and "demo-password" not in text
-    assert json.loads(text)["version"] == 1
+        assert secret.encode() not in data
+    assert b"demo-secret" not in data and b"demo-password" not in data
 
 
 def test_embedded_emulator_persists_between_opens(tmp_path: Path) -> None:
-    path = tmp_path / "work" / ".fota" / "sim-state.json"
+    path = tmp_path / "work" / ".fota" / "sim-state.db"
     emulator = open_embedded(path)
     assert path.exists()
     transport = httpx.WSGITransport(app=emulator.wsgi_app)
@@ -96,5 +97,5 @@ def test_concurrent_creates_are_neither_lost_nor_duplicated(tmp_path: Path) -> N
         )
     assert len(set(ids)) == 40
     assert sorted(c["id"] for c in listing) == sorted(ids)
-    saved = json.loads((tmp_path / "s.json").read_text())
-    assert len(saved["campaigns"]) == 40
+    reopened = Emulator(SimOptions(state_path=tmp_path / "s.json"))
+    assert sorted(reopened.state.campaigns) == sorted(ids)

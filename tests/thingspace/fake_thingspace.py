@@ -188,9 +188,7 @@ class FakeThingSpace:
         status = request.url.params["campaignStatus"]
         after = request.url.params.get("lastSeenCampaignId")
         # Listed by the formal enum value, whatever spelling the item itself carries.
-        ids = sorted(
-            c for c, b in self.campaigns.items() if _fold(b["status"]) == _fold(status)
-        )
+        ids = sorted(c for c, b in self.campaigns.items() if _fold(b["status"]) == _fold(status))
         if after is not None:
             ids = [c for c in ids if c > after]
         page, more = ids[:2], len(ids) > 2  # tiny pages so paging is always exercised

@@ -1,0 +1,294 @@
+"""Device report pages, written straight to JSON text: the hot path of every plan.
+
+A plan reads one 1,000-device page per 1,000 devices of every campaign, so the emulator's cost
+per page bounds how fast any reader can go. Two things keep a page cheap while its bytes stay
+exactly what ``json.dumps(body, separators=(",", ":"))`` of the plain item dictionaries gave:
+
+- **No per-device objects.** Each item is one formatted string; strings shared by many devices
+  (statuses, common reasons, join instants) are escaped and formatted once per page.
+- **Integer time in the common case.** A running campaign whose windows have not changed since
+  its start gives each device fixed times of day (one per window; with one window, one attempt
+  a day). That case is computed in integer microseconds (``_hours_us`` rounds exactly as
+  ``timedelta(hours=...)`` does) and formatted from cached minute prefixes, instead of through
+  ``datetime`` objects. Cancelled or failed campaigns and window changes after the start go
+  through ``progress.progress``.
+
+``tests/sim/test_sim_report_render.py`` checks both paths against the plain reading for random
+campaigns, devices and instants.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from reconciler.sim import progress
+from reconciler.sim.clock import rfc3339
+from reconciler.sim.progress import FAILURE, PENDING, SUCCESS, Timeline
+
+escape: Callable[[str], str] = json.encoder.encode_basestring_ascii
+_escape = escape
+"""What ``json.dumps`` uses for a string (``ensure_ascii``): the same bytes, from C."""
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
+_INSTALL_MINUTES = 7  # progress._INSTALL_TIME
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+Row = tuple[str, datetime, datetime | None]
+"""(IMEI, joined, left) of one member."""
+
+
+class RawJson(str):
+    """A response body that is already JSON text (sent as it is)."""
+
+
+def _us(instant: datetime) -> int:
+    return (instant - EPOCH) // _US
+
+
+def _hours_us(hours: float) -> int:
+    """``timedelta(hours=hours)`` in microseconds, rounded exactly as CPython rounds it (whole
+    hours, then whole microseconds of the fraction, then the leftover rounded half-even)."""
+    fraction, whole = math.modf(hours)
+    micro_fraction, micro = math.modf(fraction * 3_600_000_000.0)
+    return int(whole) * _HOUR_US + int(micro) + round(micro_fraction)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: int) -> tuple[str, str]:
+    """(``2026-03-10T``, ``10 Mar 26 ``) for a day number since the epoch."""
+    d = EPOCH + timedelta(days=day)
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T",
+        f"{d.day:02d} {_MONTHS[d.month - 1]} {d.year % 100:02d} ",
+    )
+
+
+class _Clock:
+    """Formats instants (integer microseconds) for one page. Devices of a campaign attempt
+    within the same few window hours, so the minute part (``2026-03-10T18:32:`` and
+    ``10 Mar 26 18:32 UTC``) is formatted once per minute and only seconds are per device."""
+
+    def __init__(self) -> None:
+        self._minutes: dict[int, tuple[str, str]] = {}
+
+    def _minute(self, minute: int) -> tuple[str, str]:
+        known = self._minutes.get(minute)
+        if known is None:
+            day, rest = divmod(minute, 1440)
+            stamp_day, estimate_day = _day(day)
+            hour, rest = divmod(rest, 60)
+            known = self._minutes[minute] = (
+                f'"{stamp_day}{hour:02d}:{rest:02d}:',
+                f"{estimate_day}{hour:02d}:{rest:02d} UTC",
+            )
+        return known
+
+    def head(self, minute: int) -> str:
+        """``"2026-03-10T18:32:`` for a minute number since the epoch."""
+        known = self._minutes.get(minute)
+        return (known or self._minute(minute))[0]
+
+    def stamp(self, us: int) -> str:
+        """``rfc3339`` of the instant, quoted for JSON (milliseconds truncated, as
+        ``isoformat(timespec="milliseconds")`` does)."""
+        minute, rest = divmod(us, 60_000_000)
+        ms = rest // 1000
+        return f'{self.head(minute)}{ms // 1000:02d}.{ms % 1000:03d}Z"'
+
+    def estimate(self, us: int) -> str:
+        """``progress._estimate`` of the instant: ``10 Mar 26 18:32 UTC``."""
+        return self._minute(us // 60_000_000)[1]
+
+
+def page_items(
+    timeline: Timeline, rows: Iterable[Row], seed: int, now: datetime, *, firmware: bool
+) -> list[str]:
+    """The JSON text of each row's report item (firmware items carry the timestamps)."""
+    if timeline.runnable and len(timeline.regimes) == 1:
+        return _daily_items(timeline, rows, seed, now, firmware)
+    return _general_items(timeline, rows, seed, now, firmware)
+
+
+def _attempts(offsets: list[int], day0: int, begin: int, until: int, limit: int) -> list[int]:
+    """``progress.attempts`` for one regime, in microseconds: each day from ``day0``, the
+    windows in their (sorted) order, the first ``limit`` instants in ``[begin, until)``."""
+    out: list[int] = []
+    day = day0
+    while day < until:
+        for offset in offsets:
+            instant = day + offset
+            if begin <= instant < until:
+                out.append(instant)
+                if len(out) == limit:
+                    return out
+        day += _DAY_US
+    return out
+
+
+def _general_items(
+    timeline: Timeline, rows: Iterable[Row], seed: int, now: datetime, firmware: bool
+) -> list[str]:
+    out: list[str] = []
+    stamps: dict[datetime, str] = {}
+    reasons: dict[str, str] = {}
+
+    def stamp(instant: datetime) -> str:
+        text = stamps.get(instant)
+        if text is None:
+            text = stamps[instant] = _escape(rfc3339(instant))
+        return text
+
+    compute = progress.progress
+    for imei, joined, left in rows:
+        p = compute(timeline, imei, joined, left, seed, now)
+        reason = reasons.get(p.reason)
+        if reason is None:
+            reason = reasons[p.reason] = _escape(p.reason)
+        head = f'{{"deviceId":{_escape(imei)},"status":"{p.status}","resultReason":{reason}'
+        if not firmware:
+            out.append(head + "}")
+            continue
+        tail = f',"updatedTime":{stamp(p.updated)}'
+        if p.recent_attempt is not None:
+            tail += f',"recentAttemptTime":{stamp(p.recent_attempt)}'
+        if p.next_attempt is not None:
+            tail += f',"nextAttemptTime":{stamp(p.next_attempt)}'
+        out.append(head + tail + "}")
+    return out
+
+
+def _daily_items(
+    timeline: Timeline, rows: Iterable[Row], seed: int, now: datetime, firmware: bool
+) -> list[str]:
+    """Fixed times of day per device (one regime): ``progress.progress`` specialised (same
+    branches, same order), in integer microseconds."""
+    spans = timeline.spans
+    single = len(spans) == 1
+    (_, start_hour, length) = spans[0]
+    prefix = progress._prefix(seed, timeline.campaign_id)
+    unit = progress._unit
+    rate = timeline.failure_rate
+    codes = progress._FAILURE_REASONS
+    max_attempts = progress.MAX_ATTEMPTS
+    from_bytes, modf = int.from_bytes, math.modf
+    # progress._unit hashes prefix + IMEI + tag: the prefix is hashed once per page and each
+    # device continues from a copy of that state (the same bytes, so the same digest).
+    hashed_prefix = hashlib.blake2b(prefix.encode(), digest_size=8)
+
+    def unit_of(text: str) -> int:
+        state = hashed_prefix.copy()
+        state.update(text.encode())
+        return from_bytes(state.digest(), "big")
+
+    scale, slot, fail = progress._SCALE, "\x1fslot", "\x1ffail"
+    clock = _Clock()
+    stamp, estimate, head = clock.stamp, clock.estimate, clock.head
+    now_us = _us(now)
+    active_from, active_until = _us(timeline.active_from), _us(timeline.active_until)
+    ended_reason = _escape(
+        timeline.closed_reason or "Campaign ended before the device was upgraded"
+    )
+    no_window = _escape("Upgrade pending, no upgrade window before the campaign end")
+    joins: dict[tuple[datetime, datetime | None], tuple[int, int, int, str]] = {}
+    out: list[str] = []
+    append = out.append
+    for imei, joined, left in rows:
+        span = joins.get((joined, left))
+        if span is None:
+            joined_us = _us(joined)
+            begin = max(active_from, joined_us)
+            until = active_until if left is None else min(active_until, _us(left))
+            span = joins[(joined, left)] = (begin, until, begin - begin % _DAY_US, stamp(joined_us))
+        begin, until, day0, joined_text = span
+        device = f'{{"deviceId":"{imei}","status":"' if imei.isascii() and imei.isdigit() else None
+        if device is None:  # not an IMEI: escape it (members are IMEIs; stay exact anyway)
+            device = f'{{"deviceId":{_escape(imei)},"status":"'
+        first = -1
+        offsets: list[int] = []
+        if begin < until:
+            slot_unit = unit_of(imei + slot) / scale
+            if single:  # progress._unit and _hours_us, inlined (per device)
+                fraction, whole = modf(start_hour + length * slot_unit)
+                micro_fraction, micro = modf(fraction * 3_600_000_000.0)
+                first = day0 + int(whole) * _HOUR_US + int(micro) + round(micro_fraction)
+                if first < begin:
+                    first += _DAY_US
+                if first >= until:
+                    first = -1
+            else:
+                offsets = [_hours_us(start + slot_unit * size) for _, start, size in spans]
+                found = _attempts(offsets, day0, begin, until, 1)
+                first = found[0] if found else -1
+        if first < 0 or first > now_us:  # nothing has happened yet
+            if now_us >= until:
+                item = f'{device}{FAILURE}","resultReason":{ended_reason}'
+                if firmware:
+                    item += f',"updatedTime":{stamp(until)}'
+            elif first >= 0:
+                item = (
+                    f'{device}{PENDING}","resultReason":"Upgrade pending, the device upgrade is '
+                    f'estimated to be scheduled for {estimate(first)}"'
+                )
+                if firmware:
+                    item += f',"updatedTime":{joined_text},"nextAttemptTime":{stamp(first)}'
+            else:
+                item = f'{device}{PENDING}","resultReason":{no_window}'
+                if firmware:
+                    item += f',"updatedTime":{joined_text}'
+            append(item + "}")
+            continue
+        fails = unit_of(imei + fail)
+        if not fails / scale < rate:
+            item = f'{device}{SUCCESS}","resultReason":"DownloadInstallSucceeded"'
+            if firmware:
+                # Installed 7 minutes (whole minutes) after the attempt: the same seconds.
+                minute, rest = divmod(first, 60_000_000)
+                ms = rest // 1000
+                seconds = f'{ms // 1000:02d}.{ms % 1000:03d}Z"'
+                item += (
+                    f',"updatedTime":{head(minute + _INSTALL_MINUTES)}{seconds},'
+                    f'"recentAttemptTime":{head(minute)}{seconds}'
+                )
+            append(item + "}")
+            continue
+        if single:
+            planned = [first + n * _DAY_US for n in range(max_attempts)]
+            planned = [a for a in planned if a < until]
+        else:
+            planned = _attempts(offsets, day0, begin, until, max_attempts)
+        done = [a for a in planned if a <= now_us]
+        ahead = [a for a in planned if a > now_us]
+        code = codes[int(unit(prefix, imei, "\x1fwhy") * len(codes))]
+        last = stamp(done[-1])
+        if len(done) >= max_attempts or (not ahead and now_us >= until):
+            item = f'{device}{FAILURE}","resultReason":"{code}"'
+            if firmware:
+                item += f',"updatedTime":{last},"recentAttemptTime":{last}'
+        elif ahead:
+            item = (
+                f'{device}{PENDING}","resultReason":"Upgrade attempt {len(done)} failed '
+                f"({code}); the device upgrade is estimated to be retried at "
+                f'{estimate(ahead[0])}"'
+            )
+            if firmware:
+                item += (
+                    f',"updatedTime":{last},"recentAttemptTime":{last},'
+                    f'"nextAttemptTime":{stamp(ahead[0])}'
+                )
+        else:
+            item = (
+                f'{device}{PENDING}","resultReason":"Upgrade attempt {len(done)} failed '
+                f'({code}); no upgrade window before the end"'
+            )
+            if firmware:
+                item += f',"updatedTime":{last},"recentAttemptTime":{last}'
+        append(item + "}")
+    return out
