@@ -22,6 +22,10 @@ InvalidStartIndex, UpgradeAlreadyStarted (devices or cancel after the start date
 emulator's reading of "Modify a Scheduled Upgrade" and "Cancel an Upgrade"),
 UpgradeNotModifiable (finished, failed or cancelled); NotFound (404). A start date in the past
 is an asynchronous failure (``RequestFailed``), as for campaigns.
+
+Persistence is the campaigns' (``sqlstore``): every change marks its upgrade (``Ctx.touch``),
+so the request's transaction writes the upgrade's row and its changed member rows, and
+another process on the same state file reads them at its next request.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ def _enrol(ctx: Ctx, c: Campaign, imei: str) -> str | None:
     if device is None:
         if ctx.state.strict:
             return f"Device {imei} not found in account {c.account}"
+        # A devices row of its own (``Fleet.add``): unlike a campaign's, a v1 create names no
+        # from-version for ``store.enrolled_device`` to rebuild it from.
         ctx.state.fleet.add(
             Device(imei, c.account, c.make, c.model, upgrades.UNREPORTED, protocol="OMADM")
         )
@@ -107,7 +113,7 @@ def create(ctx: Ctx, body: object) -> JsonObj:
     if c.failure is None and not c.members:
         c.failure = "no device in deviceList is known to the account"
     state.add_campaign(c)
-    ctx.dirty = True
+    ctx.touch(c)  # one upgrade row and its member rows, in this request's transaction
     return {
         "id": c.id,
         "accountName": acc,
@@ -176,6 +182,8 @@ def change_devices(ctx: Ctx, acc: str, upgrade_id: str, body: object) -> JsonObj
             if problem is None:
                 c.remove_member(imei, ctx.now)
             ok, failed = "RemoveDeviceSucceed", "RemoveDeviceFailed"
+        if problem is None:
+            ctx.touch(c)  # the store writes the upgrade row and the changed member rows
         results.append(
             {
                 "deviceId": imei,
@@ -183,7 +191,6 @@ def change_devices(ctx: Ctx, acc: str, upgrade_id: str, body: object) -> JsonObj
                 "Reason": "success" if problem is None else problem,
             }
         )
-    ctx.dirty = True
     return {"accountName": acc, "id": c.id, "deviceList": results}
 
 
@@ -192,7 +199,7 @@ def cancel(ctx: Ctx, acc: str, upgrade_id: str) -> JsonObj:
     _modifiable(ctx, c, "cancel the upgrade")
     c.closed = lifecycle.CANCELLED
     c.closed_at = ctx.now
-    ctx.dirty = True
+    ctx.touch(c)
     return {"accountName": acc, "id": c.id, "status": upgrades.CANCELLED}
 
 

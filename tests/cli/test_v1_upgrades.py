@@ -9,9 +9,11 @@ that shows what the devices really run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +38,13 @@ CREATE = "POST /api/fota/v1/upgrades"
 PUT = "PUT /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
 DELETE = "DELETE /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
 GOLDEN = Path(__file__).parent / "golden"
+FOTA = [sys.executable, "-m", "reconciler"]
+CREDENTIALS = {
+    "FOTA_CLIENT_ID": "demo-client",
+    "FOTA_CLIENT_SECRET": "demo-secret",
+    "FOTA_USERNAME": "demo",
+    "FOTA_PASSWORD": "demo-password",
+}
 
 
 def golden(name: str, actual: str) -> None:
@@ -52,10 +61,8 @@ def sim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]
     with running_sim(failure_rate=0.0) as running:  # every device that checks in upgrades
         monkeypatch.chdir(tmp_path)
         monkeypatch.setenv("FOTA_API_URL", running.url)
-        monkeypatch.setenv("FOTA_CLIENT_ID", "demo-client")
-        monkeypatch.setenv("FOTA_CLIENT_SECRET", "demo-secret")
-        monkeypatch.setenv("FOTA_USERNAME", "demo")
-        monkeypatch.setenv("FOTA_PASSWORD", "demo-password")
+        for name, value in CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
         (tmp_path / "specs").mkdir()
         yield running
 
@@ -381,3 +388,68 @@ def test_sigkill_after_each_v1_write_then_rerun_makes_no_duplicate(
             assert sim.emulator.processed_counts().get(CREATE, 0) == 3, k
             starts = sorted(u["startDate"] for u in upgrades(sim))
             assert starts == ["2026-03-10", "2026-03-20", "2026-03-22"], (k, starts)
+
+
+@contextlib.contextmanager
+def served(state: Path) -> Iterator[str]:
+    """``fota sim serve --state STATE`` in a subprocess on a free loopback port; its URL."""
+    process = subprocess.Popen(
+        [*FOTA, "sim", "serve", "--port", "0", "--frozen", "--now", "2026-03-02T09:00:00Z",
+         "--failure-rate", "0", "--state", str(state)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        line = process.stdout.readline()
+        assert "serving http://127.0.0.1:" in line, line + process.stderr.read()
+        yield line.split("serving ", 1)[1].split(" ", 1)[0]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_v1_upgrade_survives_a_restart_of_fota_sim_serve_with_a_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    Path("specs").mkdir()
+    write(upgrade_yaml("kept"))
+    state = tmp_path / "sim-state.db"
+    with served(state) as url:
+        monkeypatch.setenv("FOTA_API_URL", url)
+        code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+        assert code == 0 and f"+ {ACC}/kept: created: id " in out, out + err
+        upgrade_id = out.split("created: id ", 1)[1].split()[0]
+    with served(state) as url:  # the same state file, a new process
+        monkeypatch.setenv("FOTA_API_URL", url)
+        code, out, err = run(capsys, "status", upgrade_id, "--account", ACC, "--kind", "upgrade")
+        assert code == 0, out + err
+        assert all(imei in out for imei in DEVICES[:3]), out
+        code, out, err = run(capsys, "plan", "specs")
+        assert code == 0 and "1 unchanged" in out and "no spec" not in out, out + err
+        code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+        assert code == 0 and "Nothing to apply." in out, out + err
+
+
+def test_a_v1_upgrade_in_the_embedded_state_is_seen_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("FOTA_API_URL", "FOTA_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    Path("specs").mkdir()
+    today = datetime.now(UTC).date()  # the embedded clock runs in real time
+    start, end = today + timedelta(days=7), today + timedelta(days=9)
+    write(upgrade_yaml("embedded", start=start.isoformat(), end=end.isoformat()))
+    code, out, err = run(capsys, "apply", "specs", "--auto-approve")
+    assert code == 0 and f"+ {ACC}/embedded: created: id " in out, out + err
+    assert "target: embedded emulator (.fota/sim-state.db)" in err
+    env = {k: v for k, v in os.environ.items() if k not in ("FOTA_API_URL", "FOTA_CLIENT_SECRET")}
+    plan = subprocess.run(
+        [*FOTA, "plan", "specs"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "1 unchanged" in plan.stdout and "no spec" not in plan.stdout, plan.stdout
