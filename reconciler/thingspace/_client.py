@@ -245,7 +245,12 @@ class ThingSpaceClient:
 
         The first request carries no ``lastSeenDeviceId``: the API facts make it optional,
         whereas a seed page says to send ``0``; omitting it is the wire format the SDK uses.
+        A v1 upgrade has no device report: its GET lists every device (``deviceId``,
+        ``status``, ``resultReason``, the report's item shape), so it is the one page.
         """
+        if kind is Kind.UPGRADE:
+            yield self.get_campaign(account, kind, campaign_id)
+            return
         path = paths.device_report(account, kind, campaign_id)
 
         def fetch(cursor: str | None) -> JsonObject:

@@ -6,24 +6,23 @@ never with timing."""
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from reconciler.applier import CampaignResult, ExecOptions, StepOutcome, execute, works_from_plan
 from reconciler.applier.race import keeper
 from reconciler.lifecycle.statuses import UPGRADE_LISTING_ORDER
-from reconciler.model import CampaignSpec, Kind, Lifecycle, Package, Schedule
+from reconciler.model import Kind
 from reconciler.sim.testing import running_sim
 from reconciler.thingspace import ThingSpaceClient
 from tests.applier.support import (
     ACCOUNT,
-    FW,
     campaigns_named,
     client_for,
-    imeis,
     make_plan,
     no_sleep,
     spec,
+    upgrade_spec,
     writes,
 )
 
@@ -130,19 +129,6 @@ V1_CREATE = "POST /api/fota/v1/upgrades"
 V1_DELETE = "DELETE /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
 
 
-def _upgrade(label: str, start: date) -> CampaignSpec:
-    """A v1 upgrade spec: no name on the API side, so its namesakes are found by its fields."""
-    return CampaignSpec(
-        account=ACCOUNT,
-        name=label,
-        kind=Kind.UPGRADE,
-        package=Package(FW.name, "", FW.to_version, ""),
-        schedule=Schedule(start, start + timedelta(days=4)),
-        devices=imeis(2, seed=start.day),
-        lifecycle=Lifecycle(),
-    )
-
-
 def _upgrades(client: ThingSpaceClient) -> list[Any]:
     return [
         item
@@ -153,7 +139,7 @@ def _upgrades(client: ThingSpaceClient) -> list[Any]:
 
 def test_a_v1_upgrade_created_since_the_plan_is_adopted_by_its_fields() -> None:
     with running_sim(failure_rate=1.0) as sim, client_for(sim) as a, client_for(sim) as b:
-        specs = [_upgrade("mine", date(2026, 3, 10)), _upgrade("other", date(2026, 3, 11))]
+        specs = [upgrade_spec("mine", date(2026, 3, 10)), upgrade_spec("other", date(2026, 3, 11))]
         plan_a = make_plan(a, specs[:1])
         plan_b = make_plan(b, specs)  # both planned "missing"
         (first,) = execute(works_from_plan(plan_a), a, ExecOptions(sleep=no_sleep))
@@ -169,7 +155,7 @@ def test_a_v1_upgrade_created_since_the_plan_is_adopted_by_its_fields() -> None:
 
 def test_two_v1_creates_that_both_slip_through_are_healed_to_one() -> None:
     with running_sim(failure_rate=1.0) as sim, client_for(sim) as a, client_for(sim) as b:
-        plans = [make_plan(c, [_upgrade("wave", date(2026, 3, 10))]) for c in (a, b)]
+        plans = [make_plan(c, [upgrade_spec("wave", date(2026, 3, 10))]) for c in (a, b)]
         hold = sim.emulator.hold("POST", "/api/fota/*")
         out: dict[int, list[CampaignResult]] = {}
 
