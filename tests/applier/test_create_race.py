@@ -176,7 +176,8 @@ def test_two_v1_creates_that_both_slip_through_are_healed_to_one() -> None:
         every = sorted(sim.emulator.state.campaigns)  # a cancelled upgrade is in no listing
         assert len(every) == 2
         kept = keeper(every)
-        assert ids == [kept, kept]  # both applies report the one they keep
+        # The apply that listed after both creates heals (the other may not have seen both).
+        assert kept in ids
         assert [str(u["id"]) for u in _upgrades(a)] == [kept]
         (gone,) = set(every) - {kept}
         assert a.get_campaign(ACCOUNT, Kind.UPGRADE, gone)["status"] == "Cancelled"
