@@ -4,6 +4,7 @@ their own rows in the request's transaction, and seen by a second emulator on th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,21 @@ def test_a_second_emulator_on_the_file_sees_and_changes_v1_upgrades(db: Path) ->
     assert one.call("GET", _path(upgrade))["status"] == "Cancelled"
     one.close()
     two.close()
+
+
+def test_a_json_state_holding_v1_upgrades_is_imported_with_them(tmp_path: Path) -> None:
+    """A JSON state that the v1 emulator wrote before the SQLite store keeps its upgrades."""
+    path = tmp_path / "state.json"
+    sim = InProcess(tmp_path / "first.db", devices=0, failure_rate=0.0)
+    kept = _create(sim, _imeis(0, 3))
+    cancelled = _create(sim, _imeis(20, 1), start="2026-03-11")
+    sim.call("DELETE", _path(cancelled))
+    sim.emulator.advance("20d")
+    sim.relogin()
+    before = _answers(sim, kept, cancelled, _imeis(0, 1)[0])
+    path.write_text(json.dumps(sim.emulator.state.to_json()))
+    sim.close()
+    imported = InProcess(path)
+    assert path.read_bytes().startswith(b"SQLite format 3\x00")
+    assert _answers(imported, kept, cancelled, _imeis(0, 1)[0]) == before
+    imported.close()
