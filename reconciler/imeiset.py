@@ -101,10 +101,6 @@ class ImeiSet(AbstractSet[str]):
         ints = imei_ints(other)
         return ints is not None and self._ints == array("Q", sorted(ints))
 
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
-
     def __hash__(self) -> int:
         if self._hashed is None:  # frozenset's hash of the same strings: equal sets hash alike
             self._hashed = hash(frozenset(self))

@@ -31,7 +31,7 @@ from reconciler.model import (
 from reconciler.specs.advice import across_midnight
 from reconciler.specs.caps import PER_FILE, more_line
 from reconciler.specs.devices import DevicesFile, imei_problem, invalid_indexes
-from reconciler.specs.packed import WrittenImeis, positions
+from reconciler.specs.packed import positions, written
 from reconciler.specs.schema import SchemaProblem, where
 from reconciler.specs.yamlcore import Document, Mark, Path, clip
 
@@ -57,7 +57,7 @@ class DeviceSource:
         """The same, in 16 bytes a device (``packed``): kept by ``Places`` until the cross
         checks. Only for a built spec, whose IMEIs are all checked."""
         cols = None if self.cols is None else positions(self.cols)
-        return DeviceSource(self.path, WrittenImeis(self.imeis), positions(self.lines), cols)
+        return DeviceSource(self.path, written(self.imeis), positions(self.lines), cols)
 
 
 @dataclass(frozen=True)

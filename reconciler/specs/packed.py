@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import overload
 
 from reconciler.imeiset import imei_int, imei_ints
+from reconciler.specs.devices import DevicesFile
 
 
 class WrittenImeis(Sequence[str]):
@@ -59,9 +60,23 @@ class WrittenImeis(Sequence[str]):
         return self._ints.index(n, start, len(self._ints) if stop is None else stop)
 
 
+def written(imeis: Sequence[str]) -> WrittenImeis:
+    """``imeis`` packed (itself when it already is)."""
+    return imeis if isinstance(imeis, WrittenImeis) else WrittenImeis(imeis)
+
+
 def positions(values: Sequence[int]) -> Sequence[int]:
-    """Line or column numbers in 4 bytes each (a ``range`` is already compact)."""
-    return values if isinstance(values, range) else array("I", values)
+    """Line or column numbers in 4 bytes each (a ``range`` or an array is already compact)."""
+    return values if isinstance(values, (range, array)) else array("I", values)
 
 
-__all__ = ["WrittenImeis", "positions"]
+def packed_file(read: DevicesFile) -> DevicesFile:
+    """A devices file's reading as the loader keeps it for other specs naming the same file:
+    packed when every entry is 15 digits (a file with other entries fails its specs anyway,
+    and its strings are needed for the messages)."""
+    if imei_ints(read.imeis) is None:
+        return read
+    return DevicesFile(WrittenImeis(read.imeis), positions(read.lines), read.problems, read.error)
+
+
+__all__ = ["WrittenImeis", "packed_file", "positions", "written"]
