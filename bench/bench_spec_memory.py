@@ -14,8 +14,10 @@ With ``--baseline REF`` step 1 runs first on the ``reconciler`` package of git r
 (extracted to a temporary directory) and the ratio of the peaks is printed: a before/after
 comparison in one run.
 
+``--layout files`` moves each spec's devices to a devices file of its own (``devicesFile``).
+
 Run:  python bench/bench_spec_memory.py [--campaigns 1000] [--devices 1000] [--top 12]
-          [--baseline REF]
+          [--layout inline|files] [--baseline REF]
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any
 from _support import bench_spec
 from bench_crosscheck import extract
 from bench_plan import write_spec_files
+
+from reconciler.model import CampaignSpec
 
 MB = 1024 * 1024
 
@@ -96,11 +100,23 @@ def child_traced(folder: str, top: int) -> None:
     del specs
 
 
+def _to_devices_files(folder: Path, specs: list[CampaignSpec]) -> None:
+    """Move each spec's devices to a devices file of its own (``devicesFile``)."""
+    for spec in specs:
+        path = folder / f"{spec.name}.yaml"
+        text = path.read_text()
+        path.write_text(
+            text[: text.index("devices:\n")] + f"devicesFile: {{path: {spec.name}.txt}}\n"
+        )
+        (folder / f"{spec.name}.txt").write_text("\n".join(sorted(spec.devices)) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--campaigns", type=int, default=1000)
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--layout", choices=["inline", "files"], default="inline")
     parser.add_argument("--baseline", metavar="REF", help="also run git revision REF, first")
     parser.add_argument("--child", choices=["rss", "traced"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
@@ -111,11 +127,16 @@ def main() -> int:
     if args.child == "traced":
         child_traced(args.folder, args.top)
         return 0
-    print(f"== load_specs: {args.campaigns:,} spec files x {args.devices:,} inline devices")
+    where = "inline" if args.layout == "inline" else "in a devices file each"
+    print(f"== load_specs: {args.campaigns:,} spec files x {args.devices:,} devices {where}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "specs"
         folder.mkdir()
-        write_spec_files(folder, [bench_spec(i, args.devices) for i in range(args.campaigns)])
+        specs = [bench_spec(i, args.devices) for i in range(args.campaigns)]
+        write_spec_files(folder, specs)
+        if args.layout == "files":
+            _to_devices_files(folder, specs)
+        del specs
         peaks: dict[str, float] = {}
         runs = [("rss", None, "this tree"), ("traced", None, "this tree")]
         if args.baseline:

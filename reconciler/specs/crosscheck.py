@@ -4,8 +4,10 @@ campaigns of one account whose dates overlap.
 The device check must stay fast for 10 specs of 100,000 devices and for 10,000 small specs, and
 linear for thousands of specs sharing one device, so it never compares specs pairwise: per
 account, each spec's devices are intersected (in C) with the set of devices seen so far; only
-the devices that collide are looked at in Python, each swept once by date. The loader caps
-the problems shown per file and per run (:mod:`reconciler.spec.caps`).
+the devices that collide are looked at in Python, each swept once by date. It must also stay
+small: the devices are taken as integers, one range of IMEIs at a time, so its sets never hold
+a whole account's devices. The loader caps the problems shown per file and per run
+(:mod:`reconciler.spec.caps`).
 """
 
 from __future__ import annotations
