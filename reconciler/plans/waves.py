@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 from reconciler.model import CampaignSpec, Rollout, Wave, WaveSize
 
@@ -41,7 +42,7 @@ def target(wave: Wave, total: int) -> int | None:
 def assign(
     name: str,
     rollout: Rollout,
-    devices: frozenset[str],
+    devices: AbstractSet[str],
     started: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, frozenset[str]]:
     """Each wave's devices: ``started`` (wave name -> live members) keep theirs (those still
