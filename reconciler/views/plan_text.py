@@ -7,6 +7,7 @@ finished campaign is almost always a surprise worth reading.
 
 from __future__ import annotations
 
+from reconciler.model import Kind
 from reconciler.plans.planfile import format_instant
 from reconciler.plans.types import Action, CampaignPlan, Outcome, Plan
 from reconciler.views.plan_parts import (
@@ -29,13 +30,13 @@ def _paint(text: str, symbol: str, colour: bool) -> str:
     return f"\x1b[{_COLOURS.get(symbol, '0')}m{text}\x1b[0m"
 
 
-def _action_lines(action: Action, indent: str, colour: bool) -> list[str]:
+def _action_lines(action: Action, kind: Kind, indent: str, colour: bool) -> list[str]:
     lines = [f"{indent}{action_title(action)}"]
     for change in action.changes:
-        sign, text = change_line(action, change)
+        sign, text = change_line(action, change, kind)
         lines.append(_paint(f"{indent}  {sign} {text}", sign, colour))
     for step in action.steps:
-        lines.extend(_action_lines(step, indent + "  ", colour))
+        lines.extend(_action_lines(step, kind, indent + "  ", colour))
     return lines
 
 
@@ -44,9 +45,9 @@ def campaign_lines(c: CampaignPlan, colour: bool = False) -> list[str]:
     lines = [_paint(f"{symbol} {VERBS[c.outcome]} {headline(c)}", symbol, colour)]
     lines.append(f"    spec: {c.source}")
     for action in c.actions:
-        lines.extend(_action_lines(action, "    ", colour))
+        lines.extend(_action_lines(action, c.kind, "    ", colour))
     for refusal in c.refusals:
-        first, *rest = refusal_lines(refusal)
+        first, *rest = refusal_lines(refusal, c.kind)
         lines.append(_paint(f"    ! {first}", "!", colour))
         lines.extend(f"      {line}" for line in rest)
     lines.extend(_paint(f"    note: {note}", "=", colour) for note in c.notes)
