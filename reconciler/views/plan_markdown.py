@@ -18,6 +18,7 @@ from reconciler.plans.planfile import format_instant
 from reconciler.plans.types import CampaignPlan, Outcome, Plan, Refusal
 from reconciler.views.change_summary import what_changes
 from reconciler.views.fields import spec_field
+from reconciler.views.plan_charts import STRIP_LEGEND, gantt, strips
 from reconciler.views.plan_parts import (
     DRIFT_MARK,
     SYMBOLS,
@@ -104,9 +105,10 @@ def _facts(c: CampaignPlan) -> str:
     return f"    {inner} · spec {c.source}"
 
 
-def _details(c: CampaignPlan, year: int) -> str:
+def _details(c: CampaignPlan, year: int, with_strips: bool = True) -> str:
     symbol = SYMBOLS[c.outcome]
-    lines = [_facts(c), *campaign_lines(c)[2:]]  # [0] is the headline, [1] the spec line
+    pictures = strips(c) if with_strips else []
+    lines = [_facts(c), *pictures, *campaign_lines(c)[2:]]  # [0] headline, [1] spec line
     body = "\n".join(_diff_line(line) for line in lines).replace("```", "'''")
     return (
         f"<details><summary><code>{html.escape(symbol)}</code> "
@@ -115,14 +117,32 @@ def _details(c: CampaignPlan, year: int) -> str:
     )
 
 
+_LEVELS = ((True, True), (False, True), (False, False))
+"""(Gantt chart, 24-hour strips) tried in turn until the plan fits: charts go first, then the
+strips, and only then are campaigns' details cut."""
+
+
 def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT, header: bool = True) -> str:
     """The plan as GitHub-flavoured Markdown, never longer than ``limit`` characters.
 
     ``header=False`` leaves out the title and the status line, for the Action's comment and
     job summary, which have their own (one status line, not two)."""
+    text = ""
+    for chart, with_strips in _LEVELS:
+        text, complete = _render(plan, limit, header, chart, with_strips)
+        if complete:
+            break
+    return text
+
+
+def _render(
+    plan: Plan, limit: int, header: bool, chart: bool, with_strips: bool
+) -> tuple[str, bool]:
+    """The Markdown at one level of detail, and whether everything fitted."""
     out = "\n".join((_header(plan) if header else []) + _unmanaged(plan))
     out = out + "\n" if out else ""
     footer = "\n" + context_line(plan) + "\n"
+    complete = True
     refusals = [(c, r) for c in plan.campaigns for r in c.refusals]
     if refusals:
         section = [f"#### Refused ({len(refusals)})", ""]
@@ -137,22 +157,31 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT, header: bool = Tr
             size += len(item) + 1
             shown += 1
         if shown < len(refusals):
+            complete = False
             section.append(
                 f"- ... and {len(refusals) - shown} more refusal(s) not shown here to keep this "
                 "comment under GitHub's size limit; run `fota plan` to see them all."
             )
         out += "\n".join(section) + "\n\n"
+    picture = gantt(plan)
+    if picture is not None:
+        out += "#### Schedules\n\n"
+        out += picture if chart else _no_chart(with_strips)
+        out += "\n"
     listed = [c for c in plan.campaigns if c.outcome is not Outcome.NO_OP]
     if listed:
         out += "#### Campaigns\n\n"
+        if with_strips and any(strips(c) for c in listed):
+            out += f"<sub>{STRIP_LEGEND}</sub>\n\n"
     left: list[CampaignPlan] = []
     for i, c in enumerate(listed):
-        block = _details(c, plan.now.year)
+        block = _details(c, plan.now.year, with_strips)
         if len(out) + len(block) + len(footer) + _NOTE_RESERVE > limit:
             left = listed[i:]
             break
         out += block
     if left:
+        complete = False
         counts: dict[str, int] = {}
         for c in left:
             counts[VERBS[c.outcome]] = counts.get(VERBS[c.outcome], 0) + 1
@@ -162,4 +191,12 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT, header: bool = Tr
             "comment under GitHub's size limit. Run `fota plan` (or read the plan.json "
             "artifact) for the full plan.\n"
         )
-    return out + footer
+    return out + footer, complete
+
+
+def _no_chart(with_strips: bool) -> str:
+    what = "The schedule chart is" if with_strips else "The schedule chart and the hour strips are"
+    return (
+        f"> {what} left out to keep this comment under GitHub's size limit; the job summary "
+        "has them.\n"
+    )
