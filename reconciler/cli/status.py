@@ -20,6 +20,9 @@ from reconciler.thingspace.live import report_by_id, reports_by_specs
 from reconciler.views.status import report_json, report_text
 
 DEFAULT_FAILURES = 10
+STATUS_FORMAT_VERSION = 1
+"""``format_version`` of ``fota status -o json``: 1 is the first versioned format (snake_case
+keys); raised only for a change a reader must know of."""
 
 
 @click.command("status")
@@ -31,7 +34,14 @@ DEFAULT_FAILURES = 10
     default=None,
     help="Campaign kind of a campaign id (default firmware); with specs, only this kind.",
 )
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one block per campaign; json: one document on stdout.",
+)
 @click.option(
     "--failures",
     "max_failures",
@@ -70,7 +80,11 @@ def status(
         else:
             results = reports_by_specs(t.client, specs, max_failures, shown.page)
     if output == "json":
-        click.echo(json.dumps({"campaigns": [report_json(r) for r in results]}, indent=2))
+        document = {
+            "format_version": STATUS_FORMAT_VERSION,
+            "campaigns": [report_json(r) for r in results],
+        }
+        click.echo(json.dumps(document, indent=2))
     else:
         click.echo("\n".join(report_text(r) for r in results), nl=False)  # a blank line between
 

@@ -53,7 +53,8 @@ def report_text(result: CampaignReport) -> str:
 
 
 def report_json(result: CampaignReport) -> dict[str, Any]:
-    """One campaign of ``fota status -o json``; schedule keys as the spec writes them."""
+    """One campaign of ``fota status -o json``; keys in snake_case, as in every JSON document
+    fota prints (plan.json, validate, apply, the error document), so one reader handles all."""
     spec, live, dev = result.spec, result.live, result.devices
     out: dict[str, Any] = {}
     if spec is not None:
@@ -78,7 +79,7 @@ def report_json(result: CampaignReport) -> dict[str, Any]:
                 "protocol": pkg.protocol,
             },
             "schedule": _schedule(live),
-            "devices": {"total": dev.total, "byStatus": dict(sorted(dev.by_status.items()))},
+            "devices": {"total": dev.total, "by_status": dict(sorted(dev.by_status.items()))},
             "failures": {
                 "count": dev.failure_count,
                 "shown": [
@@ -100,8 +101,8 @@ def _schedule(live: LiveCampaign) -> dict[str, Any]:
     if live.kind is Kind.FIRMWARE:
         return out | {"windows": win(sch.windows)}
     return out | {
-        "downloadAfter": sch.download_after.isoformat() if sch.download_after else None,
-        "downloadWindows": win(sch.download_windows),
-        "installAfter": sch.install_after.isoformat() if sch.install_after else None,
-        "installWindows": win(sch.install_windows),
+        "download_after": sch.download_after.isoformat() if sch.download_after else None,
+        "download_windows": win(sch.download_windows),
+        "install_after": sch.install_after.isoformat() if sch.install_after else None,
+        "install_windows": win(sch.install_windows),
     }
