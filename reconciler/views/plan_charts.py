@@ -4,7 +4,8 @@ People would rather look than read when dates move: the Gantt chart (GitHub rend
 ```` ```mermaid ```` block in comments) draws each campaign the plan reschedules, creates or
 replaces, its live schedule beside the desired one, with the day the plan was made marked.
 A 24-hour strip per window list shows the campaign's windows by UTC hour and which of them
-are locked (a started campaign's windows can be added to but never removed).
+are locked (a started campaign's windows can be added to but never removed); for a refused
+window removal the strip shows the live windows, which stay.
 
 The schedules come from the plan alone, so the picture is what apply will send: the desired
 schedule from the action's request body (decoded by ``thingspace.wire``), the live one from the
@@ -21,7 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from reconciler.lifecycle.statuses import Phase
-from reconciler.model import Kind, Schedule, TimeWindow
+from reconciler.model import Kind, Schedule, TimeWindow, Windows
 from reconciler.plans.types import Action, ActionType, CampaignPlan, Plan
 from reconciler.thingspace.wire import WireError, decode_schedule
 from reconciler.views.fields import short_field
@@ -154,16 +155,37 @@ def strip(live: tuple[TimeWindow, ...], desired: tuple[TimeWindow, ...], locked:
     return "".join(cells)
 
 
+def _windows(value: Any) -> Windows:
+    if not isinstance(value, list):
+        return ()
+    return tuple(TimeWindow(w["start"], w["end"]) for w in value if isinstance(w, dict))
+
+
+def _refused_windows(c: CampaignPlan) -> dict[str, tuple[Windows, Windows]]:
+    """The live window lists of refusals on windows (R-WINDOW-NO-REMOVE), as (live, live): the
+    plan carries no schedule for a refused campaign, but the refusal carries the live list,
+    and nothing about it changes: the strip shows the windows that stay, locked."""
+    out: dict[str, tuple[Windows, Windows]] = {}
+    for r in c.refusals:
+        attr = r.field.removeprefix("schedule.")
+        if attr in _WINDOW_LISTS[c.kind]:
+            out[attr] = (_windows(r.live), _windows(r.live))
+    return out
+
+
 def strips(c: CampaignPlan) -> list[str]:
     """The campaign's 24-hour strips (one per window list), with a ruler; [] if not drawable."""
     s = schedules(c)
-    if s.desired is None:
-        return []
     locked = c.phase is Phase.RUNNING
+    pairs: dict[str, tuple[Windows, Windows]] = {}
+    if s.desired is not None:
+        for attr in _WINDOW_LISTS[c.kind]:
+            live = getattr(s.live, attr) if s.live is not None else ()
+            pairs[attr] = (live, getattr(s.desired, attr))
+    else:
+        pairs = _refused_windows(c)
     out = []
-    for attr in _WINDOW_LISTS[c.kind]:
-        desired = getattr(s.desired, attr)
-        live = getattr(s.live, attr) if s.live is not None else ()
+    for attr, (live, desired) in pairs.items():
         if not desired and not live:
             continue
         name = short_field(f"schedule.{attr}", c.kind)

@@ -115,6 +115,9 @@ def test_strips_show_windows_locked_added_and_removed() -> None:
     md = render_markdown(scenario_plan())
     assert "         windows ··++++············▓▓▓▓··" in md  # c02: a window added, running
     assert "  installWindows ··▓▓▓▓··············++++" in md  # c03: software
+    # a refused removal: the windows that stay, locked
+    refused = md.split("f02-drift-window-removed-running</b>")[1].split("</details>")[0]
+    assert "         windows ▓▓▓▓··············▓▓▓▓··" in refused
 
 
 def _bulk(n: int) -> Plan:
