@@ -22,14 +22,26 @@ SPEC_API_VERSION = "fota.reconciler/v1"
 
 
 class Kind(enum.Enum):
-    """The two campaign families the API offers, named after what they upgrade."""
+    """The three upgrade families the API offers: two campaign kinds and the legacy upgrade.
+
+    ``UPGRADE`` is the v1 firmware upgrade (``/api/fota/v1/upgrades``): firmware name and
+    target version, start and end dates and devices, but no name, no windows, no protocol and
+    no from-version. Specs of that kind share ``CampaignSpec``/``LiveCampaign`` (the unused
+    fields stay empty) so one planner, plan file, applier and set of views serve all three.
+    """
 
     FIRMWARE = "firmware"  # v3 /campaigns/firmware: one campaignTimeWindowList
     SOFTWARE = "software"  # v2 /campaigns: download + install windows and after-dates
+    UPGRADE = "upgrade"  # v1 /upgrades: the legacy firmware upgrade, found by its fields
 
     @property
     def api_version(self) -> str:
-        return "v3" if self is Kind.FIRMWARE else "v2"
+        return {"firmware": "v3", "software": "v2", "upgrade": "v1"}[self.value]
+
+    @property
+    def is_campaign(self) -> bool:
+        """A named v2/v3 campaign (found by name), as opposed to a v1 upgrade."""
+        return self is not Kind.UPGRADE
 
 
 @dataclass(frozen=True, order=True)
@@ -113,7 +125,13 @@ class Source:
 
 @dataclass(frozen=True)
 class CampaignSpec:
-    """A desired campaign, as declared in git. Identity: (account, name), or ``campaign_id``."""
+    """A desired campaign, as declared in git. Identity: (account, name), or ``campaign_id``.
+
+    For a v1 upgrade (``Kind.UPGRADE``) ``name`` is the spec's own label (never sent: v1
+    upgrades carry no name), ``campaign_id`` is the ``upgradeId`` pin, ``package`` has only
+    ``name`` and ``to_version``, and the live upgrade is found by its fields (see
+    ``reconciler.thingspace.live``).
+    """
 
     account: str  # ##########-#####, a string with its leading zeros
     name: str  # becomes campaignName; unique per account

@@ -50,11 +50,12 @@ from reconciler.applier.steps import (
 )
 from reconciler.errors import UserError
 from reconciler.lifecycle.statuses import (
-    LIVE_LISTING_ORDER,
     awaits_schedule,
     campaign_status,
+    cancelled_status,
     is_failed,
     is_terminal,
+    live_listing_order,
 )
 from reconciler.model import Kind
 from reconciler.plans.types import ActionType
@@ -64,6 +65,7 @@ from reconciler.thingspace.wire import (
     decode_device_change,
     decode_device_page,
     device_change_imeis,
+    listed_as_created,
 )
 
 UNKNOWN_CREATE = (
@@ -239,7 +241,7 @@ class _Runner:
         if self.namesakes is not None:
             try:
                 meanwhile = self.namesakes.find(
-                    step.account, step.campaign_kind, step.name, work.known_ids
+                    step.account, step.campaign_kind, step.name, work.known_ids, body=step.body
                 )
             except UserError as exc:  # best effort: the look after the run still heals
                 self._log("race", campaign=work.label, error=exc.message)
@@ -321,7 +323,12 @@ class _Runner:
         step, mine = done.step, done.campaign_id
         assert self.namesakes is not None and mine is not None
         found = self.namesakes.find(
-            step.account, step.campaign_kind, step.name, work.known_ids, max_age=None
+            step.account,
+            step.campaign_kind,
+            step.name,
+            work.known_ids,
+            body=step.body,
+            max_age=None,
         )
         ids = sorted({mine, *(c.id for c in found if c.id is not None)})
         if len(ids) == 1:
@@ -354,9 +361,10 @@ class _Runner:
         if cancelled:
             detail += ", cancelled " + ", ".join(cancelled)
         if failed:
+            pin = "upgradeId" if step.campaign_kind is Kind.UPGRADE else "campaignId"
             detail += (
                 "; could not cancel " + "; ".join(failed) + " (cancel it in ThingSpace, or pin "
-                "the one to keep with campaignId)"
+                f"the one to keep with {pin})"
             )
         kept_status = next((c.status for c in found if c.id == kept), None)
         return StepResult(
@@ -402,12 +410,18 @@ class _Runner:
 
         Cancelled, aborted and ended campaigns are not looked at: a campaign just created
         cannot be in those states, while older campaigns of the name (a replacement's
-        predecessors) can, and adopting one of them would skip the create.
+        predecessors) can, and adopting one of them would skip the create. A v1 upgrade has
+        no name: the one listed with the create's firmware and dates is ours.
         """
-        for status in LIVE_LISTING_ORDER:
-            for item in self.writer.list_campaigns(step.account, step.campaign_kind, status):
+        kind = step.campaign_kind
+        assert step.body is not None
+        for status in live_listing_order(kind):
+            for item in self.writer.list_campaigns(step.account, kind, status):
                 listed = decode_answer(item)
-                if listed.name == step.name and listed.id not in work.known_ids:
+                if (
+                    listed_as_created(kind, item, step.name, step.body)
+                    and listed.id not in work.known_ids
+                ):
                     return item  # type: ignore[no-any-return]
         return None
 
@@ -416,7 +430,7 @@ class _Runner:
     ) -> StepResult:
         delay = self.options.wait_base
         for _ in range(self.options.wait_polls if self.options.wait else 0):
-            if not awaits_schedule(status):
+            if not awaits_schedule(status, step.campaign_kind):
                 break
             (self.options.sleep or _sleep)(delay)
             delay = min(self.options.wait_cap, delay * 2)
@@ -431,7 +445,7 @@ class _Runner:
                 campaign_id,
                 status,
             )
-        if awaits_schedule(status):
+        if awaits_schedule(status, step.campaign_kind):
             return StepResult(
                 step,
                 StepOutcome.FAILED,
@@ -628,8 +642,9 @@ class _Runner:
 
 
 def _delete_result(step: Step, status: str, how: str) -> StepResult:
-    expected = "CampaignCancelled" if step.kind is ActionType.CANCEL else "CampaignAborted"
-    row = campaign_status(status)
+    kind = step.campaign_kind
+    expected = cancelled_status(kind) if step.kind is ActionType.CANCEL else "CampaignAborted"
+    row = campaign_status(status, kind)
     if (row is not None and row.name == expected) or (how == "already" and is_terminal(status)):
         word = "cancelled" if step.kind is ActionType.CANCEL else "aborted"
         prefix = {"already": "already finished", "confirmed": f"{word} (confirmed by lookup)"}

@@ -16,6 +16,9 @@ through:
   cancels the others while they have not started. Whichever racer's POST was processed last
   lists after both campaigns exist, so at least that one heals.
 
+v1 upgrades carry no name: their namesakes are the live upgrades with the create's firmware
+and dates (:func:`reconciler.thingspace.wire.listed_as_created`), listed by the v1 statuses.
+
 What is left (docs/APPLY.md): a listing that lags behind a create can hide a namesake from both
 looks; the next plan then reports two live campaigns of one name, as before.
 """
@@ -24,12 +27,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
-from reconciler.lifecycle.statuses import LIVE_LISTING_ORDER
+from reconciler.lifecycle.statuses import live_listing_order
 from reconciler.model import Kind
-from reconciler.thingspace.wire import CampaignAnswer, decode_answer
+from reconciler.thingspace.wire import (
+    CampaignAnswer,
+    decode_answer,
+    listed_as_created,
+    upgrade_fields,
+)
 
 
 class Lister(Protocol):
@@ -37,6 +45,13 @@ class Lister(Protocol):
 
 
 Group = tuple[str, Kind]
+Listed = tuple[CampaignAnswer, Mapping[str, Any]]
+
+
+def _key(kind: Kind, name: str, payload: Mapping[str, Any]) -> Hashable:
+    """What namesakes share: the name, or a v1 upgrade's firmware, target and start date (its
+    end date is compared afterwards: a create's answer omits it)."""
+    return upgrade_fields(payload)[:3] if kind is Kind.UPGRADE else name
 
 
 class Namesakes:
@@ -58,7 +73,7 @@ class Namesakes:
         self._clock = clock
         self._guard = threading.Lock()
         self._locks: dict[Group, threading.Lock] = {}
-        self._taken: dict[Group, tuple[float, dict[str, list[CampaignAnswer]]]] = {}
+        self._taken: dict[Group, tuple[float, dict[Hashable, list[Listed]]]] = {}
 
     def refresh(self, groups: Iterable[Group]) -> None:
         """List these groups now; ``find`` then answers from these listings (``max_age`` None)."""
@@ -72,10 +87,13 @@ class Namesakes:
         name: str,
         known_ids: Iterable[str],
         *,
+        body: Mapping[str, Any] | None = None,
         max_age: float | Literal["default"] | None = "default",
     ) -> list[CampaignAnswer]:
         """Campaigns named ``name`` not there at plan time (``known_ids``), in id order, from
-        a listing at most ``max_age`` seconds old (default: the instance's; None: any age)."""
+        a listing at most ``max_age`` seconds old (default: the instance's; None: any age).
+
+        A v1 upgrade's namesakes are those listed as its create ``body`` would make them."""
         group = (account, kind)
         limit = self._max_age if max_age == "default" else max_age
         with self._guard:
@@ -86,21 +104,28 @@ class Namesakes:
                 taken = (self._clock(), self._list(account, kind))
                 self._taken[group] = taken
         known = set(known_ids)
-        return [c for c in taken[1].get(name, []) if c.id not in known]
+        wanted = body if body is not None else {}
+        return [
+            answer
+            for answer, item in taken[1].get(_key(kind, name, wanted), [])
+            if answer.id not in known
+            and (body is None or listed_as_created(kind, item, name, body))
+        ]
 
-    def _list(self, account: str, kind: Kind) -> dict[str, list[CampaignAnswer]]:
-        """Live campaigns only (``LIVE_LISTING_ORDER``: not cancelled, aborted or ended, which
+    def _list(self, account: str, kind: Kind) -> dict[Hashable, list[Listed]]:
+        """Live campaigns only (``live_listing_order``: not cancelled, aborted or ended, which
         a campaign created after the plan cannot be while a replaced predecessor can)."""
-        by_id: dict[str, CampaignAnswer] = {}
-        for status in LIVE_LISTING_ORDER:
+        by_id: dict[str, Listed] = {}
+        for status in live_listing_order(kind):
             for item in self._lister.list_campaigns(account, kind, status):
                 answer = decode_answer(item)
                 if answer.id is not None:
-                    by_id.setdefault(answer.id, answer)
-        by_name: dict[str, list[CampaignAnswer]] = {}
+                    by_id.setdefault(answer.id, (answer, item))
+        by_key: dict[Hashable, list[Listed]] = {}
         for cid in sorted(by_id):
-            by_name.setdefault(by_id[cid].name or "", []).append(by_id[cid])
-        return by_name
+            answer, item = by_id[cid]
+            by_key.setdefault(_key(kind, answer.name or "", item), []).append(by_id[cid])
+        return by_key
 
 
 def keeper(ids: Sequence[str]) -> str:

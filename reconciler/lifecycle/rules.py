@@ -458,9 +458,14 @@ class _ReplacePinned(Restriction[ImmutableChange]):
     def check(self, situation: ImmutableChange) -> Iterator[Violation]:
         pinned = situation.spec.campaign_id
         if pinned is not None:
+            key, by = (
+                ("upgradeId", "its fields")
+                if situation.spec.kind is Kind.UPGRADE
+                else ("campaignId", "name")
+            )
             instead = (
-                f"remove campaignId {pinned} from the spec so the replacement is found "
-                "by name, or revert the field"
+                f"remove {key} {pinned} from the spec so the replacement is found "
+                f"by {by}, or revert the field"
             )
             for name in situation.fields:
                 yield self.refuse(name, instead)
@@ -617,6 +622,118 @@ DEVICE_REMOVAL_RULES: tuple[Restriction[DeviceRemoval], ...] = (
 """Checked in order; the first that refuses is the only refusal."""
 
 
+# Legacy v1 upgrades -----------------------------------------------------------------------------
+#
+# A v1 upgrade (/api/fota/v1/upgrades) has four writes: create (POST /upgrades), append or
+# remove devices (PUT, lower-case ``type``), and cancel (DELETE). Nothing else about it can
+# change. The frozen rules above (R-FINISHED, R-PENDING, R-STATUS-UNKNOWN, R-ENDED) and the
+# device-removal rules apply to upgrades too, read through the v1 status table.
+
+_V1_GET = (
+    "ThingSpace Software Management API, Get Information about an Upgrade "
+    "(GET /upgrades/{accountName}/upgrade/{upgradeId})"
+)
+_V1_SCHEDULE = "ThingSpace Software Management API, Schedule Firmware Upgrade (POST /upgrades)"
+_V1_MODIFY = (
+    "ThingSpace Software Management API, Modify a Scheduled Upgrade "
+    "(PUT /upgrades/{accountName}/upgrade/{upgradeId})"
+)
+_V1_CANCEL = (
+    "ThingSpace Software Management API, Cancel an Upgrade "
+    "(DELETE /upgrades/{accountName}/upgrade/{upgradeId})"
+)
+
+
+@dataclass(frozen=True)
+class _V1Create(Restriction[Create]):
+    def check(self, situation: Create) -> Iterator[Violation]:
+        spec = situation.spec
+        if spec.kind is not Kind.UPGRADE:
+            return
+        if not spec.devices:
+            yield self.refuse("devices", "list at least one device (devices or devicesFile)")
+        if spec.schedule.end < spec.schedule.start:
+            yield self.refuse(
+                "schedule.end",
+                f"set the end date to {spec.schedule.start.isoformat()} or later",
+            )
+
+
+@dataclass(frozen=True)
+class _V1Devices(Restriction[Live]):
+    def check(self, situation: Live) -> Iterator[Violation]:
+        live = situation.live
+        if live.kind is Kind.UPGRADE and has_started(live.schedule.start, situation.now):
+            yield self.refuse("devices")
+
+
+@dataclass(frozen=True)
+class _V1Immutable(Restriction[ImmutableChange]):
+    def check(self, situation: ImmutableChange) -> Iterator[Violation]:
+        if situation.spec.lifecycle.on_immutable_change is OnImmutableChange.REFUSE:
+            for name in situation.fields:
+                yield self.refuse(name)
+
+
+@dataclass(frozen=True)
+class _V1Cancel(Restriction[Takedown]):
+    def check(self, situation: Takedown) -> Iterator[Violation]:
+        if has_started(situation.live.schedule.start, situation.now):
+            yield self.refuse("status")
+
+
+R_V1_CREATE = _V1Create(
+    "R-V1-CREATE",
+    "A v1 upgrade is created with POST /upgrades, which needs every field: account, firmware "
+    "name, target version (firmwareTo), start and end dates and at least one device.",
+    f"{_V1_SCHEDULE}: accountName, firmwareName, firmwareTo, startDate, endDate and "
+    f'deviceList are all required; {_V1_GET}: "startDate ... The specified start date for '
+    'the upgrade"; "endDate ... The specified end date for the upgrade".',
+    "The start date follows R-START-PAST; the end date is on or after the start date; the "
+    "upgrade carries no name, so the spec's name is never sent.",
+)
+R_V1_DEVICES = _V1Devices(
+    "R-V1-DEVICES",
+    "Devices are added to or removed from a v1 upgrade (PUT with type append or remove) "
+    "only before its start date.",
+    f"{_V1_MODIFY}: the page modifies a *scheduled* upgrade; {_V1_GET}: the upgrade "
+    'returns "the list of devices in the upgrade and the status of the upgrade for each '
+    'device".',
+    "Safe reading of the page's name: once the start date is reached (00:00Z) the upgrade "
+    "is under way and its device list is left alone.",
+    "leave the device list as it is; schedule a new upgrade (other dates) for other devices",
+)
+R_V1_IMMUTABLE = _V1Immutable(
+    "R-V1-IMMUTABLE",
+    "A v1 upgrade's firmware, target version and dates cannot change: the v1 API modifies "
+    "only its device list; changing them means cancelling it and scheduling a new one, "
+    "planned only with lifecycle.onImmutableChange: replace (and only before its start).",
+    f"{_V1_MODIFY}: the PUT body is {{type: append|remove, deviceList}}; no v1 endpoint "
+    f"changes an upgrade's firmwareName, firmwareTo, startDate or endDate ({_FACTS}, v1).",
+    "A replacement is a cancel (R-V1-CANCEL) then a create (R-V1-CREATE), in that order.",
+    "revert the field, or set lifecycle.onImmutableChange: replace to cancel the upgrade "
+    "(before its start date) and schedule a new one",
+)
+R_V1_CANCEL = _V1Cancel(
+    "R-V1-CANCEL",
+    "A v1 upgrade is cancelled (DELETE) only before its start date; once started it runs to "
+    "its end.",
+    f"{_V1_CANCEL}; {_V1_GET}: "
+    '"ThingSpace queues OMA-DM upgrades in the network indefinitely so the upgrade may '
+    'actually be successful after the end date."',
+    "No v1 page documents an abort, and devices may upgrade even after the end date, so a "
+    "started upgrade is never deleted; the applier re-checks the start on the API's clock "
+    "before the DELETE, as for campaigns.",
+    "leave the upgrade to run; to keep devices out of a future one, schedule it separately",
+)
+
+V1_IMMUTABLE_RULES: tuple[Restriction[ImmutableChange], ...] = (R_V1_IMMUTABLE, R_REPLACE_PINNED)
+"""A v1 upgrade's immutable-change rules, in order; the first that refuses is the only one."""
+
+V1_CREATE_RULES: tuple[Restriction[Create], ...] = (R_PINNED_MISSING, R_V1_CREATE, R_START_PAST)
+"""Creating a v1 upgrade: a pin to fix first, then the create's own fields, then the date."""
+
+
 RULES: tuple[Rule, ...] = (
     R_FINISHED,
     R_ENDED,
@@ -637,6 +754,10 @@ RULES: tuple[Rule, ...] = (
     R_DEVICE_ADD_BEFORE_END,
     R_DEVICE_REMOVE_OPT_OUT,
     R_DEVICE_REMOVE_UPGRADED,
+    R_V1_CREATE,
+    R_V1_DEVICES,
+    R_V1_IMMUTABLE,
+    R_V1_CANCEL,
 )
 """Every rule, in the order docs/RULES.md lists them."""
 
@@ -668,7 +789,18 @@ def frozen_rule(live: LiveCampaign, now: datetime) -> Restriction[Live] | None:
 
 
 def check_create(spec: CampaignSpec, now: datetime) -> list[Violation]:
-    return first_refusal(CREATE_RULES, Create(spec, now))
+    chosen = V1_CREATE_RULES if spec.kind is Kind.UPGRADE else CREATE_RULES
+    return first_refusal(chosen, Create(spec, now))
+
+
+def immutable_rules(kind: Kind) -> tuple[Restriction[ImmutableChange], ...]:
+    """The rules that judge a change the API cannot make, for this kind."""
+    return V1_IMMUTABLE_RULES if kind is Kind.UPGRADE else IMMUTABLE_RULES
+
+
+def check_device_change(live: LiveCampaign, now: datetime) -> list[Violation]:
+    """Violations of adding or removing any device of ``live`` now (v1 upgrades only)."""
+    return first_refusal((R_V1_DEVICES,), Live(live, now))
 
 
 def check_schedule(live: LiveCampaign, desired: Schedule, now: datetime) -> list[Violation]:
@@ -694,6 +826,9 @@ def removal_step(live: LiveCampaign, allow_abort: bool, now: datetime) -> str | 
     if rule is not None:
         return rule.refuse("status")
     situation = Takedown(live, allow_abort, now)
+    if live.kind is Kind.UPGRADE:
+        refused = first_refusal((R_V1_CANCEL,), situation)
+        return refused[0] if refused else "cancel"
     if R_CANCEL_BEFORE_START.allows(situation):
         return "cancel"
     refused = first_refusal((R_ABORT_OPT_IN,), situation)

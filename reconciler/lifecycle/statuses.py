@@ -15,6 +15,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from reconciler.model import Kind
+
 
 class StatusClass(enum.Enum):
     """What the lifecycle may do with a campaign in a status."""
@@ -78,16 +80,50 @@ CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = (
 """Every campaign status the reconciler knows, in the order a campaign moves through them."""
 
 
+UPGRADE_STATUSES: tuple[CampaignStatus, ...] = (
+    CampaignStatus("RequestPending", _P, 0, listed=True, scheduled=False),
+    CampaignStatus("Unscheduled", _P, 0, scheduled=False),
+    CampaignStatus("Queued", _A, 1, listed=True),
+    CampaignStatus("Scheduled", _A, 1),
+    CampaignStatus("InProgress", _A, 3, listed=True),
+    CampaignStatus("RequestFailed", _T, 4, listed=True, failed=True),
+    CampaignStatus("UpgradeFailed", _T, 5, listed=True, failed=True),
+    CampaignStatus("Cancelled", _T, 6, taken_down=True),
+    CampaignStatus("Finished", _T, 7, listed=True, ended=True),
+)
+"""The v1 upgrade's vocabulary (``/api/fota/v1``), in the order an upgrade moves through it.
+
+``listed`` marks the UpgradeStatus values the v1 listing (``/reports/{acc}/status/{status}/
+index/{startIndex}``) filters by. The Get Information about an Upgrade page calls the
+upgrade-level status "either scheduled or unscheduled" while its example says ``Queued``, so
+all three are read. A v1 upgrade is *scheduled* once ``Queued``: unlike a campaign's
+``Queued``, nothing further happens to it before its start date. ``Cancelled`` is the
+reconciler's (and the emulator's) reading of what a DELETE leaves: no page names it, and it is
+in no listing."""
+
+UPGRADE_CANCELLED = "Cancelled"
+"""The status a cancelled v1 upgrade reports (see ``UPGRADE_STATUSES``)."""
+
+
 def _fold(status: str) -> str:
     return "".join(status.split()).replace("_", "").casefold()
 
 
 _BY_FOLDED: Mapping[str, CampaignStatus] = {_fold(s.name): s for s in CAMPAIGN_STATUSES}
+_UPGRADE_BY_FOLDED: Mapping[str, CampaignStatus] = {_fold(s.name): s for s in UPGRADE_STATUSES}
+# Statuses that only v1 upgrades report, read by the kind-less helpers below (the spellings
+# both vocabularies share, such as RequestPending, keep their campaign row there).
+_ANY_BY_FOLDED: Mapping[str, CampaignStatus] = {**_UPGRADE_BY_FOLDED, **_BY_FOLDED}
 
 
-def campaign_status(status: str) -> CampaignStatus | None:
-    """The table's row for any spelling of ``status``; None when the status is unknown."""
-    return _BY_FOLDED.get(_fold(status))
+def campaign_status(status: str, kind: Kind | None = None) -> CampaignStatus | None:
+    """The table's row for any spelling of ``status``; None when the status is unknown.
+
+    ``kind`` Kind.UPGRADE reads the v1 table; otherwise the campaign table, then the v1-only
+    statuses (so a kind-less question about ``Finished`` still has an answer)."""
+    if kind is Kind.UPGRADE:
+        return _UPGRADE_BY_FOLDED.get(_fold(status))
+    return _ANY_BY_FOLDED.get(_fold(status))
 
 
 def status_class(status: str) -> StatusClass:
@@ -117,9 +153,9 @@ def is_ended(status: str) -> bool:
     return row is not None and row.ended
 
 
-def awaits_schedule(status: str) -> bool:
+def awaits_schedule(status: str, kind: Kind | None = None) -> bool:
     """A created campaign that is neither scheduled nor finished yet (what ``--wait`` polls)."""
-    row = campaign_status(status)
+    row = campaign_status(status, kind)
     return row is not None and not row.scheduled
 
 
@@ -136,6 +172,28 @@ LIVE_LISTING_ORDER: tuple[str, ...] = tuple(
 )
 """The listing values in which a campaign created moments ago can be found (it cannot be
 cancelled, aborted or ended yet, while older campaigns of its name can)."""
+
+UPGRADE_LISTING_ORDER: tuple[str, ...] = tuple(s.name for s in UPGRADE_STATUSES if s.listed)
+"""The v1 listing's UpgradeStatus values, in lifecycle order (read one after another, as the
+campaign listing is, so an upgrade moving on is met again rather than missed)."""
+
+UPGRADE_LIVE_LISTING_ORDER: tuple[str, ...] = tuple(
+    s.name for s in UPGRADE_STATUSES if s.listed and not (s.ended or s.failed)
+)
+"""Where a v1 upgrade created moments ago can be listed (RequestPending, Queued, InProgress)."""
+
+
+def listing_order(kind: Kind) -> tuple[str, ...]:
+    return UPGRADE_LISTING_ORDER if kind is Kind.UPGRADE else LISTING_ORDER
+
+
+def live_listing_order(kind: Kind) -> tuple[str, ...]:
+    return UPGRADE_LIVE_LISTING_ORDER if kind is Kind.UPGRADE else LIVE_LISTING_ORDER
+
+
+def cancelled_status(kind: Kind) -> str:
+    """What a cancel leaves: ``CampaignCancelled``, or a v1 upgrade's ``Cancelled``."""
+    return UPGRADE_CANCELLED if kind is Kind.UPGRADE else "CampaignCancelled"
 
 
 # --- device statuses ------------------------------------------------------------------------

@@ -54,13 +54,17 @@ class Imported:
     devices: tuple[str, ...]
 
 
+CAMPAIGN_KINDS = tuple(k for k in Kind if k.is_campaign)
+"""What ``fota import`` reads: v2/v3 campaigns. v1 upgrades are not imported (yet)."""
+
+
 def list_account(client: ThingSpaceClient, account: str) -> list[Listed]:
     """Every listed campaign of ``account``, both kinds, sorted by (name, id)."""
     listings = Listings(client)  # both kinds listed at once, concurrently
-    listings.groups({(account, kind) for kind in Kind})
+    listings.groups({(account, kind) for kind in CAMPAIGN_KINDS})
     out = [
         Listed(kind, live.id, live.name, live.status)
-        for kind in Kind
+        for kind in CAMPAIGN_KINDS
         for live in list_account_campaigns(client, account, kind, listings=listings)
     ]
     return sorted(out, key=lambda c: (c.name, c.id, c.kind.value))
@@ -73,7 +77,7 @@ def find_ids(client: ThingSpaceClient, account: str, ids: Sequence[str]) -> list
     """
 
     def one(campaign_id: str) -> Listed | None:
-        for kind in Kind:
+        for kind in CAMPAIGN_KINDS:
             try:
                 live = load_campaign(
                     client, CampaignRef(account, kind, campaign_id, ""), devices=False

@@ -37,7 +37,8 @@ LIVE_STATUSES = tuple(s for s in LISTING_ORDER if not is_terminal(s))
 """What is imported unless ``--status`` says otherwise: campaigns that are not finished."""
 
 V1_NOTE = (
-    "v1 upgrades (/api/fota/v1) are not imported: fota has no spec kind for them yet; "
+    "v1 upgrades (/api/fota/v1) are not imported: write a FirmwareUpgrade spec for each "
+    "(fota finds it by its firmware and dates, or by upgradeId); "
     "only v3 firmware and v2 software campaigns are read"
 )
 

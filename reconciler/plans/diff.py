@@ -184,8 +184,14 @@ def diff_devices(
 
 
 def diff_campaign(spec: CampaignSpec, live: LiveCampaign) -> CampaignDiff:
-    """Everything that differs between ``spec`` and ``live``; empty when they agree."""
+    """Everything that differs between ``spec`` and ``live``; empty when they agree.
+
+    A v1 upgrade's dates are immutable (the v1 API has no dates change): they join the
+    immutable items, so the rules judge them as a replacement, never as a reschedule.
+    """
     immutable = diff_immutable(spec, live)
     schedule = diff_schedule(live.schedule, spec.schedule)
     added, removed = diff_devices(spec.devices, live.devices)
+    if Kind.UPGRADE in (spec.kind, live.kind):
+        return CampaignDiff(immutable + schedule, (), added, removed)
     return CampaignDiff(immutable, schedule, added, removed)

@@ -168,6 +168,9 @@ def plan_campaign(
         finished = [
             f"campaign {live.id} is finished ({live.status}); it is never changed nor "
             "re-created (R-FINISHED): give the spec a new name to start a new campaign"
+            if live.kind.is_campaign
+            else f"upgrade {live.id} is finished ({live.status}); it is never changed nor "
+            "re-created (R-FINISHED): give the spec new dates to schedule a new upgrade"
         ]
         made = [
             o for o in namesakes or () if o.id != live.id and not diff_campaign(spec, o).immutable
@@ -258,6 +261,8 @@ def _create_action(spec: CampaignSpec) -> Action:
         FieldChange("package.to_version", None, spec.package.to_version),
         FieldChange("package.protocol", None, spec.package.protocol),
     ]
+    if not spec.kind.is_campaign:  # a v1 upgrade has no name, from-version nor protocol
+        changes = [changes[1], changes[3]]
     for name in SCHEDULE_FIELDS:
         value = getattr(spec.schedule, name)
         if value:
@@ -279,7 +284,9 @@ def _plan_replace(
     notes: list[str],
 ) -> CampaignPlan:
     fields = tuple(item.field for item in diff.immutable)
-    refused = rules.first_refusal(rules.IMMUTABLE_RULES, ImmutableChange(spec, live, fields))
+    refused = rules.first_refusal(
+        rules.immutable_rules(spec.kind), ImmutableChange(spec, live, fields)
+    )
     if refused:
         refusals = tuple(_refusal(v, spec, live, drift) for v in refused)
         return entry_for(spec, Outcome.REFUSED, refusals=refusals, notes=tuple(notes), **kw)
@@ -322,13 +329,15 @@ def _plan_change(
             Action(ActionType.UPDATE_SCHEDULE, changes, encode_schedule(spec.kind, spec.schedule))
         )
     count = len(live.devices)
+    if (diff.devices_added or diff.devices_removed) and live.kind is Kind.UPGRADE:
+        violations += rules.check_device_change(live, now)
     if diff.devices_added:
         after = count + len(diff.devices_added)
         actions.append(
             Action(
                 ActionType.ADD_DEVICES,
                 (FieldChange("devices", count, after, drift("devices")),),
-                encode_device_change("append", diff.devices_added),
+                encode_device_change("append", diff.devices_added, spec.kind),
             )
         )
         count = after
@@ -339,7 +348,7 @@ def _plan_change(
             Action(
                 ActionType.REMOVE_DEVICES,
                 (FieldChange("devices", count, after, drift("devices")),),
-                encode_device_change("remove", diff.devices_removed),
+                encode_device_change("remove", diff.devices_removed, spec.kind),
             )
         )
     if violations:

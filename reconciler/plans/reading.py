@@ -63,6 +63,12 @@ def make_plan(
     listings = ahead.listings if ahead is not None else Listings(client)
     loads = ahead.loads if ahead is not None else None
     live = read_live(client, [*chosen, *deleted], listings=listings, progress=progress, loads=loads)
+    matches = dict(live.matches)
+    moved = moved_upgrades(chosen, baseline or {})
+    if moved:
+        matches = with_baseline_matches(
+            matches, read_live(client, moved, listings=listings).matches
+        )
     listing = read_prune_listing(client, prune, listings) if prune is not None else []
     namesakes = read_namesakes(client, chosen, live.matches, listings)
     unmanaged = (
@@ -72,7 +78,7 @@ def make_plan(
     )
     made = planner.plan(
         specs,
-        live.matches,
+        matches,
         now or live.now,
         specs_digest=specs_digest,
         baseline=baseline,
@@ -99,18 +105,87 @@ def read_unmanaged(
     Why: without ``--baseline-ref`` a deleted spec's campaign is simply not in the plan; saying
     so ("1 live campaign has no spec") is what tells the user the plan is not taking it down.
     """
-    names = {(s.account, s.name) for s in specs}
+    names = {(s.account, s.name) for s in specs if s.kind.is_campaign}
+    upgrades = {_live_fields(s) for s in specs if s.kind is Kind.UPGRADE}  # v1: no names
     pinned = {(s.account, s.campaign_id) for s in specs if s.campaign_id}
     groups = sorted({(s.account, s.kind) for s in chosen if not s.campaign_id}, key=str)
     found = [
-        f"{live.account}/{live.name} ({live.id})"
+        _label(live)
         for account, kind in groups
         for live in list_account_campaigns(client, account, kind, listings=listings)
         if not is_terminal(live.status)
-        and (live.account, live.name) not in names
         and (live.account, live.id) not in pinned
+        and (
+            (live.account, live.name) not in names
+            if kind.is_campaign
+            else _live_fields(live) not in upgrades
+        )
     ]
     return tuple(sorted(found))
+
+
+def _live_fields(item: CampaignSpec | LiveCampaign) -> tuple[object, ...]:
+    """What identifies a v1 upgrade (it has no name): account, firmware, target, dates."""
+    return (
+        item.account,
+        item.package.name,
+        item.package.to_version,
+        item.schedule.start,
+        item.schedule.end,
+    )
+
+
+def _label(live: LiveCampaign) -> str:
+    if live.kind.is_campaign:
+        return f"{live.account}/{live.name} ({live.id})"
+    pkg, sch = live.package, live.schedule
+    return (
+        f"{live.account}/v1 upgrade {pkg.name} -> {pkg.to_version} {sch.start}..{sch.end} "
+        f"({live.id})"
+    )
+
+
+def moved_upgrades(
+    chosen: Sequence[CampaignSpec], baseline: Mapping[Key, CampaignSpec]
+) -> list[CampaignSpec]:
+    """The baseline versions of unpinned v1 upgrade specs whose firmware or dates changed.
+
+    A v1 upgrade is found by those fields, so such a spec no longer finds its upgrade; the
+    baseline spec (same name, the fields as they were) still does, and that upgrade is the
+    spec's: the change is then judged as a change (R-V1-IMMUTABLE, or a replacement), not
+    planned as a second upgrade.
+    """
+    out = []
+    for spec in chosen:
+        old = baseline.get(spec.key)
+        if (
+            old is not None
+            and spec.kind is Kind.UPGRADE
+            and old.kind is Kind.UPGRADE
+            and spec.campaign_id is None
+            and old.campaign_id is None
+            and _upgrade_fields(old) != _upgrade_fields(spec)
+        ):
+            out.append(old)
+    return out
+
+
+def _upgrade_fields(spec: CampaignSpec) -> tuple[object, ...]:
+    return _live_fields(spec)
+
+
+def with_baseline_matches(
+    matches: Mapping[Key, LiveCampaign | None], moved: Mapping[Key, LiveCampaign | None]
+) -> dict[Key, LiveCampaign | None]:
+    """``matches`` with each spec that found nothing given its baseline's upgrade, unless
+    another spec already found that upgrade by its own fields (one upgrade, one spec)."""
+    taken = {m.id for m in matches.values() if m is not None}
+    out = dict(matches)
+    for key, found in moved.items():
+        if out.get(key) is None and found is not None and found.id not in taken:
+            out[key] = found
+            taken.add(found.id)
+    return out
 
 
 def read_namesakes(
@@ -137,12 +212,14 @@ def read_prune_listing(
 ) -> list[LiveCampaign]:
     """Every listed campaign of the prune rules' accounts (metadata only: no devices).
 
-    One (account, kind) at a time: each listing already fans out over the statuses.
+    One (account, kind) at a time: each listing already fans out over the statuses. v1
+    upgrades carry no name, so no name prefix can cover one: they are never pruned.
     """
     return [
         live
         for account in prune.accounts
         for kind in Kind
+        if kind.is_campaign
         for live in list_account_campaigns(client, account, kind, listings=listings)
     ]
 

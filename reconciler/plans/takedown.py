@@ -11,7 +11,7 @@ from typing import Any
 
 from reconciler.lifecycle import rules
 from reconciler.lifecycle.rules import Violation
-from reconciler.lifecycle.statuses import is_terminal
+from reconciler.lifecycle.statuses import cancelled_status, is_terminal
 from reconciler.model import CampaignSpec, LiveCampaign
 from reconciler.plans.fingerprint import planned_against
 from reconciler.plans.prune import PruneRule
@@ -28,7 +28,8 @@ from reconciler.plans.types import (
 
 def takedown_action(live: LiveCampaign, step: str) -> Action:
     if step == "cancel":
-        return Action(ActionType.CANCEL, (FieldChange("status", live.status, "CampaignCancelled"),))
+        cancelled = cancelled_status(live.kind)
+        return Action(ActionType.CANCEL, (FieldChange("status", live.status, cancelled),))
     return Action(ActionType.ABORT, (FieldChange("status", live.status, "CampaignAborted"),))
 
 

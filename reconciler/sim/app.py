@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from reconciler.sim import handlers
+from reconciler.sim import handlers, v1
 from reconciler.sim.apierror import ApiError
 from reconciler.sim.clock import ClockError, SimClock, http_date, parse_duration, parse_instant
 from reconciler.sim.faults import Decision, FaultError, FaultInjector, FaultRule, Hold
@@ -105,6 +105,13 @@ _FOTA_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("v2_history", "GET", "/api/fota/v2/reports/<acc>/devices/<imei>"),
     ("v2_account_devices", "GET", "/api/fota/v2/devices/<acc>"),
     ("v1_get", "GET", "/api/fota/v1/upgrades/<acc>/upgrade/<cid>"),
+    ("v1_create", "POST", "/api/fota/v1/upgrades"),
+    ("v1_devices", "PUT", "/api/fota/v1/upgrades/<acc>/upgrade/<cid>"),
+    ("v1_cancel", "DELETE", "/api/fota/v1/upgrades/<acc>/upgrade/<cid>"),
+    ("v1_listing", "GET", "/api/fota/v1/reports/<acc>/status/<status>/index/<index>"),
+    ("v1_account_devices", "GET", "/api/fota/v1/devices/<acc>/index/<index>"),
+    ("v1_firmware", "GET", "/api/fota/v1/firmware/<acc>"),
+    ("v1_history", "GET", "/api/fota/v1/reports/<acc>/devices/<imei>"),
 )
 _AUTH_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("oauth_token", "POST", "/api/ts/v1/oauth2/token"),
@@ -448,8 +455,8 @@ class Emulator:
             return handlers.v3_get(ctx, a["acc"], a["cid"])
         if name == "v2_get":
             return handlers.v2_get(ctx, a["acc"], a["cid"])
-        if name == "v1_get":
-            return handlers.v1_get(ctx, a["acc"], a["cid"])
+        if name.startswith("v1_"):
+            return self._v1(name, ctx, request, a)
         if name == "v3_devices":
             return handlers.v3_devices(ctx, a["acc"], a["cid"], payload)
         if name == "v2_devices":
@@ -484,6 +491,24 @@ class Emulator:
                 ctx, a["acc"], q.get("lastSeenDeviceId"), protocol, software=software
             )
         raise ApiError("NotFound", f"no handler for {name}", status=404)
+
+    def _v1(self, name: str, ctx: Ctx, request: Request, a: Mapping[str, Any]) -> object:
+        """The v1 upgrade endpoints (``reconciler.sim.v1``)."""
+        if name == "v1_get":
+            return v1.get(ctx, a["acc"], a["cid"])
+        if name == "v1_create":
+            return v1.create(ctx, self._json_body(request))
+        if name == "v1_devices":
+            return v1.change_devices(ctx, a["acc"], a["cid"], self._json_body(request))
+        if name == "v1_cancel":
+            return v1.cancel(ctx, a["acc"], a["cid"])
+        if name == "v1_listing":
+            return v1.listing(ctx, a["acc"], a["status"], a["index"])
+        if name == "v1_firmware":
+            return v1.firmware(a["acc"])
+        if name == "v1_history":
+            return v1.device_history(ctx, a["acc"], a["imei"])
+        return v1.account_devices(ctx, a["acc"], a["index"])
 
     @staticmethod
     def _json_body(request: Request) -> object:

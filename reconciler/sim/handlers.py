@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reconciler.sim import lifecycle, progress
+from reconciler.sim import lifecycle, progress, upgrades
 from reconciler.sim.apierror import ApiError, not_found
 from reconciler.sim.clock import legacy_timestamp
 from reconciler.sim.fleet import DEFAULT_CATALOG, FirmwarePackage
@@ -130,6 +130,11 @@ def firmware_at(state: State, imei: str, now: datetime, settle: timedelta) -> st
     best: tuple[datetime, str] | None = None
     for cid in state.by_device.get(imei, ()):
         campaign = state.campaigns[cid]
+        if campaign.kind == upgrades.UPGRADE:  # v1: may land after the end date (OMA-DM)
+            at = upgrades.upgraded_at(state, campaign, imei, settle)
+            if at is not None and at <= now and (best is None or at > best[0]):
+                best = (at, campaign.to_version)
+            continue
         if campaign.kind != FIRMWARE:
             continue
         member = campaign.members[imei]

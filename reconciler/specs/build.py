@@ -36,7 +36,11 @@ from reconciler.specs.yamlcore import Document, Mark, Path, clip
 DevicesReader = Callable[[str, str, str | None], DevicesFile]
 """(filesystem path, path as shown to the user, CSV column or None) -> what the file holds."""
 
-_KINDS = {"FirmwareCampaign": Kind.FIRMWARE, "SoftwareCampaign": Kind.SOFTWARE}
+_KINDS = {
+    "FirmwareCampaign": Kind.FIRMWARE,
+    "SoftwareCampaign": Kind.SOFTWARE,
+    "FirmwareUpgrade": Kind.UPGRADE,
+}
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,9 @@ def build(
     if checker.problems or kind is None or schedule is None or devices is None:
         return Built(None, None, checker.problems)
     data = checker.data
-    package_data = data["firmware" if kind is Kind.FIRMWARE else "software"]
-    protocol = package_data["protocol" if kind is Kind.FIRMWARE else "distributionType"]
+    package_data = data["software" if kind is Kind.SOFTWARE else "firmware"]
+    # A v1 upgrade (FirmwareUpgrade) has no from-version and no protocol: both stay empty.
+    protocol = package_data.get("distributionType" if kind is Kind.SOFTWARE else "protocol", "")
     life_data = data.get("lifecycle") or {}
     default = Lifecycle()
     lifecycle = Lifecycle(
@@ -147,12 +152,14 @@ def build(
         account=data["account"],
         name=data["name"],
         kind=kind,
-        package=Package(package_data["name"], package_data["from"], package_data["to"], protocol),
+        package=Package(
+            package_data["name"], package_data.get("from", ""), package_data["to"], protocol
+        ),
         schedule=schedule,
         devices=devices,
         auto_assign_license=bool(data.get("autoAssignLicense", False)),
         auto_add_devices=bool(data.get("autoAddDevices", False)),
-        campaign_id=data.get("campaignId"),
+        campaign_id=data.get("upgradeId" if kind is Kind.UPGRADE else "campaignId"),
         lifecycle=lifecycle,
         source=Source(path, doc.start.line, doc.start.col),
     )
@@ -160,7 +167,7 @@ def build(
     places = Places(
         path=path,
         name=doc.mark(("name",)),
-        campaign_id=doc.mark(("campaignId",)),
+        campaign_id=doc.mark(("upgradeId" if kind is Kind.UPGRADE else "campaignId",)),
         devices=doc.key_mark(device_key),
         device_sources=device_sources,
     )
@@ -171,6 +178,7 @@ _ONE_LINE: tuple[Path, ...] = (
     ("account",),
     ("name",),
     ("campaignId",),
+    ("upgradeId",),
     *((package, key) for package in ("firmware", "software") for key in ("name", "from", "to")),
     ("devicesFile", "path"),
     ("devicesFile", "column"),

@@ -1,5 +1,7 @@
 """Checks across specs: a name (or adopted campaign id) once per account, and no device in two
-campaigns of one account whose dates overlap.
+campaigns of one account whose dates overlap. v1 upgrades (FirmwareUpgrade) have no name on
+the API side: two unpinned ones with the same firmware and dates would find the same upgrade,
+so that is refused too.
 
 The device check must stay fast for 10 specs of 100,000 devices and for 10,000 small specs, and
 linear for thousands of specs sharing one device, so it never compares specs pairwise: per
@@ -14,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from reconciler.errors import Problem
-from reconciler.model import CampaignSpec
+from reconciler.model import CampaignSpec, Kind
 from reconciler.specs.build import Places
 
 
@@ -23,6 +25,7 @@ def cross_check(items: Sequence[tuple[CampaignSpec, Places]]) -> list[Problem]:
     problems: list[Problem] = []
     names: dict[tuple[str, str], Places] = {}
     ids: dict[tuple[str, str], Places] = {}
+    upgrades: dict[tuple[str, str, str, str, str], tuple[CampaignSpec, Places]] = {}
     by_account: dict[str, list[int]] = defaultdict(list)
     for index, (spec, places) in enumerate(items):
         by_account[spec.account].append(index)
@@ -42,13 +45,36 @@ def cross_check(items: Sequence[tuple[CampaignSpec, Places]]) -> list[Problem]:
             key = (spec.account, spec.campaign_id)
             first = ids.setdefault(key, places)
             if first is not places:
+                word = "campaignId" if spec.kind.is_campaign else "upgradeId"
                 problems.append(
                     Problem(
                         places.path,
                         places.campaign_id.line,
                         places.campaign_id.col,
-                        f"campaignId {spec.campaign_id} is already adopted by another spec "
+                        f"{word} {spec.campaign_id} is already adopted by another spec "
                         f"({first.path}:{first.campaign_id.line}); one spec per campaign",
+                    )
+                )
+        elif spec.kind is Kind.UPGRADE:
+            fields = (
+                spec.account,
+                spec.package.name,
+                spec.package.to_version,
+                spec.schedule.start.isoformat(),
+                spec.schedule.end.isoformat(),
+            )
+            other, other_places = upgrades.setdefault(fields, (spec, places))
+            if other_places is not places:
+                problems.append(
+                    Problem(
+                        places.path,
+                        places.name.line,
+                        places.name.col,
+                        f"v1 upgrade spec {spec.name!r} has the same firmware and dates as "
+                        f"{other.name!r} ({other_places.path}:{other_places.name.line}) on "
+                        f"account {spec.account}; v1 upgrades are found by those fields, so "
+                        "merge the two specs, change the dates of one, or pin each with "
+                        "upgradeId",
                     )
                 )
     for indexes in by_account.values():

@@ -56,22 +56,31 @@ def _windows(lines: list[str], key: str, items: Windows) -> None:
 def dump_spec(spec: CampaignSpec) -> str:
     """YAML text of one normalised spec, devices inline (see the module docstring)."""
     firmware = spec.kind is Kind.FIRMWARE
+    upgrade = spec.kind is Kind.UPGRADE  # v1: firmware name and target only, no windows
+    kind = {Kind.FIRMWARE: "FirmwareCampaign", Kind.SOFTWARE: "SoftwareCampaign"}
     lines = [
         f"apiVersion: {SPEC_API_VERSION}",
-        f"kind: {'FirmwareCampaign' if firmware else 'SoftwareCampaign'}",
+        f"kind: {kind.get(spec.kind, 'FirmwareUpgrade')}",
         f"account: {quote(spec.account)}",
         f"name: {quote(spec.name)}",
     ]
     if spec.campaign_id is not None:
-        lines.append(f"campaignId: {quote(spec.campaign_id)}")
+        lines.append(f"{'upgradeId' if upgrade else 'campaignId'}: {quote(spec.campaign_id)}")
     package = spec.package
-    lines += [
-        "firmware:" if firmware else "software:",
-        f"  name: {quote(package.name)}",
-        f"  from: {quote(package.from_version)}",
-        f"  to: {quote(package.to_version)}",
-        f"  {'protocol' if firmware else 'distributionType'}: {quote(package.protocol)}",
-    ]
+    if upgrade:
+        lines += [
+            "firmware:",
+            f"  name: {quote(package.name)}",
+            f"  to: {quote(package.to_version)}",
+        ]
+    else:
+        lines += [
+            "firmware:" if firmware else "software:",
+            f"  name: {quote(package.name)}",
+            f"  from: {quote(package.from_version)}",
+            f"  to: {quote(package.to_version)}",
+            f"  {'protocol' if firmware else 'distributionType'}: {quote(package.protocol)}",
+        ]
     schedule = spec.schedule
     lines += ["schedule:", f'  start: "{schedule.start}"', f'  end: "{schedule.end}"']
     _windows(lines, "windows", schedule.windows)
@@ -85,13 +94,10 @@ def dump_spec(spec: CampaignSpec) -> str:
         lines.append(f"autoAssignLicense: {_bool(spec.auto_assign_license)}")
         lines.append(f"autoAddDevices: {_bool(spec.auto_add_devices)}")
     life = spec.lifecycle
-    lines += [
-        "lifecycle:",
-        f"  onImmutableChange: {life.on_immutable_change.value}",
-        f"  allowAbort: {_bool(life.allow_abort)}",
-        f"  allowDeviceRemoval: {_bool(life.allow_device_removal)}",
-        "devices:",
-    ]
+    lines += ["lifecycle:", f"  onImmutableChange: {life.on_immutable_change.value}"]
+    if not upgrade:
+        lines.append(f"  allowAbort: {_bool(life.allow_abort)}")
+    lines += [f"  allowDeviceRemoval: {_bool(life.allow_device_removal)}", "devices:"]
     lines.extend(f'  - "{imei}"' for imei in sorted(spec.devices))
     return "\n".join(lines) + "\n"
 

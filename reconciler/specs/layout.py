@@ -40,6 +40,7 @@ TOP_KEYS = (
     "account",
     "name",
     "campaignId",
+    "upgradeId",
     "firmware",
     "software",
     "schedule",

@@ -44,13 +44,20 @@ from reconciler.thingspace._errors import (
     ApiError,
     AuthError,
     NotFoundError,
+    PagingError,
     ThingSpaceError,
     TransportError,
 )
 from reconciler.thingspace._gate import RequestGate
 from reconciler.thingspace._paging import JsonObject, page_items, walk_pages
 from reconciler.thingspace._url import api_base_url
-from reconciler.thingspace.wire import DeviceOp, encode_device_change
+from reconciler.thingspace.wire import (
+    DeviceOp,
+    ReportedDevice,
+    decode_account_device_page,
+    decode_upgrade_page,
+    encode_device_change,
+)
 
 log = logging.getLogger("reconciler.thingspace")
 
@@ -174,6 +181,9 @@ class ThingSpaceClient:
 
     def list_campaigns(self, account: str, kind: Kind, status: str) -> Iterator[JsonObject]:
         """Every campaign of ``account`` in ``status`` (one status per query, as the API wants)."""
+        if kind is Kind.UPGRADE:
+            yield from self._list_upgrades(account, status)
+            return
         path = paths.listing(account, kind)
 
         def fetch(cursor: str | None) -> JsonObject:
@@ -185,6 +195,46 @@ class ThingSpaceClient:
         for page in walk_pages(fetch, cursor_field="lastSeenCampaignId", where=f"GET {path}"):
             yield from page_items(page, "campaignList")
 
+    def _list_upgrades(self, account: str, status: str) -> Iterator[JsonObject]:
+        """The v1 listing: ``startIndex`` in the path (0, then each page's integer
+        ``lastSeenUpgradeId``) while ``hasMoreFlag``; a repeated index is a stuck listing."""
+        index, seen = "0", {"0"}
+        while True:
+            path = paths.upgrade_listing(account, status, index)
+            page = decode_upgrade_page(self._object("GET", path))
+            yield from page.items
+            if not page.more:
+                return
+            if not page.next_index or page.next_index in seen:
+                raise PagingError(
+                    f"ThingSpace paging is stuck on GET {path}: hasMoreFlag is true but "
+                    f"lastSeenUpgradeId is {page.next_index or 'missing'}; the server's listing "
+                    "is inconsistent, try again later",
+                    path=path,
+                )
+            seen.add(page.next_index)
+            index = page.next_index
+
+    def iter_reported_firmware(self, account: str) -> Iterator[ReportedDevice]:
+        """Every device of the account with the firmware it reports now (v1 device list,
+        ``startIndex`` paging as the v1 listing): how a v1 upgrade really ended, since
+        OMA-DM upgrades may complete after the end date."""
+        index, seen = "0", {"0"}
+        while True:
+            path = paths.upgrade_devices(account, index)
+            page = decode_account_device_page(self._object("GET", path))
+            yield from page.devices
+            if not page.more:
+                return
+            if not page.next_index or page.next_index in seen:
+                raise PagingError(
+                    f"ThingSpace paging is stuck on GET {path}: hasMoreData is true but "
+                    f"lastSeenDeviceId is {page.next_index or 'missing'}",
+                    path=path,
+                )
+            seen.add(page.next_index)
+            index = page.next_index
+
     def get_campaign(self, account: str, kind: Kind, campaign_id: str) -> JsonObject:
         return self._object("GET", paths.one(account, kind, campaign_id))
 
@@ -195,7 +245,12 @@ class ThingSpaceClient:
 
         The first request carries no ``lastSeenDeviceId``: the API facts make it optional,
         whereas a seed page says to send ``0``; omitting it is the wire format the SDK uses.
+        A v1 upgrade has no device report: its GET lists every device (``deviceId``,
+        ``status``, ``resultReason``, the report's item shape), so it is the one page.
         """
+        if kind is Kind.UPGRADE:
+            yield self.get_campaign(account, kind, campaign_id)
+            return
         path = paths.device_report(account, kind, campaign_id)
 
         def fetch(cursor: str | None) -> JsonObject:
@@ -240,7 +295,7 @@ class ThingSpaceClient:
         for start in range(0, len(ordered), chunk_size):
             chunk = ordered[start : start + chunk_size]
             try:
-                answer = self._object("PUT", path, json_body=encode_device_change(op, chunk))
+                answer = self._object("PUT", path, json_body=encode_device_change(op, chunk, kind))
             except ThingSpaceError as exc:
                 if start:
                     exc.args = (

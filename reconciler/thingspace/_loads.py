@@ -91,7 +91,7 @@ class CampaignLoads:
             if body is None:
                 get = self._pool.submit(self._client.get_campaign, account, kind, campaign_id)
             devices = None
-            if not is_terminal(status):
+            if not is_terminal(status) and kind.is_campaign:  # a v1 GET lists its devices
                 devices = self._pool.submit(self._read_devices, account, kind, campaign_id)
             self._loads[key] = _Load(status, get, devices)
 
@@ -117,6 +117,8 @@ class CampaignLoads:
         if is_terminal(str(body.get("status") or status)):
             if load.devices is not None:
                 load.devices.cancel()
+            return body, None
+        if not kind.is_campaign:  # v1: the devices are in the GET's answer
             return body, None
         if load.devices is None:  # listed as finished, but the GET says it is not
             return body, self._read_devices(account, kind, campaign_id)

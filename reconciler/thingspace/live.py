@@ -19,6 +19,12 @@ concurrently, bounded by the client's ``concurrency``.
 Limitation (from the API): a campaign whose status is outside the formal enum (e.g. an
 example's ``CampaignPreScheduled``) appears in no listing, so it can only be found by pinning
 its ``campaignId``.
+
+v1 upgrades carry no name. A v1 spec pinned by ``upgradeId`` is that upgrade; otherwise its
+upgrade is the one whose firmware name, target version, start and end dates equal the spec's,
+found in the v1 listing (every UpgradeStatus, ``startIndex`` paging). Two live upgrades with
+those fields cannot be told apart: an error asking to pin ``upgradeId``. A cancelled upgrade is
+in no v1 listing, so an unpinned spec whose upgrade was cancelled plans it anew.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 from reconciler.errors import Problem, ProblemsFound, UserError
-from reconciler.lifecycle.statuses import LISTING_ORDER, is_terminal
+from reconciler.lifecycle.statuses import is_terminal, listing_order
 from reconciler.model import (
     CampaignSpec,
     Kind,
@@ -44,7 +50,15 @@ from reconciler.thingspace._client import ThingSpaceClient
 from reconciler.thingspace._errors import NotFoundError, TransportError
 from reconciler.thingspace._loads import CampaignLoads
 from reconciler.thingspace.report import CampaignReport, DeviceSummary
-from reconciler.thingspace.wire import WireError, decode_answer, decode_campaign, decode_device_page
+from reconciler.thingspace.wire import (
+    WireError,
+    decode_answer,
+    decode_campaign,
+    decode_device_page,
+    same_upgrade,
+    spec_upgrade_fields,
+    upgrade_fields,
+)
 
 JsonObject = dict[str, Any]
 Progress = Callable[[int], None]
@@ -203,7 +217,11 @@ def find_campaigns(
                     spec,
                     f"campaignId {spec.campaign_id} does not exist in account {spec.account} "
                     f"({spec.kind.value} campaigns); fix the id, or remove campaignId to find "
-                    "or create the campaign by name",
+                    "or create the campaign by name"
+                    if spec.kind.is_campaign
+                    else f"upgradeId {spec.campaign_id} does not exist in account "
+                    f"{spec.account} (v1 upgrades); fix the id, or remove upgradeId to find or "
+                    "create the upgrade by its firmware and dates",
                 )
             )
             continue
@@ -214,7 +232,7 @@ def find_campaigns(
     by_group = listings.groups({(s.account, s.kind) for s in by_name})
     pinned_by = {(s.account, s.kind, s.campaign_id): s for s in pinned}
     for spec in by_name:
-        candidates = by_group[(spec.account, spec.kind)].get(spec.name, [])
+        candidates = _candidates(spec, by_group[(spec.account, spec.kind)])
         claimed = [
             pinned_by[k]
             for c in candidates
@@ -228,7 +246,11 @@ def find_campaigns(
                     spec,
                     f"the live campaign named {spec.name!r} ({other.campaign_id}) is pinned by "
                     f"spec {other.name!r} at {other.source}; rename this spec or pin it to "
-                    "another campaignId",
+                    "another campaignId"
+                    if spec.kind.is_campaign
+                    else f"the live v1 upgrade with this spec's firmware and dates "
+                    f"({other.campaign_id}) is pinned by spec {other.name!r} at "
+                    f"{other.source}; change this spec's dates or pin it to another upgradeId",
                 )
             )
             continue
@@ -255,6 +277,8 @@ def load_campaign(
     """
     body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
     status = str(body.get("status") or ref.status)
+    if ref.kind is Kind.UPGRADE:  # the GET lists the devices: there is no device report
+        return _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, None)
     found: dict[str, str] = {}
     if devices and not is_terminal(status):
         for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
@@ -301,7 +325,8 @@ def list_account_campaigns(
 class _GroupListing:
     """One (account, kind) listed in a thread of its own: every status, one after another.
 
-    The statuses are read in ``LISTING_ORDER`` (the status table's lifecycle order), one query
+    The statuses are read in ``listing_order(kind)`` (the status table's lifecycle order; v1
+    upgrades have their own UpgradeStatus values), one query
     finished before the next is sent: a campaign that moves forward (Pending -> Queued) while
     the group is being listed has left a status already queried for one not queried yet, so
     the later query sees it. Queried concurrently, both queries could miss it and the planner
@@ -341,7 +366,7 @@ class _GroupListing:
     def _run(self, client: ThingSpaceClient, account: str, kind: Kind) -> None:
         try:
             with client.urgent():
-                for status in LISTING_ORDER:
+                for status in listing_order(kind):
                     batch = [
                         {**item, "status": item.get("status") or status}
                         for item in client.list_campaigns(account, kind, status)
@@ -358,10 +383,32 @@ class _GroupListing:
             self._done.set_result(None)
 
 
+def _candidates(spec: CampaignSpec, names: dict[str, list[JsonObject]]) -> list[JsonObject]:
+    """The listed campaigns that may be the spec's: its name, or a v1 upgrade's fields."""
+    if spec.kind.is_campaign:
+        return names.get(spec.name, [])
+    wanted = spec_upgrade_fields(spec)
+    return [
+        item
+        for items in names.values()
+        for item in items
+        if same_upgrade(upgrade_fields(item), wanted)
+    ]
+
+
 def _choose(
     spec: CampaignSpec, candidates: list[JsonObject]
 ) -> tuple[CampaignRef | None, Problem | None]:
     alive = [c for c in candidates if not is_terminal(str(c.get("status") or ""))]
+    if len(alive) > 1 and not spec.kind.is_campaign:
+        listed = ", ".join(f"{c['id']} ({c.get('status')})" for c in alive)
+        return None, _problem(
+            spec,
+            f"{len(alive)} live v1 upgrades in account {spec.account} have this spec's firmware "
+            f"{spec.package.name} -> {spec.package.to_version} and dates "
+            f"{spec.schedule.start}..{spec.schedule.end}: {listed}; pin the right one with "
+            "upgradeId",
+        )
     if len(alive) > 1:
         listed = ", ".join(
             f"{c['id']} ({c.get('status')}, {c.get('startDate')}..{c.get('endDate')})"
@@ -450,6 +497,8 @@ def _read_report(
     keep: int,
     progress: PageProgress,
 ) -> CampaignReport:
+    if ref.kind is Kind.UPGRADE:
+        return _read_upgrade_report(client, spec, ref, keep, progress)
     # The campaign's fields as the planner reads them; the report is streamed into counts here.
     live = load_campaign(client, ref, devices=False)
     summary = DeviceSummary()
@@ -461,3 +510,28 @@ def _read_report(
         for device in page.devices:
             summary.add(device, keep)
     return CampaignReport(spec, live, summary)
+
+
+def _read_upgrade_report(
+    client: ThingSpaceClient,
+    spec: CampaignSpec | None,
+    ref: CampaignRef,
+    keep: int,
+    progress: PageProgress,
+) -> CampaignReport:
+    """A v1 upgrade: its GET lists every device with its status, and the account's device
+    list says which firmware each one reports now (OMA-DM upgrades may complete after the end
+    date, when the upgrade's own device statuses are no longer updated)."""
+    body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
+    live = _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, None)
+    page = decode_device_page(body)
+    progress(len(page.devices), len(page.devices))
+    summary = DeviceSummary()
+    for device in page.devices:
+        summary.add(device, keep)
+    members = {d.imei for d in page.devices}
+    reported: dict[str, str] = {}
+    for found in client.iter_reported_firmware(ref.account):
+        if found.imei in members:
+            reported[found.imei] = found.firmware
+    return CampaignReport(spec, live, summary, rows=page.devices, reported=reported)

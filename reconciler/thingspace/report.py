@@ -38,3 +38,5 @@ class CampaignReport:
     spec: CampaignSpec | None
     live: LiveCampaign | None  # None: the spec has no live campaign
     devices: DeviceSummary
+    rows: tuple[DeviceStatus, ...] = ()  # v1 upgrades: every device, as the upgrade lists it
+    reported: dict[str, str] = field(default_factory=dict)  # v1: IMEI -> firmware it reports

@@ -41,11 +41,13 @@ _WINDOW_LISTS: dict[Kind, tuple[tuple[str, str], ...]] = {
         ("downloadTimeWindowList", "download_windows"),
         ("installTimeWindowList", "install_windows"),
     ),
+    Kind.UPGRADE: (),
 }
 _PACKAGE_FIELDS: dict[Kind, tuple[str, str, str, str]] = {
     # (package name, from, to, protocol)
     Kind.FIRMWARE: ("firmwareName", "firmwareFrom", "firmwareTo", "protocol"),
     Kind.SOFTWARE: ("softwareName", "softwareFrom", "softwareTo", "distributionType"),
+    Kind.UPGRADE: ("firmwareName", "", "firmwareTo", ""),  # v1: no from-version, no protocol
 }
 _AFTER_DATES: tuple[tuple[str, str], ...] = (
     ("downloadAfterDate", "download_after"),
@@ -89,6 +91,15 @@ def encode_every_schedule_field(schedule: Schedule) -> JsonObject:
 
 def encode_create(spec: CampaignSpec) -> JsonObject:
     """The create (POST) body for a spec; devices sorted so the body is deterministic."""
+    if spec.kind is Kind.UPGRADE:
+        return {
+            "accountName": spec.account,
+            "firmwareName": spec.package.name,
+            "firmwareTo": spec.package.to_version,
+            "startDate": spec.schedule.start.isoformat(),
+            "endDate": spec.schedule.end.isoformat(),
+            "deviceList": sorted(spec.devices),
+        }
     name_f, from_f, to_f, proto_f = _PACKAGE_FIELDS[spec.kind]
     body: JsonObject = {
         "campaignName": spec.name,
@@ -105,9 +116,12 @@ def encode_create(spec: CampaignSpec) -> JsonObject:
     return body
 
 
-def encode_device_change(op: DeviceOp, imeis: Iterable[str]) -> JsonObject:
-    """Body of the add/remove-devices PUT (v2 and v3 both spell it ``Type``)."""
-    return {"Type": op, "deviceList": sorted(imeis)}
+def encode_device_change(
+    op: DeviceOp, imeis: Iterable[str], kind: Kind = Kind.FIRMWARE
+) -> JsonObject:
+    """Body of the add/remove-devices PUT (v2 and v3 spell it ``Type``, v1 ``type``)."""
+    key = "type" if kind is Kind.UPGRADE else "Type"
+    return {key: op, "deviceList": sorted(imeis)}
 
 
 # --- decoding (response bodies -> model) ------------------------------------------------------
@@ -166,6 +180,9 @@ def decode_campaign(
         campaign_id = str(payload["id"])
     except KeyError as exc:
         raise WireError("the API response has no campaign id") from exc
+    if kind is Kind.UPGRADE and "deviceList" in payload:
+        # A v1 upgrade's GET lists its devices itself (there is no device report).
+        devices = {d.imei: d.status for d in decode_device_page(payload).devices}
     return LiveCampaign(
         id=campaign_id,
         account=str(payload.get("accountName", "")),
@@ -296,6 +313,92 @@ def decode_device_page(page: Mapping[str, Any]) -> DevicePage:
     )
     raw = str(page.get("totalDevice"))
     return DevicePage(devices, int(raw) if raw.isascii() and raw.isdigit() else None)
+
+
+# --- v1 upgrades: identity, listing pages, the account's device list -------------------------
+
+
+UpgradeFields = tuple[str, str, str, str | None]
+"""(firmwareName, firmwareTo, startDate, endDate): what tells one v1 upgrade from another."""
+
+
+def upgrade_fields(payload: Mapping[str, Any]) -> UpgradeFields:
+    """The identifying fields of a v1 upgrade (GET, listing item or create body).
+
+    Dates are compared as ``YYYY-MM-DD``; ``endDate`` is None where the answer omits it (the
+    create answer does), and then matches any end date.
+    """
+    end = payload.get("endDate")
+    return (
+        str(payload.get("firmwareName") or ""),
+        str(payload.get("firmwareTo") or ""),
+        str(payload.get("startDate") or "")[:10],
+        str(end)[:10] if end else None,
+    )
+
+
+def spec_upgrade_fields(spec: CampaignSpec) -> UpgradeFields:
+    return upgrade_fields(encode_create(spec))
+
+
+def same_upgrade(a: UpgradeFields, b: UpgradeFields) -> bool:
+    """Equal fields, an end date missing on either side matching any."""
+    return a[:3] == b[:3] and (a[3] is None or b[3] is None or a[3] == b[3])
+
+
+def listed_as_created(
+    kind: Kind, item: Mapping[str, Any], name: str, body: Mapping[str, Any]
+) -> bool:
+    """Is the listed ``item`` what the create ``body`` (of the spec ``name``) would make?
+
+    Campaigns: the same name. v1 upgrades carry none: the same fields (:func:`upgrade_fields`).
+    """
+    if kind is Kind.UPGRADE:
+        return same_upgrade(upgrade_fields(item), upgrade_fields(body))
+    return decode_answer(item).name == name
+
+
+@dataclass(frozen=True)
+class UpgradePage:
+    """One page of the v1 listing by status."""
+
+    items: tuple[JsonObject, ...]
+    more: bool
+    next_index: str | None  # lastSeenUpgradeId (an integer on the wire) as a path segment
+
+
+def decode_upgrade_page(page: Mapping[str, Any]) -> UpgradePage:
+    raw = page.get("reportList")
+    items = tuple(i for i in raw if isinstance(i, dict)) if isinstance(raw, list) else ()
+    last = page.get("lastSeenUpgradeId")
+    return UpgradePage(items, page.get("hasMoreFlag") is True, None if last is None else str(last))
+
+
+@dataclass(frozen=True)
+class ReportedDevice:
+    """One device of the account's device list: the firmware it reports now."""
+
+    imei: str
+    firmware: str
+
+
+@dataclass(frozen=True)
+class AccountDevicePage:
+    devices: tuple[ReportedDevice, ...]
+    more: bool
+    next_index: str | None
+
+
+def decode_account_device_page(page: Mapping[str, Any]) -> AccountDevicePage:
+    raw = page.get("deviceList")
+    devices = tuple(
+        ReportedDevice(str(i["deviceId"]), str(i.get("firmware") or ""))
+        for i in (raw if isinstance(raw, list) else ())
+        if isinstance(i, Mapping) and i.get("deviceId") is not None
+    )
+    last = page.get("lastSeenDeviceId")
+    more = page.get("hasMoreData") is True
+    return AccountDevicePage(devices, more, None if last is None else str(last))
 
 
 _STATUS = methodcaller("get", "status")

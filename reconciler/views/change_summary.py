@@ -54,7 +54,9 @@ def _created(action: Action, kind: Kind, year: int) -> str:
     start, end = values.get("schedule.start"), values.get("schedule.end")
     parts = ["new"]
     if to is not None:
-        parts.append(f"{kind.value} {fmt(values.get('package.from_version'))} -> {fmt(to)}")
+        start_version = values.get("package.from_version")
+        came = f"{fmt(start_version)} -> " if start_version is not None else "to "
+        parts.append(f"{kind.value} {came}{fmt(to)}")
     if start is not None and end is not None:
         parts.append(f"{_value(start, year)} to {_value(end, year)}")
     if isinstance(values.get("devices"), int):

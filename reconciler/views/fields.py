@@ -25,6 +25,10 @@ _PACKAGE = {
         "to_version": "firmware.to",
         "protocol": "firmware.protocol",
     },
+    Kind.UPGRADE: {  # a v1 upgrade: firmware name and target only
+        "name": "firmware.name",
+        "to_version": "firmware.to",
+    },
     Kind.SOFTWARE: {
         "name": "software.name",
         "from_version": "software.from",
@@ -51,6 +55,8 @@ def spec_field(field: str, kind: Kind) -> str:
         return _PACKAGE[kind].get(field.removeprefix("package."), field)
     if field.startswith("schedule."):
         return "schedule." + _camel(field.removeprefix("schedule."))
+    if field == "campaign_id" and kind is Kind.UPGRADE:
+        return "upgradeId"
     return _SAME_FOR_BOTH.get(field, field)
 
 

@@ -34,6 +34,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9 ._/()+-]")
 _WINDOW_LISTS = {
     Kind.FIRMWARE: ("windows",),
     Kind.SOFTWARE: ("download_windows", "install_windows"),
+    Kind.UPGRADE: (),  # a v1 upgrade has no windows
 }
 
 

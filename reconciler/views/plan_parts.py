@@ -121,7 +121,17 @@ def change_line(action: Action, change: FieldChange, kind: Kind) -> tuple[str, s
     return "~", f"{name}: {fmt(change.before)} -> {fmt(change.after)}{drift}"
 
 
-def action_title(action: Action) -> str:
+_V1_TITLES = {
+    ActionType.CREATE: "create v1 upgrade (POST /upgrades)",
+    ActionType.ADD_DEVICES: "add devices (PUT, type=append)",
+    ActionType.REMOVE_DEVICES: "remove devices (PUT, type=remove)",
+}
+
+
+def action_title(action: Action, kind: Kind = Kind.FIRMWARE) -> str:
+    """What an action sends, in the words of its API version (v1 spells ``type`` lower-case)."""
+    if kind is Kind.UPGRADE and action.type in _V1_TITLES:
+        return _V1_TITLES[action.type]
     titles = {
         ActionType.CREATE: "create campaign (POST)",
         ActionType.UPDATE_SCHEDULE: "update dates and windows (PUT .../dates, full payload)",

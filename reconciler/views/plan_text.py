@@ -30,13 +30,13 @@ def _paint(text: str, symbol: str, colour: bool) -> str:
     return f"\x1b[{_COLOURS.get(symbol, '0')}m{text}\x1b[0m"
 
 
-def _action_lines(action: Action, kind: Kind, indent: str, colour: bool) -> list[str]:
-    lines = [f"{indent}{action_title(action)}"]
+def _action_lines(action: Action, indent: str, colour: bool, kind: Kind) -> list[str]:
+    lines = [f"{indent}{action_title(action, kind)}"]
     for change in action.changes:
         sign, text = change_line(action, change, kind)
         lines.append(_paint(f"{indent}  {sign} {text}", sign, colour))
     for step in action.steps:
-        lines.extend(_action_lines(step, kind, indent + "  ", colour))
+        lines.extend(_action_lines(step, indent + "  ", colour, kind))
     return lines
 
 
@@ -45,7 +45,7 @@ def campaign_lines(c: CampaignPlan, colour: bool = False) -> list[str]:
     lines = [_paint(f"{symbol} {VERBS[c.outcome]} {headline(c)}", symbol, colour)]
     lines.append(f"    spec: {c.source}")
     for action in c.actions:
-        lines.extend(_action_lines(action, c.kind, "    ", colour))
+        lines.extend(_action_lines(action, "    ", colour, c.kind))
     for refusal in c.refusals:
         first, *rest = refusal_lines(refusal, c.kind)
         lines.append(_paint(f"    ! {first}", "!", colour))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.lifecycle.statuses import is_terminal
+from reconciler.lifecycle.statuses import is_ended, is_terminal
 from reconciler.model import Kind, LiveCampaign, Windows
 from reconciler.thingspace.report import CampaignReport
 
@@ -21,6 +21,8 @@ def report_text(result: CampaignReport) -> str:
             f"spec {spec.name!r} (account {spec.account}, {spec.source}): no live campaign; "
             "fota plan shows what would be created\n"
         )
+    if live.kind is Kind.UPGRADE:
+        return _upgrade_text(result, live)
     lines = [f"campaign {live.id} {live.name!r} ({live.kind.value}, account {live.account})"]
     if spec is not None:
         lines.append(f"  spec      {spec.source}")
@@ -52,6 +54,45 @@ def report_text(result: CampaignReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _upgrade_text(result: CampaignReport, live: LiveCampaign) -> str:
+    """A v1 upgrade: no name, no windows; every device with its status in the upgrade and the
+    firmware it reports now (the upgrade's own statuses stop at its end date, while OMA-DM
+    devices may still upgrade after it)."""
+    spec, dev = result.spec, result.devices
+    title = f" (spec {spec.name!r})" if spec is not None else ""
+    lines = [f"v1 upgrade {live.id}{title} (account {live.account})"]
+    if spec is not None:
+        lines.append(f"  spec      {spec.source}")
+    pkg, sch = live.package, live.schedule
+    lines.append(f"  status    {live.status}")
+    lines.append(f"  firmware  {pkg.name} -> {pkg.to_version}")
+    lines.append(f"  schedule  {sch.start} .. {sch.end}")
+    if is_ended(live.status):
+        lines.append(
+            "  note      past its end date the upgrade's device statuses no longer change, but "
+            "OMA-DM devices may still upgrade: 'reports firmware' is what each device runs now"
+        )
+    lines.append(f"  devices   {dev.total}")
+    width = max((len(s) for s in dev.by_status), default=0)
+    for name, count in sorted(dev.by_status.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {name:<{width}}  {count:>{len(str(dev.total))}}")
+    rows = sorted(result.rows, key=lambda d: d.imei)
+    if rows:
+        status_w = max(len("status in upgrade"), *(len(d.status) for d in rows))
+        reason_w = max(len("reason"), *(len(d.reason) for d in rows))
+        lines.append(
+            f"  {'device':<15}  {'status in upgrade':<{status_w}}  {'reason':<{reason_w}}  "
+            "reports firmware"
+        )
+        for d in rows:
+            firmware = result.reported.get(d.imei, "(not in the device list)")
+            done = " (target)" if firmware == pkg.to_version else ""
+            lines.append(
+                f"  {d.imei:<15}  {d.status:<{status_w}}  {d.reason:<{reason_w}}  {firmware}{done}"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def report_json(result: CampaignReport) -> dict[str, Any]:
     """One campaign of ``fota status -o json``; keys in snake_case, as in every JSON document
     fota prints (plan.json, validate, apply, the error document), so one reader handles all."""
@@ -79,6 +120,21 @@ def report_json(result: CampaignReport) -> dict[str, Any]:
                 "protocol": pkg.protocol,
             },
             "schedule": _schedule(live),
+            **(
+                {
+                    "device_statuses": [
+                        {
+                            "imei": d.imei,
+                            "status": d.status,
+                            "reason": d.reason,
+                            "reported_firmware": result.reported.get(d.imei),
+                        }
+                        for d in sorted(result.rows, key=lambda d: d.imei)
+                    ]
+                }
+                if live.kind is Kind.UPGRADE
+                else {}
+            ),
             "devices": {"total": dev.total, "by_status": dict(sorted(dev.by_status.items()))},
             "failures": {
                 "count": dev.failure_count,
@@ -98,6 +154,8 @@ def _schedule(live: LiveCampaign) -> dict[str, Any]:
         return [{"start": w.start, "end": w.end} for w in items]
 
     out: dict[str, Any] = {"start": sch.start.isoformat(), "end": sch.end.isoformat()}
+    if live.kind is Kind.UPGRADE:
+        return out
     if live.kind is Kind.FIRMWARE:
         return out | {"windows": win(sch.windows)}
     return out | {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from reconciler.applier import CampaignResult, ExecOptions, Journal, execute, works_from_plan
@@ -88,6 +88,22 @@ def spec(
             ),
             allow_abort=allow_abort,
         ),
+    )
+
+
+def upgrade_spec(
+    label: str, start: date = date(2026, 3, 10), devices: frozenset[str] | None = None
+) -> CampaignSpec:
+    """A v1 upgrade spec (``kind: FirmwareUpgrade``): no name on the API side, so it is found
+    by its firmware, target and dates."""
+    return CampaignSpec(
+        account=ACCOUNT,
+        name=label,
+        kind=Kind.UPGRADE,
+        package=Package(FW.name, "", FW.to_version, ""),
+        schedule=Schedule(start, start + timedelta(days=4)),
+        devices=devices if devices is not None else imeis(2, seed=start.day),
+        lifecycle=Lifecycle(),
     )
 
 

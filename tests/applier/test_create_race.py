@@ -6,17 +6,23 @@ never with timing."""
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 from reconciler.applier import CampaignResult, ExecOptions, StepOutcome, execute, works_from_plan
 from reconciler.applier.race import keeper
+from reconciler.lifecycle.statuses import UPGRADE_LISTING_ORDER
+from reconciler.model import Kind
 from reconciler.sim.testing import running_sim
+from reconciler.thingspace import ThingSpaceClient
 from tests.applier.support import (
+    ACCOUNT,
     campaigns_named,
     client_for,
     make_plan,
     no_sleep,
     spec,
+    upgrade_spec,
     writes,
 )
 
@@ -117,3 +123,62 @@ def test_a_duplicate_that_has_started_is_reported_not_aborted() -> None:
         failed = next(r for r in results if r.outcome is StepOutcome.FAILED)
         assert "could not cancel id" in failed.detail and "campaignId" in failed.detail
         assert DELETE not in writes(sim)  # nothing was aborted
+
+
+V1_CREATE = "POST /api/fota/v1/upgrades"
+V1_DELETE = "DELETE /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
+
+
+def _upgrades(client: ThingSpaceClient) -> list[Any]:
+    return [
+        item
+        for status in UPGRADE_LISTING_ORDER
+        for item in client.list_campaigns(ACCOUNT, Kind.UPGRADE, status)
+    ]
+
+
+def test_a_v1_upgrade_created_since_the_plan_is_adopted_by_its_fields() -> None:
+    with running_sim(failure_rate=1.0) as sim, client_for(sim) as a, client_for(sim) as b:
+        specs = [upgrade_spec("mine", date(2026, 3, 10)), upgrade_spec("other", date(2026, 3, 11))]
+        plan_a = make_plan(a, specs[:1])
+        plan_b = make_plan(b, specs)  # both planned "missing"
+        (first,) = execute(works_from_plan(plan_a), a, ExecOptions(sleep=no_sleep))
+        same, other = execute(works_from_plan(plan_b), b, ExecOptions(sleep=no_sleep))
+        (made,), (adopted,), (created,) = first.results, same.results, other.results
+        assert adopted.detail.startswith(
+            f"created meanwhile by another apply: id {made.campaign_id} ("
+        )
+        assert adopted.campaign_id == made.campaign_id != created.campaign_id
+        assert created.outcome is StepOutcome.OK and created.detail.startswith("created")
+        assert writes(sim) == {V1_CREATE: 2}
+
+
+def test_two_v1_creates_that_both_slip_through_are_healed_to_one() -> None:
+    with running_sim(failure_rate=1.0) as sim, client_for(sim) as a, client_for(sim) as b:
+        plans = [make_plan(c, [upgrade_spec("wave", date(2026, 3, 10))]) for c in (a, b)]
+        hold = sim.emulator.hold("POST", "/api/fota/*")
+        out: dict[int, list[CampaignResult]] = {}
+
+        def run(i: int) -> None:
+            out[i] = execute(works_from_plan(plans[i]), (a, b)[i], ExecOptions(sleep=no_sleep))
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
+        for thread in threads:
+            thread.start()
+        try:
+            assert hold.wait_reached(timeout=60, count=2), "the creates never reached the API"
+        finally:
+            hold.release()
+            for thread in threads:
+                thread.join(timeout=60)
+        assert writes(sim)[V1_CREATE] == 2  # the race happened
+        ids = [r.campaign_id for i in (0, 1) for c in out[i] for r in c.results]
+        every = sorted(sim.emulator.state.campaigns)  # a cancelled upgrade is in no listing
+        assert len(every) == 2
+        kept = keeper(every)
+        # The apply that listed after both creates heals (the other may not have seen both).
+        assert kept in ids
+        assert [str(u["id"]) for u in _upgrades(a)] == [kept]
+        (gone,) = set(every) - {kept}
+        assert a.get_campaign(ACCOUNT, Kind.UPGRADE, gone)["status"] == "Cancelled"
+        assert writes(sim)[V1_DELETE] >= 1

@@ -18,6 +18,7 @@ from tests.applier.support import (
     make_plan,
     no_sleep,
     spec,
+    upgrade_spec,
 )
 
 PUT = "PUT /api/fota/v3/campaigns/firmware/<acc>/<cid>"
@@ -75,3 +76,19 @@ def test_a_device_really_refused_stays_partial() -> None:
         ((step,),) = [r.results for r in results]
         assert step.outcome is StepOutcome.PARTIAL, step.detail
         assert step.failed_device_count == 1 and step.failed_devices[0][0] == stranger
+
+
+V1_PUT = "PUT /api/fota/v1/upgrades/<acc>/upgrade/<cid>"
+
+
+def test_a_v1_append_whose_answer_was_lost_is_judged_by_the_upgrades_device_list() -> None:
+    # v1 has no device report: the upgrade's GET lists its devices, and that decides.
+    with running_sim(failure_rate=1.0) as sim, client_for(sim) as client:
+        apply_once(client, [upgrade_spec("grow", devices=BASE)])
+        sim.emulator.add_fault(_lost_answer("drop"))
+        _, results = apply_once(client, [upgrade_spec("grow", devices=BASE | MORE)])
+        ((step,),) = [r.results for r in results]
+        assert step.outcome is StepOutcome.OK, step.detail
+        assert step.detail.startswith("4 added (4 reported already in the campaign")
+        assert sim.emulator.processed_counts()[V1_PUT] == 2  # the lost one and its retry
+        assert not make_plan(client, [upgrade_spec("grow", devices=BASE | MORE)]).has_changes

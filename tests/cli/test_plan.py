@@ -284,16 +284,17 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "campaigns"
 def test_no_false_diffs_through_the_wire_for_every_example_spec(
     sim: RunningSim, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Create each example (v3 firmware and v2 software) with its own create body, read it
-    back through the API: the plan must be empty, whatever order or form the API answers in."""
+    """Create each example (v3 firmware, v2 software, v1 upgrade) with its own create body,
+    read it back through the API: the plan must be empty, whatever order or form the API
+    answers in."""
     from reconciler.specs import load_specs
+    from reconciler.thingspace import paths
     from reconciler.thingspace.wire import encode_create
 
     specs = load_specs([EXAMPLES]).specs
-    assert {s.kind.value for s in specs} == {"firmware", "software"}
+    assert {s.kind.value for s in specs} == {"firmware", "software", "upgrade"}
     for s in specs:
-        path = "firmware/" if s.kind.value == "firmware" else ""
-        url = f"{sim.url}/api/fota/{s.kind.api_version}/campaigns/{path}{s.account}"
+        url = f"{sim.url}{paths.create(s.account, s.kind)}"
         response = httpx.post(url, json=encode_create(s), headers=sim.auth_headers())
         assert response.status_code == 200, response.text
     code, out, err = run(capsys, str(EXAMPLES), "--detailed-exitcode")

@@ -49,7 +49,11 @@ def test_the_new_spec_snippets_validate_when_filled_with_their_defaults(
     import yaml
 
     snippets = schema()["defaultSnippets"]
-    assert {s["label"] for s in snippets} == {"FirmwareCampaign", "SoftwareCampaign"}
+    assert {s["label"] for s in snippets} == {
+        "FirmwareCampaign",
+        "SoftwareCampaign",
+        "FirmwareUpgrade",
+    }
     for snippet in snippets:
         text = yaml.safe_dump(snippet["body"], sort_keys=False)
         text = re.sub(r"\$\{\d+:([^}]*)\}", r"\1", text).replace("'\"", '"').replace("\"'", '"')

@@ -94,7 +94,7 @@ def test_examples_pass_with_a_summary(
 ) -> None:
     code, out, err = _run(["validate", str(ROOT / "examples" / "campaigns")], capsys, monkeypatch)
     assert (code, err) == (0, "")
-    assert out == "ok: 3 files, 3 campaigns, 10,009 devices\n"
+    assert out == "ok: 4 files, 4 campaigns, 10,013 devices\n"
     code, out, _ = _run(
         ["validate", str(ROOT / "examples" / "campaigns"), "-o", "json"], capsys, monkeypatch
     )
@@ -104,9 +104,9 @@ def test_examples_pass_with_a_summary(
         "ok": True,
         "problems": [],
         "warnings": [],
-        "files": 3,
-        "campaigns": 3,
-        "devices": 10_009,
+        "files": 4,
+        "campaigns": 4,
+        "devices": 10_013,
     }
 
 
@@ -158,7 +158,7 @@ def test_subprocess_run_exit_codes(tmp_path: Path) -> None:
         env=env,
         check=False,
     )
-    assert (ok.returncode, ok.stdout) == (0, "ok: 3 files, 3 campaigns, 10,009 devices\n")
+    assert (ok.returncode, ok.stdout) == (0, "ok: 4 files, 4 campaigns, 10,013 devices\n")
     bad = subprocess.run(
         [sys.executable, "-m", "reconciler", "validate", "broken"],
         capture_output=True,

@@ -132,7 +132,7 @@ def test_multi_document_files_and_crlf() -> None:
 def test_examples_are_canonical(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "--check", str(EXAMPLES))
     assert code == 0, out + err
-    assert "ok: 3 file(s) already canonical" in out
+    assert "ok: 4 file(s) already canonical" in out
 
 
 def test_check_lists_files_that_would_change_and_writes_nothing(

@@ -126,7 +126,8 @@ def test_kind_specific_fields(tmp_path: Path) -> None:
 def test_kind_needs_its_package(tmp_path: Path) -> None:
     problem = _one(tmp_path, replace(VALID_FIRMWARE, "kind: FirmwareCampaign", "kind: Software"))
     assert problem.message == (
-        "kind must be one of FirmwareCampaign, SoftwareCampaign, not the string 'Software'; "
+        "kind must be one of FirmwareCampaign, SoftwareCampaign, FirmwareUpgrade, not the "
+        "string 'Software'; "
         "did you mean 'SoftwareCampaign'?"
     )
     text = replace(VALID_SOFTWARE, "kind: SoftwareCampaign", "kind: FirmwareCampaign")
@@ -153,7 +154,7 @@ def test_unknown_keys_each_reported_at_their_key(tmp_path: Path) -> None:
             1,
             "unknown key 'colour'; allowed: account, apiVersion, autoAddDevices, "
             "autoAssignLicense, campaignId, devices, devicesFile, firmware, kind, lifecycle, "
-            "name, schedule, software",
+            "name, schedule, software, upgradeId",
         ),
     ]
 

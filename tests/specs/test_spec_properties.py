@@ -65,6 +65,9 @@ def specs(draw: st.DrawFn) -> CampaignSpec:
     if kind is Kind.FIRMWARE:
         schedule = Schedule(start, end, windows=draw(firmware_windows()))
         protocol = draw(st.sampled_from(["LWM2M", "OMA", "HTTP"]))
+    elif kind is Kind.UPGRADE:  # v1: dates only, no from-version, no protocol, no abort
+        schedule = Schedule(start, end)
+        protocol = ""
     else:
         download = draw(st.none() | st.integers(0, (end - start).days))
         install = draw(st.none() | st.integers(download or 0, (end - start).days))
@@ -78,18 +81,21 @@ def specs(draw: st.DrawFn) -> CampaignSpec:
         )
         protocol = draw(st.sampled_from(["OMA", "HTTP"]))
     firmware = kind is Kind.FIRMWARE
+    upgrade = kind is Kind.UPGRADE
     return CampaignSpec(
         account=draw(accounts),
         name=draw(texts),
         kind=kind,
-        package=Package(draw(texts), draw(texts), draw(texts), protocol),
+        package=Package(draw(texts), "" if upgrade else draw(texts), draw(texts), protocol),
         schedule=schedule,
         devices=frozenset(draw(st.lists(imeis, min_size=1, max_size=20))),
         auto_assign_license=firmware and draw(st.booleans()),
         auto_add_devices=firmware and draw(st.booleans()),
         campaign_id=draw(st.none() | texts),
         lifecycle=Lifecycle(
-            draw(st.sampled_from(OnImmutableChange)), draw(st.booleans()), draw(st.booleans())
+            draw(st.sampled_from(OnImmutableChange)),
+            not upgrade and draw(st.booleans()),
+            draw(st.booleans()),
         ),
     )
 

@@ -58,7 +58,7 @@ def _examples() -> list[Path]:
 
 def test_there_are_examples_of_each_kind() -> None:
     kinds = {spec.kind.value for spec in load_specs([str(EXAMPLES)]).specs}
-    assert kinds == {"firmware", "software"}
+    assert kinds == {"firmware", "software", "upgrade"}
 
 
 @pytest.mark.parametrize("path", _examples(), ids=lambda p: p.name)
@@ -76,7 +76,7 @@ def test_every_example_validates_and_has_a_working_modeline(path: Path) -> None:
 def test_large_example_has_10000_devices() -> None:
     loaded = load_specs([str(EXAMPLES)])
     assert max(len(spec.devices) for spec in loaded.specs) == 10_000
-    assert loaded.files == 3
+    assert loaded.files == 4
 
 
 def test_large_example_devices_file_is_what_the_generator_writes() -> None:

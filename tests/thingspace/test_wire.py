@@ -31,6 +31,8 @@ def schedules(draw: st.DrawFn, kind: Kind) -> Schedule:
     end = draw(st.dates(min_value=start, max_value=date(2031, 12, 31)))
     if kind is Kind.FIRMWARE:
         return Schedule(start, end, windows=windows(draw(st.lists(window_st, max_size=4))))
+    if kind is Kind.UPGRADE:  # v1: dates only
+        return Schedule(start, end)
     return Schedule(
         start,
         end,
