@@ -109,6 +109,9 @@ def test_the_mapping() -> None:
     assert spec_field("auto_assign_license", Kind.FIRMWARE) == "autoAssignLicense"
     assert spec_field("devices", Kind.FIRMWARE) == "devices"
     assert spec_path("package.from_version", Kind.SOFTWARE) == ("software", "from")
+    assert spec_field("package.to_version", Kind.UPGRADE) == "firmware.to"
+    assert spec_field("campaign_id", Kind.UPGRADE) == "upgradeId"
+    assert spec_field("campaign_id", Kind.FIRMWARE) == "campaignId"
 
 
 SCHEMA = json.loads(
