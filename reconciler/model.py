@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -138,7 +139,7 @@ class CampaignSpec:
     kind: Kind
     package: Package
     schedule: Schedule
-    devices: frozenset[str]  # 15-digit IMEIs
+    devices: AbstractSet[str]  # 15-digit IMEIs; the loader stores an ``imeiset.ImeiSet``
     auto_assign_license: bool = False  # firmware only
     auto_add_devices: bool = False  # firmware only
     campaign_id: str | None = None  # adopt an existing campaign instead of finding it by name

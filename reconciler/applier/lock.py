@@ -26,6 +26,9 @@ fix; nothing is left behind by them.
 This only coordinates processes that share the lock directory. Applies on different CI runners
 must be serialised by the CI system (a GitHub Actions ``concurrency`` group per account), as
 docs/APPLY.md explains.
+Why one module of ~400 lines: taking, publishing, reading, judging and releasing a lock are
+one protocol on one file format; the judging of a lock nobody can read depends on how it is
+published.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ and the renderers never re-derive them. Two concerns shape this module:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -172,13 +173,13 @@ def diff_schedule(old: Schedule, new: Schedule) -> tuple[DiffItem, ...]:
 
 
 def diff_devices(
-    desired: frozenset[str], live: Mapping[str, str]
+    desired: AbstractSet[str], live: Mapping[str, str]
 ) -> tuple[frozenset[str], frozenset[str]]:
     """(added, removed) device sets: one hash pass over each side, no sorting."""
     live_keys = live.keys()
     if len(desired) == len(live) and desired == live_keys:
         return frozenset(), frozenset()
-    added = desired.difference(live_keys)
+    added = frozenset(desired - live_keys)
     removed = frozenset(live_keys - desired)
     return added, removed
 

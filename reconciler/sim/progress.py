@@ -114,6 +114,29 @@ def _day_start(instant: datetime) -> datetime:
     return midnight(instant.date())
 
 
+def _offsets(timeline: Timeline, fraction: float) -> list[tuple[Window, timedelta]]:
+    """Each candidate window with the device's slot in it (time since midnight), in the
+    windows' sorted order: the order ``attempts`` tries them in within a day."""
+    return [
+        (window, timedelta(hours=start + fraction * length))
+        for window, start, length in timeline.spans
+    ]
+
+
+def _listed_in_time_order(timeline: Timeline, fraction: float) -> bool:
+    """Whether ``attempts`` lists this device's instants in time order.
+
+    Within a day it goes through the windows in their sorted order, not in the order of the
+    slots: a slot a fraction into a long early window can come after the slot in a shorter
+    later one (01:20 in 00-24 is listed before 01:03 in 01-02). Days follow in order, and a
+    regime only leaves windows out, so slots that do not decrease in window order are enough.
+    """
+    if len(timeline.spans) == 1:
+        return True
+    slots = [offset for _, offset in _offsets(timeline, fraction)]
+    return slots == sorted(slots)
+
+
 def attempts(
     timeline: Timeline, begin: datetime, until: datetime, fraction: float, limit: int
 ) -> list[datetime]:
@@ -132,10 +155,7 @@ def attempts(
             found.append(instant)
             instant += _ONE_DAY
         return found
-    offsets = [
-        (window, timedelta(hours=start + fraction * length))
-        for window, start, length in timeline.spans
-    ]
+    offsets = _offsets(timeline, fraction)
     out: list[datetime] = []
     day = _day_start(begin)
     while day < until:
@@ -182,9 +202,11 @@ def progress(
     prefix = _prefix(seed, timeline.campaign_id)
     fraction = _unit(prefix, imei, "\x1fslot")
     first = attempts(timeline, begin, until, fraction, 1)
-    if not first or first[0] > now:
+    if not first or (first[0] > now and _listed_in_time_order(timeline, fraction)):
         # Nothing has happened yet (the common case before and early in a campaign): whether
-        # the device will fail does not matter, only its first attempt does.
+        # the device will fail does not matter, only its first attempt does. That holds only
+        # if no later-listed attempt is earlier than the first one; otherwise a failing
+        # device's second or third listed attempt may already be past.
         fails = False
         done: list[datetime] = []
         ahead = first

@@ -227,7 +227,23 @@ def _daily_items(
                 offsets = [_hours_us(start + slot_unit * size) for _, start, size in spans]
                 found = _attempts(offsets, day0, begin, until, 1)
                 first = found[0] if found else -1
-        if first < 0 or first > now_us:  # nothing has happened yet
+        happened = 0 <= first <= now_us
+        fails = False
+        planned: list[int]  # a failing device's attempts (set with ``fails``)
+        done: list[int]
+        if first >= 0 and (happened or offsets != sorted(offsets)):
+            # Slots out of window order (progress._listed_in_time_order): a failing device's
+            # later-listed attempt can be past while its first listed one is ahead.
+            fails = unit_of(imei + fail) / scale < rate
+            if fails:
+                if single:
+                    planned = [first + n * _DAY_US for n in range(max_attempts)]
+                    planned = [a for a in planned if a < until]
+                else:
+                    planned = _attempts(offsets, day0, begin, until, max_attempts)
+                done = [a for a in planned if a <= now_us]
+                happened = bool(done)
+        if not happened:  # nothing has happened yet (a failing device's planned[0] is first)
             if now_us >= until:
                 item = f'{device}{FAILURE}","resultReason":{ended_reason}'
                 if firmware:
@@ -245,8 +261,7 @@ def _daily_items(
                     item += f',"updatedTime":{joined_text}'
             append(item + "}")
             continue
-        fails = unit_of(imei + fail)
-        if not fails / scale < rate:
+        if not fails:
             item = f'{device}{SUCCESS}","resultReason":"DownloadInstallSucceeded"'
             if firmware:
                 # Installed 7 minutes (whole minutes) after the attempt: the same seconds.
@@ -259,12 +274,6 @@ def _daily_items(
                 )
             append(item + "}")
             continue
-        if single:
-            planned = [first + n * _DAY_US for n in range(max_attempts)]
-            planned = [a for a in planned if a < until]
-        else:
-            planned = _attempts(offsets, day0, begin, until, max_attempts)
-        done = [a for a in planned if a <= now_us]
         ahead = [a for a in planned if a > now_us]
         code = codes[int(unit(prefix, imei, "\x1fwhy") * len(codes))]
         last = stamp(done[-1])

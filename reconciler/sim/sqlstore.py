@@ -29,6 +29,9 @@ Earlier versions kept a JSON document; ``SqlStore.open`` imports one once (see
 ``_import_json``): a JSON file at the database path is converted in place and kept as
 ``<name>.imported``; the embedded default's old ``.fota/sim-state.json`` is imported into the
 new database and renamed ``sim-state.json.imported``.
+Why one module of ~650 lines: the schema, the row-level writes, the refresh of rows other
+processes wrote, group commit and the one-time JSON import share one connection and one
+notion of "which transaction wrote this row"; split, each part would reach into the others.
 """
 
 from __future__ import annotations

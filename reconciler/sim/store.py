@@ -6,6 +6,8 @@ the store itself has no locking. Per-campaign member IMEIs are kept sorted: a re
 bisect and a slice. What a request changes is tracked (``State.touched``, ``Campaign.changed``,
 ``Fleet.changed``) so that the persisted store writes only those rows (``sqlstore``). Token
 values are never stored, only their SHA-256 digests, so a state file holds no secret.
+Why one module of ~430 lines: the state's shape and its change tracking are one thing; the
+persisted form lives in ``sqlstore``.
 """
 
 from __future__ import annotations

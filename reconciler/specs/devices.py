@@ -93,8 +93,8 @@ class DevicesFile:
     the spec's ``devicesFile`` entry. ``problems`` point at lines inside the devices file.
     """
 
-    imeis: tuple[str, ...] = ()
-    lines: tuple[int, ...] = ()
+    imeis: Sequence[str] = ()
+    lines: Sequence[int] = ()
     problems: tuple[Problem, ...] = ()
     error: str | None = None
 
@@ -143,7 +143,7 @@ def _plain(text: str) -> DevicesFile:
     stripped = list(map(str.strip, text.splitlines()))
     keep = [k for k, value in enumerate(stripped) if value and value[0] != "#"]
     if len(keep) == len(stripped):  # no blank or comment line: line numbers are positions
-        return DevicesFile(tuple(stripped), tuple(range(1, len(stripped) + 1)))
+        return DevicesFile(tuple(stripped), range(1, len(stripped) + 1))
     return DevicesFile(tuple(stripped[k] for k in keep), tuple(k + 1 for k in keep))
 
 

@@ -20,6 +20,7 @@ from reconciler.specs.caps import cap
 from reconciler.specs.crosscheck import cross_check
 from reconciler.specs.devices import DevicesFile, read_devices_file
 from reconciler.specs.dump import digest
+from reconciler.specs.packed import packed_file
 from reconciler.specs.yamlcore import Document, YamlProblem, clip, decode, load_documents
 
 MAX_SPEC_FILE_BYTES = 1024 * 1024
@@ -65,7 +66,7 @@ class _Collector:
         key = (os.path.realpath(path), column)
         cached = self.device_files.get(key)
         if cached is None:
-            cached = self.device_files[key] = read_devices_file(path, shown, column)
+            cached = self.device_files[key] = packed_file(read_devices_file(path, shown, column))
         return cached
 
     def add_file(self, path: str) -> None:

@@ -20,7 +20,17 @@ from reconciler.sim.faults import FaultRule
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.testing import RunningSim, running_sim
 from reconciler.thingspace import Credentials, ThingSpaceClient
-from tests.cli.support import CREATE, DATES, DELETE, DEVICES, FW_NAME, campaigns, spec_yaml
+from tests.cli.support import (
+    CREATE,
+    DATES,
+    DELETE,
+    DEVICES,
+    FW_NAME,
+    campaigns,
+    run,
+    spec_yaml,
+    writes,
+)
 
 
 @pytest.fixture
@@ -45,18 +55,6 @@ def write_spec(name: str, text: str) -> Path:
     return path
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def writes(sim: RunningSim) -> dict[str, int]:
-    return {
-        k: v
-        for k, v in sim.emulator.processed_counts().items()
-        if k.split(" ")[0] in ("POST", "PUT", "DELETE") and "/api/fota/" in k and v
-    }
 
 
 def test_saved_plan_creates_then_the_second_apply_does_nothing(

@@ -30,6 +30,7 @@ from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
 from reconciler.thingspace import Credentials, ThingSpaceClient
+from tests.cli.support import run, writes
 
 DEVICES = [f"3579{i:010d}" + luhn_digit(f"3579{i:010d}") for i in range(8)]
 FIRMWARE = "FOTA_Verizon_Model-A_01To02_HF"
@@ -100,18 +101,6 @@ def write(text: str, name: str = "v1") -> None:
     Path("specs", f"{name}.yaml").write_text(text)
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def writes(sim: RunningSim) -> dict[str, int]:
-    return {
-        k: v
-        for k, v in sim.emulator.processed_counts().items()
-        if k.split(" ")[0] in ("POST", "PUT", "DELETE") and "/api/fota/" in k and v
-    }
 
 
 def upgrades(sim: RunningSim) -> list[dict[str, Any]]:

@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 
 from reconciler.sim.testing import RunningSim, running_sim
-from tests.github.fake_github import FakeGitHub, running_github
+from tests.github.fake_github import FakeGitHub
 from tests.github.scenario import (
     APPLY_MARKER,
     CLIENT_SECRET,
     MARKER,
     PASSWORD,
-    TOKEN,
     campaigns,
     create_live,
     marked,
@@ -55,12 +54,6 @@ def sim() -> Iterator[RunningSim]:
         create_live(running, PILOT)  # both applied earlier, neither started (now 03-02)
         create_live(running, OTHER)
         yield running
-
-
-@pytest.fixture()
-def github() -> Iterator[FakeGitHub]:
-    with running_github(TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture()

@@ -11,21 +11,17 @@ never appear in any output.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from reconciler.sim.testing import RunningSim, running_sim
-from tests.github.fake_github import FakeGitHub, running_github
+from reconciler.sim.testing import RunningSim
+from tests.github.fake_github import FakeGitHub
 from tests.github.scenario import (
     APPLY_MARKER,
-    CLIENT_SECRET,
     DEVICES,
     MARKER,
-    PASSWORD,
     TOKEN,
     campaigns,
     create_live,
@@ -37,19 +33,6 @@ from tests.github.scenario import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def sim() -> Iterator[RunningSim]:
-    options: dict[str, Any] = {"client_secret": CLIENT_SECRET, "password": PASSWORD}
-    with running_sim(failure_rate=0.0, **options) as running:
-        yield running
-
-
-@pytest.fixture()
-def github() -> Iterator[FakeGitHub]:
-    with running_github(TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture()

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from reconciler.github.masking import redactor
 from reconciler.redaction import MASK as REDACTED
 from tests.github.actionrun import parse_outputs
-from tests.github.fake_github import FakeGitHub, running_github
+from tests.github.fake_github import FakeGitHub
 from tests.github.scenario import (
     CLIENT_SECRET,
     MARKER,
@@ -75,12 +75,6 @@ def echoing_thingspace() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture()
-def github() -> Iterator[FakeGitHub]:
-    with running_github(TOKEN) as fake:
-        yield fake
 
 
 @pytest.mark.slow

@@ -5,20 +5,15 @@ its own PR comment, and the apply of one shard never touches the other's campaig
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from reconciler.sim.testing import RunningSim, running_sim
-from tests.github.fake_github import FakeGitHub, running_github
+from reconciler.sim.testing import RunningSim
+from tests.github.fake_github import FakeGitHub
 from tests.github.scenario import (
     ACCOUNT,
-    CLIENT_SECRET,
-    PASSWORD,
-    TOKEN,
     marked,
     pr_event,
     push_event,
@@ -30,19 +25,6 @@ pytestmark = pytest.mark.slow
 
 OTHER = "0000123456-00002"
 OTHER_DEVICES = ["354658090354009", "354658090354017", "354658090354025"]
-
-
-@pytest.fixture()
-def sim() -> Iterator[RunningSim]:
-    options: dict[str, Any] = {"client_secret": CLIENT_SECRET, "password": PASSWORD}
-    with running_sim(failure_rate=0.0, **options) as running:
-        yield running
-
-
-@pytest.fixture()
-def github() -> Iterator[FakeGitHub]:
-    with running_github(TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture()

@@ -3,21 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.github.fake_github import FakeGitHub, running_github
-from tests.github.scenario import TOKEN, pr_event, run, spec_text
+from tests.github.fake_github import FakeGitHub
+from tests.github.scenario import pr_event, run, spec_text
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def github() -> Iterator[FakeGitHub]:
-    with running_github(TOKEN) as fake:
-        yield fake
 
 
 def test_overlapping_windows_are_a_warning_annotation_not_a_failure(

@@ -3,19 +3,13 @@ loopback port (its clock frozen, driven by the test), in a fresh working directo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from reconciler.cli import main
 from reconciler.lifecycle.statuses import LIVE_LISTING_ORDER
 from reconciler.model import Kind
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
-from reconciler.sim.testing import RunningSim, running_sim
+from reconciler.sim.testing import RunningSim
 from reconciler.thingspace import Credentials, ThingSpaceClient
 
 FW_NAME = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
@@ -56,35 +50,6 @@ def write_specs(root: Path, count: int, *, per: int = 2, extra: int = 0) -> None
         if extra:
             devices = devices + DEVICES[30 + i * extra : 30 + (i + 1) * extra]
         (root / "specs" / f"camp-{i:02d}.yaml").write_text(spec_yaml(f"camp-{i:02d}", devices))
-
-
-@contextmanager
-def served(root: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Iterator[RunningSim]:
-    """An emulator on loopback, the CLI pointed at it, ``root`` the working directory."""
-    options.setdefault("failure_rate", 1.0)  # devices never upgrade: states stay put
-    with running_sim(**options) as sim:
-        monkeypatch.chdir(root)
-        monkeypatch.setenv("FOTA_API_URL", sim.url)
-        monkeypatch.setenv("FOTA_CLIENT_ID", "demo-client")
-        monkeypatch.setenv("FOTA_CLIENT_SECRET", "demo-secret")
-        monkeypatch.setenv("FOTA_USERNAME", "demo")
-        monkeypatch.setenv("FOTA_PASSWORD", "demo-password")
-        yield sim
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def writes(sim: RunningSim) -> dict[str, int]:
-    """Write requests the emulator processed, per endpoint."""
-    return {
-        k: v
-        for k, v in sim.emulator.processed_counts().items()
-        if k.split(" ")[0] in ("POST", "PUT", "DELETE") and "/api/fota/" in k and v
-    }
 
 
 def live_names(sim: RunningSim) -> list[str]:

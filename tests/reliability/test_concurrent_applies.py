@@ -12,7 +12,8 @@ import pytest
 
 from reconciler.applier import read_journal
 from reconciler.cli import main
-from tests.reliability.support import CREATE, live_names, served, write_specs, writes
+from tests.cli.support import served, writes
+from tests.reliability.support import CREATE, live_names, write_specs
 
 
 def test_two_applies_without_a_shared_lock_end_with_one_campaign_each(

@@ -17,17 +17,8 @@ from reconciler.sim.faults import FaultRule
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.testing import running_sim
 from reconciler.thingspace import Credentials, RetryPolicy, ThingSpaceClient, ThingSpaceError
-from tests.reliability.support import (
-    CREATE,
-    DEVICES,
-    LOCK,
-    one_line_error,
-    run,
-    served,
-    spec_yaml,
-    write_specs,
-    writes,
-)
+from tests.cli.support import run, served, writes
+from tests.reliability.support import CREATE, DEVICES, LOCK, one_line_error, spec_yaml, write_specs
 
 APPLY = ("apply", "specs", "--auto-approve")
 REAL_OPEN, REAL_WRITE = os.open, os.write

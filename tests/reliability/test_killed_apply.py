@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.support import CREATE, LOCK, live_names, run, served, write_specs, writes
+from tests.cli.support import run, served, writes
+from tests.reliability.support import CREATE, LOCK, live_names, write_specs
 
 
 def test_a_killed_holder_leaves_no_stuck_lock(

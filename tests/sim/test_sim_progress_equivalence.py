@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.sim import progress
@@ -110,6 +110,37 @@ def _reference(
     joined=minutes,
     left=st.none() | minutes,
     now=minutes,
+)
+# Found by Hypothesis: attempts are listed in window order within a day, so the first listed
+# attempt (01:20, in 00-24 from the switch at 01:04) is after the second (01:03, in 01-02):
+# a failing device has already failed once although its first listed attempt is ahead.
+@example(
+    regimes=[(0, ((1, 2),)), (1504, ())],
+    start=64,
+    days=2,
+    rate=0.1,
+    runnable=True,
+    imei="357121024403411",
+    seed=659,
+    campaign="00000101-429",
+    joined=0,
+    left=None,
+    now=1504,
+)
+# The same with one schedule all along (nested windows, both in force): the report pages'
+# integer fast path covers this case.
+@example(
+    regimes=[(0, ((0, 24), (1, 2)))],
+    start=1440,
+    days=2,
+    rate=0.1,
+    runnable=True,
+    imei="357121024403411",
+    seed=659,
+    campaign="00000101-429",
+    joined=0,
+    left=None,
+    now=1510,
 )
 @settings(deadline=None, max_examples=400)
 def test_progress_matches_the_reference_reading(

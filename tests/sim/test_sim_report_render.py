@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.sim import progress
@@ -86,6 +86,24 @@ def timelines(draw: st.DrawFn) -> Timeline:
     seed=st.integers(0, 10**6),
     now=micros,
     firmware=st.booleans(),
+)
+# Nested windows in one schedule (the fast path): on 3 Mar the device's slot in 00-24 (01:20)
+# is listed before its slot in 01-02 (01:03), so at 01:10 a failing device has failed once
+# although its first listed attempt is still ahead.
+@example(
+    tl=Timeline(
+        campaign_id="00000101-429",
+        active_from=_at(24 * HOUR),
+        active_until=_at(72 * HOUR),
+        regimes=[Regime(EPOCH, ((0, 24), (1, 2)))],
+        failure_rate=0.1,
+        runnable=True,
+    ),
+    rows=[("357121024403411", 0, None)],
+    shared_join=False,
+    seed=659,
+    now=25 * HOUR + 10 * 60 * 10**6,
+    firmware=True,
 )
 @settings(deadline=None, max_examples=1000)
 def test_page_text_is_what_json_dumps_of_the_plain_items_gives(
