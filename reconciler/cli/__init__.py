@@ -31,6 +31,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("reconciler.cli.plan", "plan"),
     "apply": ("reconciler.cli.apply", "apply"),
     "status": ("reconciler.cli.status", "status"),
+    "show": ("reconciler.cli.show", "show"),
     "import": ("reconciler.cli.importer", "import_"),
     "schema": ("reconciler.cli.schema", "schema"),
     "accounts": ("reconciler.cli.shard", "accounts"),

@@ -7,6 +7,7 @@ locks, journal, no duplicates) is in :mod:`reconciler.applier` so it is tested w
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import uuid
@@ -37,6 +38,7 @@ from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
 from reconciler.thingspace import ThingSpaceClient
 from reconciler.views import load_plan, render_text
+from reconciler.views.apply_json import apply_document
 from reconciler.views.apply_report import report_lines, summary_line
 
 CONFIRM_WORD = "yes"
@@ -58,7 +60,7 @@ def _stdin_is_tty() -> bool:
     return sys.stdin.isatty()
 
 
-def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
+def _confirm(auto_approve: bool, is_tty: Callable[[], bool], err: bool = False) -> bool:
     if auto_approve:
         return True
     if not is_tty():
@@ -68,7 +70,10 @@ def _confirm(auto_approve: bool, is_tty: Callable[[], bool]) -> bool:
             "`fota apply plan.json`"
         )
     answer = click.prompt(
-        f"Apply these changes? Only '{CONFIRM_WORD}' is accepted", default="", show_default=False
+        f"Apply these changes? Only '{CONFIRM_WORD}' is accepted",
+        default="",
+        show_default=False,
+        err=err,
     )
     return bool(answer.strip() == CONFIRM_WORD)
 
@@ -129,6 +134,15 @@ def _execute(
     help="Execute only rollouts' wave advances and halt take-downs (scheduled runs); every "
     "other change is shown as skipped. Plan mode only.",
 )
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per step; json: one document on stdout (the plan and prompts go to "
+    "stderr).",
+)
 @account_option
 @quiet_option
 @target_options
@@ -143,6 +157,7 @@ def apply(
     prune: tuple[str, ...],
     rollouts_only: bool,
     accounts: tuple[str, ...],
+    output: str,
     quiet: bool,
     target: TargetOptions,
 ) -> int:
@@ -180,15 +195,19 @@ def apply(
         journal_path=journal_path,
         target=target,
         quiet=quiet,
+        json=output == "json",
     )
     if saved:
         report = _apply_saved(paths[0], run)
     else:
         maybe = _apply_paths(paths, run, auto_approve, pruning, accounts, rollouts_only)
         if maybe is None:
-            click.echo("Apply cancelled; nothing was changed.")
+            click.echo("Apply cancelled; nothing was changed.", err=run.json)
             return 1
         report = maybe
+    if run.json:
+        click.echo(json.dumps(apply_document(report), indent=2))
+        return report.exit_code
     for line in report_lines(report):
         click.echo(line)
     return report.exit_code
@@ -204,6 +223,7 @@ class _Run:
     journal_path: Path
     target: TargetOptions
     quiet: bool = False
+    json: bool = False  # -o json: stdout holds only the report document
 
     def applying(self, plan: Plan, phases: Phases) -> ApplyRun:
         """The run, its progress shown by ``phases``: re-reading live devices (a saved plan),
@@ -225,7 +245,7 @@ def _apply_saved(plan_file: str, run: _Run) -> ApplyReport:
     """Re-check the saved plan against now (all or nothing), then execute exactly it."""
     plan = _read_plan(plan_file)
     if not plan_accounts(plan):
-        click.echo(f"{plan_file} has nothing to apply.")
+        click.echo(f"{plan_file} has nothing to apply.", err=run.json)
         return make_report([], plan.campaigns)
     phases = Phases(quiet=run.quiet)
     with open_target(run.target) as tgt, contextlib.closing(phases):
@@ -273,11 +293,11 @@ def _apply_paths(
         if rollouts_only:
             plan = advances_only(plan)
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        click.echo(render_text(plan, colour=colour), nl=False, color=colour)
+        click.echo(render_text(plan, colour=colour), nl=False, color=colour, err=run.json)
         if not plan.has_changes:
-            click.echo("Nothing to apply.")
+            click.echo("Nothing to apply.", err=run.json)
             return make_report([], plan.campaigns)
-        if not _confirm(auto_approve, _stdin_is_tty):
+        if not _confirm(auto_approve, _stdin_is_tty, err=run.json):
             return None
         context = {"mode": "plan and apply", "paths": ", ".join(paths), "target": tgt.description}
         return _execute(plan, tgt.client, run, context)

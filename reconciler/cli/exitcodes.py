@@ -32,6 +32,10 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         0: "the status was shown",
         1: "an invalid spec, an unknown campaign id, or an API error",
     },
+    "show": {
+        0: "the plan was shown",
+        1: "the file cannot be read or is not a plan of this fota's format",
+    },
     "fmt": {
         0: "formatted; with --check: nothing to change",
         1: "with --check: a file would change; or a spec does not validate or cannot be written",

@@ -24,6 +24,9 @@ from reconciler.thingspace.waves import read_waves
 from reconciler.views.status import report_json, report_text, rollout_json, rollout_text
 
 DEFAULT_FAILURES = 10
+STATUS_FORMAT_VERSION = 1
+"""``format_version`` of ``fota status -o json``: 1 is the first versioned format (snake_case
+keys); raised only for a change a reader must know of."""
 
 
 @click.command("status")
@@ -35,7 +38,14 @@ DEFAULT_FAILURES = 10
     default=None,
     help="Campaign kind of a campaign id (default firmware); with specs, only this kind.",
 )
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one block per campaign; json: one document on stdout.",
+)
 @click.option(
     "--failures",
     "max_failures",
@@ -77,10 +87,13 @@ def status(
             results = reports_by_specs(t.client, single, max_failures, shown.page)
             rollouts = _rollouts(t.client, [s for s in specs if s.rollout is not None])
     if output == "json":
-        body: dict[str, object] = {"campaigns": [report_json(r) for r in results]}
+        document = {
+            "format_version": STATUS_FORMAT_VERSION,
+            "campaigns": [report_json(r) for r in results],
+        }
         if rollouts:
-            body["rollouts"] = [rollout_json(spec, waves) for spec, waves in rollouts]
-        click.echo(json.dumps(body, indent=2))
+            document["rollouts"] = [rollout_json(spec, waves) for spec, waves in rollouts]
+        click.echo(json.dumps(document, indent=2))
     else:
         texts = [rollout_text(spec, waves) for spec, waves in rollouts]
         texts += [report_text(r) for r in results]

@@ -26,6 +26,11 @@ def _summary(files: int, campaigns: int, devices: int) -> str:
     )
 
 
+VALIDATE_FORMAT_VERSION = 1
+"""``format_version`` of ``fota validate -o json``; raised only for a change a reader must know
+of (a key removed or its meaning changed), not for a key added."""
+
+
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
@@ -48,6 +53,7 @@ def validate(paths: tuple[str, ...], output: str) -> int:
     campaigns = len(report.specs)
     if output == "json":
         document = {
+            "format_version": VALIDATE_FORMAT_VERSION,
             "ok": not problems,
             "problems": [
                 {"path": p.path, "line": p.line, "col": p.col, "message": p.message}

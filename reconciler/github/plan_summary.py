@@ -19,6 +19,7 @@ from reconciler.github.workflow import SUMMARY_LIMIT
 from reconciler.plans.planfile import plan_to_dict
 from reconciler.plans.types import Action, ActionType, CampaignPlan, Plan, Refusal
 from reconciler.views import render_markdown
+from reconciler.views.fields import spec_field
 
 _LEADING_TITLE = re.compile(r"\A#+ fota plan[^\n]*\n+")
 
@@ -104,8 +105,9 @@ def refusal_line(campaign: CampaignPlan, refusal: Refusal) -> str:
     where = f"`{campaign.account}/{campaign.name}`"
     reason, instead = refusal.reason.strip(), refusal.instead.strip()
     rule = refusal.rule
+    name = spec_field(refusal.field, campaign.kind)
     text = (
-        f"{where} {refusal.field}: **{rule}** {reason}"
+        f"{where} {name}: **{rule}** {reason}"
         if refusal.field
         else (f"{where}: **{rule}** {reason}")
     )
@@ -157,13 +159,14 @@ def _without_status_name(node: Any) -> Any:
 
 
 def comment_markdown(plan: Plan) -> str:
-    """The plan's Markdown view as a PR comment shows it (cut to the comment's size)."""
-    return strip_title(render_markdown(plan))
+    """The plan's Markdown view as a PR comment shows it (cut to the comment's size), without
+    the view's title and status line: the comment has its own (``PlanSummary.status_line``)."""
+    return render_markdown(plan, header=False)
 
 
 def summary_markdown(plan: Plan) -> str:
     """The whole plan as Markdown for the job summary (1 MiB), not the 60 KB comment cut."""
-    return strip_title(render_markdown(plan, limit=SUMMARY_LIMIT - 64 * 1024))
+    return render_markdown(plan, limit=SUMMARY_LIMIT - 64 * 1024, header=False)
 
 
 def strip_title(markdown: str) -> str:

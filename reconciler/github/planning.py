@@ -28,6 +28,7 @@ from reconciler.github.plan_summary import (
     summarize_plan,
     summary_markdown,
 )
+from reconciler.github.refusals import refusal_annotations
 from reconciler.github.validation import annotate_problems, problem_lines, validation_summary
 from reconciler.github.workflow import Runner, command
 from reconciler.plans.accounts import check_accounts
@@ -198,8 +199,8 @@ def plan_step(runner: Runner, step: PlanStep, open_client: ClientOpener) -> None
     runner.set_outputs({"exitcode": exit_code, **plan_outputs(summary, step.plan_file)})
     runner.summary(
         f"### fota {mode} `{label}`\n\n{summary.status_line()}\n\n"
-        f"Plan SHA-256: `{summary.plan_sha256}` · {baseline_note(baseline)}\n\n"
-        f"{redact(summary_markdown(result.plan))}"
+        f"{redact(summary_markdown(result.plan))}\n"
+        f"<sub>Plan SHA-256 `{summary.plan_sha256}` · {baseline_note(baseline)}</sub>\n"
     )
     if mode == "plan":
         body = render_plan_comment(
@@ -207,6 +208,8 @@ def plan_step(runner: Runner, step: PlanStep, open_client: ClientOpener) -> None
         )
         step.comment_file.write_text(body, "utf-8")
         runner.set_output("comment-file", str(step.comment_file))
+    for line in refusal_annotations(result.plan):
+        runner.log(line)
     runner.log(f"plan SHA-256: {summary.plan_sha256}")
     runner.log(summary.status_line().replace("**", ""))
     if summary.refused or result.exit_code == 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from reconciler.applier.report import ApplyReport
 from reconciler.applier.steps import StepOutcome
 from reconciler.plans.types import ActionType
+from reconciler.views.fields import spec_field
 
 _SYMBOL = {
     ActionType.CREATE: "+",
@@ -34,8 +35,9 @@ def report_lines(report: ApplyReport) -> list[str]:
                 )
     for entry in report.refused:
         for refusal in entry.refusals:
+            field = spec_field(refusal.field, entry.kind)
             lines.append(
-                f"! {entry.account}/{entry.name}: refused by {refusal.rule} ({refusal.field}), "
+                f"! {entry.account}/{entry.name}: refused by {refusal.rule} ({field}), "
                 f"not executed: {refusal.instead}"
             )
     lines.append(summary_line(report))

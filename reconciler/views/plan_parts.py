@@ -15,6 +15,7 @@ from reconciler.plans.types import (
     Refusal,
 )
 from reconciler.thingspace.wire import device_change_imeis
+from reconciler.views.fields import spec_field
 
 SYMBOLS: dict[Outcome, str] = {
     Outcome.CREATE: "+",
@@ -98,8 +99,9 @@ def headline(c: CampaignPlan) -> str:
     return f"{c.account}/{c.name} ({', '.join(facts)})"
 
 
-def change_line(action: Action, change: FieldChange) -> tuple[str, str]:
-    """(symbol, text) of one field change inside an action."""
+def change_line(action: Action, change: FieldChange, kind: Kind) -> tuple[str, str]:
+    """(symbol, text) of one field change inside an action, the field named as the spec does."""
+    name = spec_field(change.field, kind)
     drift = f" {DRIFT_MARK}" if change.drift else ""
     if change.field == "devices" and action.type in (
         ActionType.ADD_DEVICES,
@@ -115,8 +117,8 @@ def change_line(action: Action, change: FieldChange) -> tuple[str, str]:
             f"{drift}",
         )
     if change.before is None and action.type is ActionType.CREATE:
-        return "+", f"{change.field}: {fmt(change.after)}"
-    return "~", f"{change.field}: {fmt(change.before)} -> {fmt(change.after)}{drift}"
+        return "+", f"{name}: {fmt(change.after)}"
+    return "~", f"{name}: {fmt(change.before)} -> {fmt(change.after)}{drift}"
 
 
 _V1_TITLES = {
@@ -142,10 +144,12 @@ def action_title(action: Action, kind: Kind = Kind.FIRMWARE) -> str:
     return titles[action.type]
 
 
-def refusal_lines(r: Refusal) -> list[str]:
+def refusal_lines(r: Refusal, kind: Kind) -> list[str]:
+    """The refusal in three lines: rule, field (as the spec names it) and values; why; instead."""
     drift = f" {DRIFT_MARK}" if r.drift else ""
+    name = spec_field(r.field, kind)
     return [
-        f"{r.rule} on {r.field}: live {fmt(r.live)}, desired {fmt(r.desired)}{drift}",
+        f"{r.rule} on {name}: live {fmt(r.live)}, desired {fmt(r.desired)}{drift}",
         r.reason,
         f"instead: {r.instead}",
     ]

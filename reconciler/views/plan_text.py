@@ -34,7 +34,7 @@ def _paint(text: str, symbol: str, colour: bool) -> str:
 def _action_lines(action: Action, indent: str, colour: bool, kind: Kind) -> list[str]:
     lines = [f"{indent}{action_title(action, kind)}"]
     for change in action.changes:
-        sign, text = change_line(action, change)
+        sign, text = change_line(action, change, kind)
         lines.append(_paint(f"{indent}  {sign} {text}", sign, colour))
     for step in action.steps:
         lines.extend(_action_lines(step, indent + "  ", colour, kind))
@@ -48,7 +48,7 @@ def campaign_lines(c: CampaignPlan, colour: bool = False) -> list[str]:
     for action in c.actions:
         lines.extend(_action_lines(action, "    ", colour, c.kind))
     for refusal in c.refusals:
-        first, *rest = refusal_lines(refusal)
+        first, *rest = refusal_lines(refusal, c.kind)
         lines.append(_paint(f"    ! {first}", "!", colour))
         lines.extend(f"      {line}" for line in rest)
     lines.extend(_paint(f"    note: {note}", "=", colour) for note in c.notes)

@@ -97,7 +97,8 @@ def _upgrade_text(result: CampaignReport, live: LiveCampaign) -> str:
 
 
 def report_json(result: CampaignReport) -> dict[str, Any]:
-    """One campaign of ``fota status -o json``; schedule keys as the spec writes them."""
+    """One campaign of ``fota status -o json``; keys in snake_case, as in every JSON document
+    fota prints (plan.json, validate, apply, the error document), so one reader handles all."""
     spec, live, dev = result.spec, result.live, result.devices
     out: dict[str, Any] = {}
     if spec is not None:
@@ -124,12 +125,12 @@ def report_json(result: CampaignReport) -> dict[str, Any]:
             "schedule": _schedule(live),
             **(
                 {
-                    "deviceStatuses": [
+                    "device_statuses": [
                         {
                             "imei": d.imei,
                             "status": d.status,
                             "reason": d.reason,
-                            "reportedFirmware": result.reported.get(d.imei),
+                            "reported_firmware": result.reported.get(d.imei),
                         }
                         for d in sorted(result.rows, key=lambda d: d.imei)
                     ]
@@ -137,7 +138,7 @@ def report_json(result: CampaignReport) -> dict[str, Any]:
                 if live.kind is Kind.UPGRADE
                 else {}
             ),
-            "devices": {"total": dev.total, "byStatus": dict(sorted(dev.by_status.items()))},
+            "devices": {"total": dev.total, "by_status": dict(sorted(dev.by_status.items()))},
             "failures": {
                 "count": dev.failure_count,
                 "shown": [
@@ -161,10 +162,10 @@ def _schedule(live: LiveCampaign) -> dict[str, Any]:
     if live.kind is Kind.FIRMWARE:
         return out | {"windows": win(sch.windows)}
     return out | {
-        "downloadAfter": sch.download_after.isoformat() if sch.download_after else None,
-        "downloadWindows": win(sch.download_windows),
-        "installAfter": sch.install_after.isoformat() if sch.install_after else None,
-        "installWindows": win(sch.install_windows),
+        "download_after": sch.download_after.isoformat() if sch.download_after else None,
+        "download_windows": win(sch.download_windows),
+        "install_after": sch.install_after.isoformat() if sch.install_after else None,
+        "install_windows": win(sch.install_windows),
     }
 
 

@@ -171,7 +171,8 @@ def test_markdown_output_for_pull_requests(
     code, out, _ = run(capsys, str(spec), "-o", "markdown")
     assert code == 0
     assert out.startswith("### fota plan")
-    assert "<details><summary><code>+</code> create" in out
+    assert "<details><summary><code>+</code> <b>" in out
+    assert "</b>: new, firmware " in out  # what changes, in the summary line
 
 
 def git(cwd: Path, *args: str) -> None:

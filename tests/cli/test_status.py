@@ -118,8 +118,8 @@ def test_status_by_id_json(sim: RunningSim, capsys: pytest.CaptureFixture[str]) 
     body = json.loads(out)
     (campaign,) = body["campaigns"]
     assert campaign["id"] == cid and campaign["devices"]["total"] == 40
-    assert sum(campaign["devices"]["byStatus"].values()) == 40
-    failed = campaign["devices"]["byStatus"].get("upgradeFailure", 0)
+    assert sum(campaign["devices"]["by_status"].values()) == 40
+    failed = campaign["devices"]["by_status"].get("upgradeFailure", 0)
     assert campaign["failures"]["count"] == failed > 0
     assert len(campaign["failures"]["shown"]) == min(10, failed)
     _golden("status_by_id.json", out)

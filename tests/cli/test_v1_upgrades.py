@@ -313,21 +313,21 @@ def test_status_after_the_end_date_shows_the_firmware_devices_report(
     code, out, _ = run(capsys, "status", "specs", "--output", "json")
     assert code == 0
     (before,) = json.loads(out)["campaigns"]
-    accepted = {d["imei"] for d in before["deviceStatuses"] if d["status"] == "Device Accepted"}
+    accepted = {d["imei"] for d in before["device_statuses"] if d["status"] == "Device Accepted"}
     assert accepted, "some OMA-DM devices are still queued at the end date"
     assert all(
-        d["reportedFirmware"] != TARGET for d in before["deviceStatuses"] if d["imei"] in accepted
+        d["reported_firmware"] != TARGET for d in before["device_statuses"] if d["imei"] in accepted
     )
     sim.emulator.advance(timedelta(days=6))  # past the end: the network queue delivers
     code, out, _ = run(capsys, "status", "specs", "--output", "json")
     assert code == 0
     (after,) = json.loads(out)["campaigns"]
     assert after["status"] == "Finished"
-    rows = {d["imei"]: d for d in after["deviceStatuses"]}
+    rows = {d["imei"]: d for d in after["device_statuses"]}
     # The upgrade's own statuses stopped at the end date ...
     assert {i for i, d in rows.items() if d["status"] == "Device Accepted"} == accepted
     # ... while the device list shows some of those devices upgraded after it.
-    late = {i for i in accepted if rows[i]["reportedFirmware"] == TARGET}
+    late = {i for i in accepted if rows[i]["reported_firmware"] == TARGET}
     assert late
     code, out, _ = run(capsys, "status", "specs")
     assert code == 0

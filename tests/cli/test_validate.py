@@ -63,7 +63,16 @@ def test_broken_directory_json(
     assert (code, err) == (1, "")
     document = json.loads(out)
     assert document["ok"] is False
-    assert set(document) == {"ok", "problems", "warnings", "files", "campaigns", "devices"}
+    assert set(document) == {
+        "format_version",
+        "ok",
+        "problems",
+        "warnings",
+        "files",
+        "campaigns",
+        "devices",
+    }
+    assert document["format_version"] == 1
     assert document["files"] == 9
     assert document["campaigns"] == 2  # 04-* and 05-* are each valid, only together they clash
     assert all(set(p) == {"path", "line", "col", "message"} for p in document["problems"])
@@ -91,6 +100,7 @@ def test_examples_pass_with_a_summary(
     )
     assert code == 0
     assert json.loads(out) == {
+        "format_version": 1,
         "ok": True,
         "problems": [],
         "warnings": [],

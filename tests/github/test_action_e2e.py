@@ -198,6 +198,13 @@ def test_a_refusal_fails_the_step_and_still_updates_the_comment(
     (comment,) = marked(github, 9, MARKER)
     assert "refused" in comment["body"] and "`R-START-LOCKED`" in comment["body"]
     assert "R-START-LOCKED" in refused.summary
+    # ... and as an annotation on the line of the PR's diff that asks for it
+    text = spec_text(start="2026-03-11")
+    start_line = text.splitlines().index("  start: 2026-03-11") + 1
+    annotations = [x for x in refused.log.splitlines() if "title=fota plan%3A R-START" in x]
+    (annotation,) = annotations
+    assert annotation.startswith(f"::error file=campaigns/pilot.yaml,line={start_line},")
+    assert "schedule.start 2026-03-10 -> 2026-03-11 refused" in annotation
 
 
 def test_fork_pull_requests_are_validated_only(github: FakeGitHub, repo: Path) -> None:

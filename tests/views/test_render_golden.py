@@ -71,7 +71,7 @@ def test_markdown_shows_every_refusal_outside_collapsed_sections() -> None:
     for rule in ("R-START-LOCKED", "R-END-MIN-24H", "R-IMMUTABLE", "R-PINNED-MISSING"):
         assert rule in head
     assert "<details>" not in head
-    assert md.index("| create | change |") < md.index("#### Refused")
+    assert md.index("**Plan: ") < md.index("#### Refused")
 
 
 def test_markdown_of_2000_campaigns_stays_under_the_comment_limit() -> None:
@@ -95,7 +95,8 @@ def test_markdown_of_2000_campaigns_stays_under_the_comment_limit() -> None:
     assert "**Truncated:**" in md
     assert "more refusal(s) not shown" in md
     assert md.startswith("### fota plan")
-    assert "Plan: 667 to create, 667 to change, 0 to cancel, 666 refused." in md
+    assert "**Plan: 667 to create, 667 to change, 0 to cancel, 666 refused**" in md
+    assert md.rstrip().endswith("</sub>")  # the footer survives the cut
 
 
 def test_markdown_small_plan_is_not_truncated() -> None:
