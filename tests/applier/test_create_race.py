@@ -70,10 +70,18 @@ def test_two_creates_that_both_slip_through_are_healed_to_one() -> None:
         threads = [threading.Thread(target=run, args=(t, i)) for i, t in enumerate("ab")]
         for thread in threads:
             thread.start()
+        after = None
         try:
             assert hold.wait_reached(timeout=60, count=6), "the creates never reached the API"
+            # The look after the run must see both applies' creates: each apply's first listing
+            # after its creates waits until both have come that far (all six creates done).
+            after = sim.emulator.hold("GET", "/api/fota/v3/reports/*", times=2)
+            hold.release()
+            assert after.wait_reached(timeout=60, count=2), "no look after the creates"
         finally:
             hold.release()
+            if after is not None:
+                after.release()
             for thread in threads:
                 thread.join(timeout=60)
         assert writes(sim)[CREATE] == 6  # the race happened: two of each

@@ -136,6 +136,10 @@ def test_without_hard_links_an_unreadable_lock_gets_a_grace_then_is_taken_over(
     s = settings(tmp_path, clock=lambda: now[0], sleep=sleep)
     s.lock_dir.mkdir(parents=True)
     lock_path(s.lock_dir, ACC).write_text("")
+    # Written a moment before the test's "now", on the test's clock (the file system's own
+    # timestamp would race the clock read above).
+    written = now[0].timestamp() - 0.001
+    os.utime(lock_path(s.lock_dir, ACC), (written, written))
     assert acquire(ACC, "run-2", s).run_id == "run-2"
     assert slept == [UNREADABLE_GRACE.total_seconds()]  # one grace, waited on the given clock
     assert "run-2" in lock_path(s.lock_dir, ACC).read_text()
