@@ -25,7 +25,7 @@ Why each rule here exists:
   start date aborts instead of cancelling, so a cancel planned before midnight and executed
   after it would abort a running campaign without ``--allow-abort``.
 
-Why one module of ~450 lines: one runner whose steps share the writer, the options and the
+Why one module of ~650 lines: one runner whose steps share the writer, the options and the
 journal; each step kind is a method, and the answers are decoded by ``thingspace.wire``.
 """
 

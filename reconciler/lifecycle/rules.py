@@ -16,7 +16,7 @@ of dates and windows, a take-down, a device removal, ... Two kinds of rule:
 The clock readings (started, ended, phase) are in :mod:`reconciler.lifecycle.clock`. All
 checks are pure: ``now`` is part of the situation, nothing reads a clock.
 
-Why one module of ~650 lines: every rule carries its sentence, source and reading verbatim
+Why one module of ~900 lines: every rule carries its sentence, source and reading verbatim
 (they are the text of docs/RULES.md), and the policy is read best in one place, in the order
 the documentation gives it.
 """

@@ -18,6 +18,10 @@ Policy choices (documented in docs/RULES.md):
   the live campaign by themselves are not removed.
 
 Deterministic: campaigns sorted by (account, name), device lists sorted, no clock, no I/O.
+
+Why one module of ~470 lines: one function per outcome of one campaign (create, change,
+replace, resume, finished, refused) and the assembly of the plan; take-downs, fingerprints
+and rollout waves are in their own modules.
 """
 
 from __future__ import annotations

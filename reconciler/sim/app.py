@@ -3,7 +3,7 @@
 Every request runs under one lock (the store is small and handlers are fast, so one lock is
 both simplest and safe under the threaded server). Every response carries the simulated time
 in its ``Date`` header, so clients take "now" from the server as they would from ThingSpace.
-Why one module of ~700 lines: it is the route table plus the request pipeline (auth, faults,
+Why one module of ~730 lines: it is the route table plus the request pipeline (auth, faults,
 holds, the store's transaction) every route runs through; the handlers themselves are in
 ``handlers``, ``v1`` and ``upgrades``.
 """

@@ -20,7 +20,7 @@ Per-device results (v3 PUT): AddDeviceSucceed/AddDeviceFailed, RemoveDeviceSucce
 RemoveDeviceFailed; appending a device already in the campaign is AddDeviceFailed ("Device is
 already in the campaign"). A create drops ineligible devices silently and fails
 asynchronously (CampaignRequestFailed) only when none is eligible.
-Why one module of ~780 lines: one handler per v2/v3 endpoint, each short, sharing the request
+Why one module of ~800 lines: one handler per v2/v3 endpoint, each short, sharing the request
 parsing and the emulator's own lifecycle checks; v1 has its own module.
 """
 

@@ -13,7 +13,7 @@ What it guarantees, so that callers need not think about it:
 - answers that are errors become typed exceptions carrying status, errorCode and errorMessage;
 - nothing it raises or logs contains the client secret, the password or a token.
 
-Why one module of ~600 lines: these guarantees are one state machine around one
+Why one module of ~700 lines: these guarantees are one state machine around one
 ``httpx.Client`` (tokens, the server's clock from ``Date``, retry decisions that depend on the
 method and on whether the request left the host); split, each part would reach into the others'
 private state. Paths are in :mod:`reconciler.thingspace.paths`, bodies in ``wire``.

@@ -25,6 +25,10 @@ upgrade is the one whose firmware name, target version, start and end dates equa
 found in the v1 listing (every UpgradeStatus, ``startIndex`` paging). Two live upgrades with
 those fields cannot be told apart: an error asking to pin ``upgradeId``. A cancelled upgrade is
 in no v1 listing, so an unpinned spec whose upgrade was cancelled plans it anew.
+
+Why one module of ~540 lines: identity (listings in lifecycle order, pinned ids, namesakes),
+loading and the status reports share the listing snapshot and the campaign references; the
+request pool, read-ahead and device maps are in ``_loads``, ``ahead`` and ``devicemap``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ v3 ``firmware*``/``protocol``/``campaignTimeWindowList`` versus v2 ``software*``
 Decoders are lenient about what they do not need (the API's status set is open, optional
 fields may be absent or null) and strict about what they do: a malformed date or window raises
 ``WireError`` naming the field, so a bad server answer is reported, never mis-planned.
+
+Why one module of ~490 lines: it is the whole of ThingSpace's JSON for campaigns (requests,
+decoders, answers to writes, report pages, firmware read-back), kept in one place on purpose so
+no other module needs to know a key.
 """
 
 from __future__ import annotations
