@@ -4,15 +4,12 @@ cannot express (real dates, date order, window lengths, IMEI check digits, dupli
 Checks run section by section: a schema error in ``schedule`` does not stop the IMEIs from
 being checked, so a user sees every mistake of a spec in one run. A spec is only built when its
 document has no problem at all.
-
-Why one module of ~400 lines: every check the schema cannot express runs over the same
-checker and positions, in the order problems are reported.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,14 +30,12 @@ from reconciler.model import (
 )
 from reconciler.specs.advice import across_midnight
 from reconciler.specs.caps import PER_FILE, more_line
+from reconciler.specs.checker import Checker, DevicesReader
 from reconciler.specs.devices import DevicesFile, imei_problem, invalid_indexes
 from reconciler.specs.packed import positions, written
 from reconciler.specs.rollout import build_rollout
 from reconciler.specs.schema import SchemaProblem, where
 from reconciler.specs.yamlcore import Document, Mark, Path, clip
-
-DevicesReader = Callable[[str, str, str | None], DevicesFile]
-"""(filesystem path, path as shown to the user, CSV column or None) -> what the file holds."""
 
 _KINDS = {
     "FirmwareCampaign": Kind.FIRMWARE,
@@ -94,53 +89,11 @@ class Built:
     problems: list[Problem]
 
 
-class _Checker:
-    def __init__(
-        self,
-        doc: Document,
-        path: str,
-        schema_problems: list[SchemaProblem],
-        read: DevicesReader,
-    ) -> None:
-        self.doc = doc
-        self.read = read
-        self.path = path
-        self.data: dict[str, Any] = doc.data
-        self.problems = [Problem(path, p.mark.line, p.mark.col, p.message) for p in schema_problems]
-        self.blocked = [p.path for p in schema_problems if p.blocking]
-
-    def intact(self, section: Path) -> bool:
-        """True when no blocking schema problem lies at ``section`` or above it (the value
-        exists and has the right shape, though something inside it may be wrong)."""
-        return not any(bad == section[: len(bad)] for bad in self.blocked)
-
-    def usable(self, section: Path) -> bool:
-        """True when no blocking schema problem lies inside, at or above ``section``."""
-        for bad in self.blocked:
-            n = min(len(bad), len(section))
-            if bad[:n] == section[:n]:
-                return False
-        return True
-
-    def report(self, path: Path, message: str, *, key: bool = False) -> None:
-        mark = self.doc.key_mark(path) if key else self.doc.mark(path)
-        self.problems.append(Problem(self.path, mark.line, mark.col, message))
-
-    def get(self, *path: str | int) -> Any:
-        node: Any = self.data
-        for part in path:
-            if isinstance(part, int):
-                node = node[part] if isinstance(node, list) and part < len(node) else None
-            else:
-                node = node.get(part) if isinstance(node, dict) else None
-        return node
-
-
 def build(
     doc: Document, path: str, schema_problems: list[SchemaProblem], read: DevicesReader
 ) -> Built:
     """Check one document beyond its schema and, when all is well, build its spec."""
-    checker = _Checker(doc, path, schema_problems, read)
+    checker = Checker(doc, path, schema_problems, read)
     _one_line(checker)
     kind = _KINDS.get(checker.get("kind")) if checker.usable(("kind",)) else None
     schedule = _schedule(checker, kind)
@@ -199,7 +152,7 @@ _ONE_LINE: tuple[Path, ...] = (
 )
 
 
-def _one_line(checker: _Checker) -> None:
+def _one_line(checker: Checker) -> None:
     r"""Refuse a trailing line break the schema's ``$`` lets through (Python's ``re`` matches
     ``$`` before a final newline): ``"0402196254-00001\n"`` is not an account name."""
     for path in _ONE_LINE:
@@ -209,7 +162,7 @@ def _one_line(checker: _Checker) -> None:
             checker.blocked.append(path)
 
 
-def _date(checker: _Checker, key: str) -> date | None:
+def _date(checker: Checker, key: str) -> date | None:
     value = checker.get("schedule", key)
     if value is None or not checker.usable(("schedule", key)):
         return None
@@ -223,7 +176,7 @@ def _date(checker: _Checker, key: str) -> date | None:
         return None
 
 
-def _schedule(checker: _Checker, kind: Kind | None) -> Schedule | None:
+def _schedule(checker: Checker, kind: Kind | None) -> Schedule | None:
     if not checker.intact(("schedule",)) or not isinstance(checker.get("schedule"), dict):
         return None
     before = len(checker.problems)
@@ -266,7 +219,7 @@ def _schedule(checker: _Checker, kind: Kind | None) -> Schedule | None:
     )
 
 
-def _windows(checker: _Checker, key: str, kind: Kind | None) -> tuple[TimeWindow, ...]:
+def _windows(checker: Checker, key: str, kind: Kind | None) -> tuple[TimeWindow, ...]:
     items = checker.get("schedule", key)
     if not isinstance(items, list) or not checker.intact(("schedule", key)):
         return ()
@@ -294,7 +247,7 @@ def _windows(checker: _Checker, key: str, kind: Kind | None) -> tuple[TimeWindow
     return windows(out)
 
 
-def _devices(checker: _Checker) -> tuple[ImeiSet | None, tuple[DeviceSource, ...]]:
+def _devices(checker: Checker) -> tuple[ImeiSet | None, tuple[DeviceSource, ...]]:
     """Every IMEI of the spec, checked, with where it was written (inline or file line).
 
     Batch operations first (validity, a set for duplicates); per-device Python work happens
@@ -362,7 +315,7 @@ def _devices(checker: _Checker) -> tuple[ImeiSet | None, tuple[DeviceSource, ...
     return ImeiSet(devices), tuple(sources)
 
 
-def _duplicates(checker: _Checker, sources: list[DeviceSource], invalid: set[str]) -> None:
+def _duplicates(checker: Checker, sources: list[DeviceSource], invalid: set[str]) -> None:
     first: dict[str, tuple[str, int]] = {}
     for source in sources:
         for k, imei in enumerate(source.imeis):
@@ -382,7 +335,7 @@ def _duplicates(checker: _Checker, sources: list[DeviceSource], invalid: set[str
                 )
 
 
-def _devices_file(checker: _Checker) -> tuple[str, DevicesFile] | None:
+def _devices_file(checker: Checker) -> tuple[str, DevicesFile] | None:
     spec = checker.data["devicesFile"]
     relative: str = spec["path"]
     here = os.path.dirname(checker.path)

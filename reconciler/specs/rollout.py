@@ -5,7 +5,7 @@ naming real waves. Every problem names its place (file:line:col) and the fix.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconciler.model import (
     ROLLOUT_API_VERSION,
@@ -17,14 +17,12 @@ from reconciler.model import (
     Wave,
     WaveSize,
 )
-
-if TYPE_CHECKING:
-    from reconciler.specs.build import _Checker
+from reconciler.specs.checker import Checker
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 
-def build_rollout(checker: _Checker, kind: Kind | None) -> Rollout | None:
+def build_rollout(checker: Checker, kind: Kind | None) -> Rollout | None:
     """The spec's rollout (None without one); problems are reported on ``checker``."""
     data = checker.data.get("rollout")
     if data is None or not checker.usable(("rollout",)):
@@ -91,7 +89,7 @@ def build_rollout(checker: _Checker, kind: Kind | None) -> Rollout | None:
     )
 
 
-def _size(checker: _Checker, path: tuple[str | int, ...], value: Any) -> tuple[WaveSize, float]:
+def _size(checker: Checker, path: tuple[str | int, ...], value: Any) -> tuple[WaveSize, float]:
     if isinstance(value, int):
         return WaveSize.COUNT, float(value)
     if value == "rest":
@@ -102,20 +100,20 @@ def _size(checker: _Checker, path: tuple[str | int, ...], value: Any) -> tuple[W
     return WaveSize.PERCENT, percent
 
 
-def _percent(checker: _Checker, path: tuple[str | int, ...], value: str) -> float:
+def _percent(checker: Checker, path: tuple[str | int, ...], value: str) -> float:
     number = float(value.rstrip("%"))
     if number > 100:
         checker.report(path, f"{value} is more than 100%; write at most 100%")
     return number
 
 
-def _threshold(checker: _Checker, path: tuple[str | int, ...], value: Any) -> Threshold:
+def _threshold(checker: Checker, path: tuple[str | int, ...], value: Any) -> Threshold:
     if isinstance(value, int):
         return Threshold(float(value), False)
     return Threshold(_percent(checker, path, str(value)), True)
 
 
-def _gate(checker: _Checker, path: tuple[str | int, ...], data: dict[str, Any], base: Gate) -> Gate:
+def _gate(checker: Checker, path: tuple[str | int, ...], data: dict[str, Any], base: Gate) -> Gate:
     """``data`` over ``base``: the parts given replace the base's."""
     soak = base.soak_seconds
     if "soak" in data:
