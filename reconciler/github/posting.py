@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.errors import UserError
 from reconciler.github.api import GitHubAPI
 from reconciler.github.comment import plan_marker
 from reconciler.github.workflow import Runner
@@ -24,7 +25,14 @@ def post_plan_comment(
     authors: frozenset[str] | None = None,
 ) -> None:
     """Create or update the one plan comment of ``label``; set the ``comment-url`` output."""
-    body = body_file.read_text("utf-8")
+    try:
+        body = body_file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UserError(
+            f"cannot read the plan comment {body_file}: {reason}; the plan step writes it, so "
+            "check that the plan step ran in this job and nothing removed the file"
+        ) from None
     result = api.upsert_comment(repository, number, plan_marker(label), body, authors)
     runner.set_output("comment-url", result.url)
     runner.log(f"{'created' if result.created else 'updated'} the plan comment: {result.url}")
