@@ -71,41 +71,57 @@ def _day(day: int) -> tuple[str, str]:
     )
 
 
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hour(hour: int) -> tuple[str, str]:
+    """(``"2026-03-10T18:``, ``10 Mar 26 18:``) for an hour number since the epoch."""
+    day, hour_of_day = divmod(hour, 24)
+    stamp_day, estimate_day = _day(day)
+    digits = _TWO_DIGITS[hour_of_day]
+    return f'"{stamp_day}{digits}:', f"{estimate_day}{digits}:"
+
+
 class _Clock:
     """Formats instants (integer microseconds) for one page. Devices of a campaign attempt
     within the same few window hours, so the minute part (``2026-03-10T18:32:`` and
-    ``10 Mar 26 18:32 UTC``) is formatted once per minute and only seconds are per device."""
+    ``10 Mar 26 18:32 UTC``) is formatted once per minute and only seconds are per device.
+    ``heads`` and ``estimates`` are plain dicts so the page loop can look them up inline."""
 
     def __init__(self) -> None:
-        self._minutes: dict[int, tuple[str, str]] = {}
+        self.heads: dict[int, str] = {}
+        self.estimates: dict[int, str] = {}
 
-    def _minute(self, minute: int) -> tuple[str, str]:
-        known = self._minutes.get(minute)
-        if known is None:
-            day, rest = divmod(minute, 1440)
-            stamp_day, estimate_day = _day(day)
-            hour, rest = divmod(rest, 60)
-            known = self._minutes[minute] = (
-                f'"{stamp_day}{hour:02d}:{rest:02d}:',
-                f"{estimate_day}{hour:02d}:{rest:02d} UTC",
-            )
-        return known
+    def minute(self, minute: int) -> str:
+        """Fill both caches for a minute number since the epoch; return its head."""
+        hour, rest = divmod(minute, 60)
+        stamp_hour, estimate_hour = _hour(hour)
+        digits = _TWO_DIGITS[rest]
+        self.estimates[minute] = f"{estimate_hour}{digits} UTC"
+        head = self.heads[minute] = f"{stamp_hour}{digits}:"
+        return head
 
     def head(self, minute: int) -> str:
         """``"2026-03-10T18:32:`` for a minute number since the epoch."""
-        known = self._minutes.get(minute)
-        return (known or self._minute(minute))[0]
+        return self.heads.get(minute) or self.minute(minute)
 
     def stamp(self, us: int) -> str:
         """``rfc3339`` of the instant, quoted for JSON (milliseconds truncated, as
         ``isoformat(timespec="milliseconds")`` does)."""
         minute, rest = divmod(us, 60_000_000)
-        ms = rest // 1000
-        return f'{self.head(minute)}{ms // 1000:02d}.{ms % 1000:03d}Z"'
+        head = self.heads.get(minute) or self.minute(minute)
+        seconds, ms = divmod(rest // 1000, 1000)
+        return f'{head}{_TWO_DIGITS[seconds]}.{ms:03d}Z"'
 
     def estimate(self, us: int) -> str:
         """``progress._estimate`` of the instant: ``10 Mar 26 18:32 UTC``."""
-        return self._minute(us // 60_000_000)[1]
+        minute = us // 60_000_000
+        known = self.estimates.get(minute)
+        if known is None:
+            self.minute(minute)
+            known = self.estimates[minute]
+        return known
 
 
 def page_items(
@@ -174,7 +190,6 @@ def _daily_items(
     single = len(spans) == 1
     (_, start_hour, length) = spans[0]
     prefix = progress._prefix(seed, timeline.campaign_id)
-    unit = progress._unit
     rate = timeline.failure_rate
     codes = progress._FAILURE_REASONS
     max_attempts = progress.MAX_ATTEMPTS
@@ -182,15 +197,18 @@ def _daily_items(
     # progress._unit hashes prefix + IMEI + tag: the prefix is hashed once per page and each
     # device continues from a copy of that state (the same bytes, so the same digest).
     hashed_prefix = hashlib.blake2b(prefix.encode(), digest_size=8)
+    copy = hashed_prefix.copy
 
     def unit_of(text: str) -> int:
-        state = hashed_prefix.copy()
+        state = copy()
         state.update(text.encode())
         return from_bytes(state.digest(), "big")
 
     scale, slot, fail = progress._SCALE, "\x1fslot", "\x1ffail"
+    pairs = [(start, size) for _, start, size in spans]  # (start hour, length) per window
     clock = _Clock()
-    stamp, estimate, head = clock.stamp, clock.estimate, clock.head
+    stamp, estimate = clock.stamp, clock.estimate
+    heads, new_minute, two_digits = clock.heads, clock.minute, _TWO_DIGITS
     now_us = _us(now)
     active_from, active_until = _us(timeline.active_from), _us(timeline.active_until)
     ended_reason = _escape(
@@ -213,8 +231,11 @@ def _daily_items(
             device = f'{{"deviceId":{_escape(imei)},"status":"'
         first = -1
         offsets: list[int] = []
+        in_order = True
         if begin < until:
-            slot_unit = unit_of(imei + slot) / scale
+            state = copy()
+            state.update((imei + slot).encode())
+            slot_unit = from_bytes(state.digest(), "big") / scale
             if single:  # progress._unit and _hours_us, inlined (per device)
                 fraction, whole = modf(start_hour + length * slot_unit)
                 micro_fraction, micro = modf(fraction * 3_600_000_000.0)
@@ -223,18 +244,38 @@ def _daily_items(
                     first += _DAY_US
                 if first >= until:
                     first = -1
-            else:
-                offsets = [_hours_us(start + slot_unit * size) for _, start, size in spans]
-                found = _attempts(offsets, day0, begin, until, 1)
-                first = found[0] if found else -1
+            else:  # _hours_us inlined per window; note whether the slots are in window order
+                previous = -1
+                for start, size in pairs:
+                    fraction, whole = modf(start + slot_unit * size)
+                    micro_fraction, micro = modf(fraction * 3_600_000_000.0)
+                    offset = int(whole) * _HOUR_US + int(micro) + round(micro_fraction)
+                    if offset < previous:
+                        in_order = False
+                    offsets.append(offset)
+                    previous = offset
+                if in_order:  # _attempts(..., 1) for slots in time order
+                    for offset in offsets:
+                        if day0 + offset >= begin:
+                            first = day0 + offset
+                            break
+                    else:
+                        first = day0 + _DAY_US + offsets[0]
+                    if first >= until:
+                        first = -1
+                else:
+                    found = _attempts(offsets, day0, begin, until, 1)
+                    first = found[0] if found else -1
         happened = 0 <= first <= now_us
         fails = False
         planned: list[int]  # a failing device's attempts (set with ``fails``)
         done: list[int]
-        if first >= 0 and (happened or offsets != sorted(offsets)):
+        if first >= 0 and (happened or not in_order):
             # Slots out of window order (progress._listed_in_time_order): a failing device's
             # later-listed attempt can be past while its first listed one is ahead.
-            fails = unit_of(imei + fail) / scale < rate
+            state = copy()  # unit_of(imei + fail), inlined (nearly every device, once running)
+            state.update((imei + fail).encode())
+            fails = from_bytes(state.digest(), "big") / scale < rate
             if fails:
                 if single:
                     planned = [first + n * _DAY_US for n in range(max_attempts)]
@@ -266,16 +307,19 @@ def _daily_items(
             if firmware:
                 # Installed 7 minutes (whole minutes) after the attempt: the same seconds.
                 minute, rest = divmod(first, 60_000_000)
-                ms = rest // 1000
-                seconds = f'{ms // 1000:02d}.{ms % 1000:03d}Z"'
+                whole_seconds, ms = divmod(rest // 1000, 1000)
+                seconds = f'{two_digits[whole_seconds]}.{ms:03d}Z"'
+                installed = heads.get(minute + _INSTALL_MINUTES) or new_minute(
+                    minute + _INSTALL_MINUTES
+                )
+                attempted = heads.get(minute) or new_minute(minute)
                 item += (
-                    f',"updatedTime":{head(minute + _INSTALL_MINUTES)}{seconds},'
-                    f'"recentAttemptTime":{head(minute)}{seconds}'
+                    f',"updatedTime":{installed}{seconds},"recentAttemptTime":{attempted}{seconds}'
                 )
             append(item + "}")
             continue
         ahead = [a for a in planned if a > now_us]
-        code = codes[int(unit(prefix, imei, "\x1fwhy") * len(codes))]
+        code = codes[int(unit_of(imei + "\x1fwhy") / scale * len(codes))]
         last = stamp(done[-1])
         if len(done) >= max_attempts or (not ahead and now_us >= until):
             item = f'{device}{FAILURE}","resultReason":"{code}"'
