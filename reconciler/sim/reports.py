@@ -106,10 +106,6 @@ class _Clock:
         text = self.estimates[minute] = f"{_hour(hour)[1]}{_TWO_DIGITS[rest]} UTC"
         return text
 
-    def head(self, minute: int) -> str:
-        """``"2026-03-10T18:32:`` for a minute number since the epoch."""
-        return self.heads.get(minute) or self.minute(minute)
-
     def stamp(self, us: int) -> str:
         """``rfc3339`` of the instant, quoted for JSON (milliseconds truncated, as
         ``isoformat(timespec="milliseconds")`` does)."""
