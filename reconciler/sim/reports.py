@@ -71,41 +71,53 @@ def _day(day: int) -> tuple[str, str]:
     )
 
 
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hour(hour: int) -> tuple[str, str]:
+    """(``"2026-03-10T18:``, ``10 Mar 26 18:``) for an hour number since the epoch."""
+    day, hour_of_day = divmod(hour, 24)
+    stamp_day, estimate_day = _day(day)
+    digits = _TWO_DIGITS[hour_of_day]
+    return f'"{stamp_day}{digits}:', f"{estimate_day}{digits}:"
+
+
 class _Clock:
     """Formats instants (integer microseconds) for one page. Devices of a campaign attempt
     within the same few window hours, so the minute part (``2026-03-10T18:32:`` and
-    ``10 Mar 26 18:32 UTC``) is formatted once per minute and only seconds are per device."""
+    ``10 Mar 26 18:32 UTC``) is formatted once per minute and only seconds are per device.
+    ``heads`` and ``estimates`` are plain dicts so the page loop can look them up inline;
+    each is filled only for the minutes that need it (successes need no estimate text)."""
 
     def __init__(self) -> None:
-        self._minutes: dict[int, tuple[str, str]] = {}
+        self.heads: dict[int, str] = {}
+        self.estimates: dict[int, str] = {}
 
-    def _minute(self, minute: int) -> tuple[str, str]:
-        known = self._minutes.get(minute)
-        if known is None:
-            day, rest = divmod(minute, 1440)
-            stamp_day, estimate_day = _day(day)
-            hour, rest = divmod(rest, 60)
-            known = self._minutes[minute] = (
-                f'"{stamp_day}{hour:02d}:{rest:02d}:',
-                f"{estimate_day}{hour:02d}:{rest:02d} UTC",
-            )
-        return known
+    def minute(self, minute: int) -> str:
+        """Cache and return the head of a minute number since the epoch."""
+        hour, rest = divmod(minute, 60)
+        head = self.heads[minute] = f"{_hour(hour)[0]}{_TWO_DIGITS[rest]}:"
+        return head
 
-    def head(self, minute: int) -> str:
-        """``"2026-03-10T18:32:`` for a minute number since the epoch."""
-        known = self._minutes.get(minute)
-        return (known or self._minute(minute))[0]
+    def minute_estimate(self, minute: int) -> str:
+        """Cache and return the estimate text of a minute number since the epoch."""
+        hour, rest = divmod(minute, 60)
+        text = self.estimates[minute] = f"{_hour(hour)[1]}{_TWO_DIGITS[rest]} UTC"
+        return text
 
     def stamp(self, us: int) -> str:
         """``rfc3339`` of the instant, quoted for JSON (milliseconds truncated, as
         ``isoformat(timespec="milliseconds")`` does)."""
         minute, rest = divmod(us, 60_000_000)
-        ms = rest // 1000
-        return f'{self.head(minute)}{ms // 1000:02d}.{ms % 1000:03d}Z"'
+        head = self.heads.get(minute) or self.minute(minute)
+        seconds, ms = divmod(rest // 1000, 1000)
+        return f'{head}{_TWO_DIGITS[seconds]}.{ms:03d}Z"'
 
     def estimate(self, us: int) -> str:
         """``progress._estimate`` of the instant: ``10 Mar 26 18:32 UTC``."""
-        return self._minute(us // 60_000_000)[1]
+        minute = us // 60_000_000
+        return self.estimates.get(minute) or self.minute_estimate(minute)
 
 
 def page_items(
@@ -174,7 +186,6 @@ def _daily_items(
     single = len(spans) == 1
     (_, start_hour, length) = spans[0]
     prefix = progress._prefix(seed, timeline.campaign_id)
-    unit = progress._unit
     rate = timeline.failure_rate
     codes = progress._FAILURE_REASONS
     max_attempts = progress.MAX_ATTEMPTS
@@ -182,15 +193,20 @@ def _daily_items(
     # progress._unit hashes prefix + IMEI + tag: the prefix is hashed once per page and each
     # device continues from a copy of that state (the same bytes, so the same digest).
     hashed_prefix = hashlib.blake2b(prefix.encode(), digest_size=8)
+    copy = hashed_prefix.copy
 
     def unit_of(text: str) -> int:
-        state = hashed_prefix.copy()
+        state = copy()
         state.update(text.encode())
         return from_bytes(state.digest(), "big")
 
     scale, slot, fail = progress._SCALE, "\x1fslot", "\x1ffail"
+    pairs = [(start, size) for _, start, size in spans]  # (start hour, length) per window
     clock = _Clock()
-    stamp, estimate, head = clock.stamp, clock.estimate, clock.head
+    stamp, estimate = clock.stamp, clock.estimate
+    heads, estimates, new_minute = clock.heads, clock.estimates, clock.minute
+    new_estimate = clock.minute_estimate
+    two_digits = _TWO_DIGITS
     now_us = _us(now)
     active_from, active_until = _us(timeline.active_from), _us(timeline.active_until)
     ended_reason = _escape(
@@ -198,46 +214,83 @@ def _daily_items(
     )
     no_window = _escape("Upgrade pending, no upgrade window before the campaign end")
     joins: dict[tuple[datetime, datetime | None], tuple[int, int, int, str]] = {}
+    succeeded = f'{SUCCESS}","resultReason":"DownloadInstallSucceeded"'
+    scheduled = (
+        f'{PENDING}","resultReason":"Upgrade pending, the device upgrade is estimated to be '
+        "scheduled for "
+    )
+    hour_us, day_us, install = _HOUR_US, _DAY_US, _INSTALL_MINUTES  # locals in the loop
     out: list[str] = []
     append = out.append
+    last_joined: object = None
+    last_left: object = None
+    span = (0, 0, 0, "")
     for imei, joined, left in rows:
-        span = joins.get((joined, left))
-        if span is None:
-            joined_us = _us(joined)
-            begin = max(active_from, joined_us)
-            until = active_until if left is None else min(active_until, _us(left))
-            span = joins[(joined, left)] = (begin, until, begin - begin % _DAY_US, stamp(joined_us))
+        if joined is not last_joined or left is not last_left:  # members mostly share both
+            last_joined, last_left = joined, left
+            known = joins.get((joined, left))
+            if known is None:
+                joined_us = _us(joined)
+                begin = max(active_from, joined_us)
+                until = active_until if left is None else min(active_until, _us(left))
+                day0 = begin - begin % day_us
+                known = joins[(joined, left)] = (begin, until, day0, stamp(joined_us))
+            span = known
         begin, until, day0, joined_text = span
         device = f'{{"deviceId":"{imei}","status":"' if imei.isascii() and imei.isdigit() else None
         if device is None:  # not an IMEI: escape it (members are IMEIs; stay exact anyway)
             device = f'{{"deviceId":{_escape(imei)},"status":"'
         first = -1
         offsets: list[int] = []
+        in_order = True
         if begin < until:
-            slot_unit = unit_of(imei + slot) / scale
+            state = copy()
+            state.update((imei + slot).encode())
+            slot_unit = from_bytes(state.digest(), "big") / scale
             if single:  # progress._unit and _hours_us, inlined (per device)
                 fraction, whole = modf(start_hour + length * slot_unit)
                 micro_fraction, micro = modf(fraction * 3_600_000_000.0)
-                first = day0 + int(whole) * _HOUR_US + int(micro) + round(micro_fraction)
+                first = day0 + int(whole) * hour_us + int(micro) + round(micro_fraction)
                 if first < begin:
-                    first += _DAY_US
+                    first += day_us
                 if first >= until:
                     first = -1
-            else:
-                offsets = [_hours_us(start + slot_unit * size) for _, start, size in spans]
-                found = _attempts(offsets, day0, begin, until, 1)
-                first = found[0] if found else -1
+            else:  # _hours_us inlined per window; note whether the slots are in window order
+                previous = -1
+                for start, size in pairs:
+                    fraction, whole = modf(start + slot_unit * size)
+                    micro_fraction, micro = modf(fraction * 3_600_000_000.0)
+                    offset = int(whole) * hour_us + int(micro) + round(micro_fraction)
+                    if offset < previous:
+                        in_order = False
+                    offsets.append(offset)
+                    previous = offset
+                # _attempts(offsets, day0, begin, until, 1), inlined: the first listed instant
+                # is on ``day0`` or else on the next day (every later-day instant is after
+                # ``begin``; if none of the next day's is before ``until``, none later is).
+                for offset in offsets:
+                    if begin <= day0 + offset < until:
+                        first = day0 + offset
+                        break
+                else:
+                    for offset in offsets:
+                        if day0 + day_us + offset < until:
+                            first = day0 + day_us + offset
+                            break
         happened = 0 <= first <= now_us
         fails = False
         planned: list[int]  # a failing device's attempts (set with ``fails``)
         done: list[int]
-        if first >= 0 and (happened or offsets != sorted(offsets)):
+        if first >= 0 and (happened or (not in_order and begin <= now_us)):
             # Slots out of window order (progress._listed_in_time_order): a failing device's
-            # later-listed attempt can be past while its first listed one is ahead.
-            fails = unit_of(imei + fail) / scale < rate
+            # later-listed attempt can be past while its first listed one is ahead. (Every
+            # listed attempt is at ``begin`` or later, so none is past while ``begin`` is ahead.)
+            state = copy()  # unit_of(imei + fail), inlined (nearly every device, once running)
+            state.update((imei + fail).encode())
+            fails = from_bytes(state.digest(), "big") / scale < rate
             if fails:
                 if single:
-                    planned = [first + n * _DAY_US for n in range(max_attempts)]
+                    planned = [first + n * day_us for n in range(max_attempts)]
                     planned = [a for a in planned if a < until]
                 else:
                     planned = _attempts(offsets, day0, begin, until, max_attempts)
@@ -248,13 +301,17 @@ def _daily_items(
                 item = f'{device}{FAILURE}","resultReason":{ended_reason}'
                 if firmware:
                     item += f',"updatedTime":{stamp(until)}'
-            elif first >= 0:
-                item = (
-                    f'{device}{PENDING}","resultReason":"Upgrade pending, the device upgrade is '
-                    f'estimated to be scheduled for {estimate(first)}"'
-                )
+            elif first >= 0:  # clock.estimate and clock.stamp, inlined (one minute lookup)
+                minute, rest = divmod(first, 60_000_000)
+                text = estimates.get(minute) or new_estimate(minute)
+                item = f'{device}{scheduled}{text}"'
                 if firmware:
-                    item += f',"updatedTime":{joined_text},"nextAttemptTime":{stamp(first)}'
+                    attempted = heads.get(minute) or new_minute(minute)
+                    whole_seconds, ms = divmod(rest // 1000, 1000)
+                    item += (
+                        f',"updatedTime":{joined_text},"nextAttemptTime":{attempted}'
+                        f'{two_digits[whole_seconds]}.{ms:03d}Z"'
+                    )
             else:
                 item = f'{device}{PENDING}","resultReason":{no_window}'
                 if firmware:
@@ -262,20 +319,22 @@ def _daily_items(
             append(item + "}")
             continue
         if not fails:
-            item = f'{device}{SUCCESS}","resultReason":"DownloadInstallSucceeded"'
-            if firmware:
-                # Installed 7 minutes (whole minutes) after the attempt: the same seconds.
-                minute, rest = divmod(first, 60_000_000)
-                ms = rest // 1000
-                seconds = f'{ms // 1000:02d}.{ms % 1000:03d}Z"'
-                item += (
-                    f',"updatedTime":{head(minute + _INSTALL_MINUTES)}{seconds},'
-                    f'"recentAttemptTime":{head(minute)}{seconds}'
-                )
-            append(item + "}")
+            if not firmware:
+                append(f"{device}{succeeded}}}")
+                continue
+            # Installed 7 minutes (whole minutes) after the attempt: the same seconds.
+            minute, rest = divmod(first, 60_000_000)
+            whole_seconds, ms = divmod(rest // 1000, 1000)
+            seconds = f'{two_digits[whole_seconds]}.{ms:03d}Z"'
+            installed = heads.get(minute + install) or new_minute(minute + install)
+            attempted = heads.get(minute) or new_minute(minute)
+            append(
+                f'{device}{succeeded},"updatedTime":{installed}{seconds},'
+                f'"recentAttemptTime":{attempted}{seconds}}}'
+            )
             continue
         ahead = [a for a in planned if a > now_us]
-        code = codes[int(unit(prefix, imei, "\x1fwhy") * len(codes))]
+        code = codes[int(unit_of(imei + "\x1fwhy") / scale * len(codes))]
         last = stamp(done[-1])
         if len(done) >= max_attempts or (not ahead and now_us >= until):
             item = f'{device}{FAILURE}","resultReason":"{code}"'
