@@ -8,7 +8,7 @@ device upgraded (the worst case for the rollout: every device's firmware is read
 moment the fleet wave has just been created (its devices pending: only the canary's and the
 early wave's reported successes are read back). The flat plan reads one device report; the
 rollout plan reads three reports (the same N devices) and the firmware of the devices that
-report success (device information in chunks of 100, concurrently). The target in
+report success (device information in chunks of 1,000, concurrently). The target in
 the issue: the rollout plan within 1.5x the flat plan. The ratio is measured in one run,
 alternating the two plans, best of ``--rounds``.
 """

@@ -50,12 +50,16 @@ def assign(
     started = started or {}
     out: dict[str, frozenset[str]] = {}
     taken: set[str] = set()
+    # The spec's devices (often an ImeiSet) as one frozenset, made once: each started wave's
+    # intersection and the remainder are then set operations in C, not one membership test
+    # per device and wave (the same members either way).
+    universe = frozenset(devices) if started else devices
     for wave in rollout.waves:
         if wave.name in started:
-            members = started[wave.name] & devices
+            members = started[wave.name] & universe
             out[wave.name] = members
             taken |= members
-    pool = sorted(devices - taken, key=lambda imei: rank(name, imei))
+    pool = sorted(universe - taken, key=lambda imei: rank(name, imei))
     total = len(devices)
     waiting = [w for w in rollout.waves if w.name not in started]
     for wave in waiting:

@@ -13,6 +13,8 @@ successful upgrade that did not revert after boot (see ``outcomes``).
 
 from __future__ import annotations
 
+import hashlib
+import math
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +22,16 @@ from reconciler.sim import progress
 from reconciler.sim.apierror import ApiError
 from reconciler.sim.clock import rfc3339
 from reconciler.sim.handlers import Ctx, _device_list, _object
-from reconciler.sim.reports import _DAY_US, Row, _attempts, _hours_us, _us
+from reconciler.sim.reports import (
+    _DAY_US,
+    _HOUR_US,
+    RawJson,
+    Row,
+    _attempts,
+    _hours_us,
+    _us,
+    escape,
+)
 from reconciler.sim.store import FIRMWARE
 
 JsonObj = dict[str, Any]
@@ -47,26 +58,31 @@ def firmware_of(ctx: Ctx, imeis: list[str]) -> dict[str, str | None]:
     and each campaign's successes are computed in one pass (``successes``), so a read-back
     costs about what a report page of the same devices costs."""
     state, now, seed = ctx.state, ctx.now, ctx.state.seed
+    by_device, campaigns = state.by_device, state.campaigns  # properties: looked up once
     by_campaign: dict[str, list[str]] = {}
     for imei in imeis:
-        for cid in state.by_device.get(imei, ()):
-            if state.campaigns[cid].kind == FIRMWARE:
+        for cid in by_device.get(imei, ()):
+            if campaigns[cid].kind == FIRMWARE:
                 by_campaign.setdefault(cid, []).append(imei)
     best: dict[str, tuple[int, str]] = {}
+    # No reverting package configured (the usual run): no revert draw per device.
+    reverts = ctx.outcomes.reverts if ctx.outcomes.reverted else None
     for cid, members in by_campaign.items():
-        campaign = state.campaigns[cid]
-        rows = [(i, campaign.members[i].joined, campaign.members[i].left) for i in members]
+        campaign = campaigns[cid]
+        joined = campaign.members
+        rows = [(i, joined[i].joined, joined[i].left) for i in members]
         for imei, at in successes(campaign.timeline(ctx.settle), rows, seed, now).items():
-            if ctx.outcomes.reverts(seed, cid, campaign.package, imei):
+            if reverts is not None and reverts(seed, cid, campaign.package, imei):
                 continue
             if imei not in best or at > best[imei][0]:
                 best[imei] = (at, campaign.to_version)
+    devices = state.fleet.devices
     out: dict[str, str | None] = {}
     for imei in imeis:
         if imei in best:
             out[imei] = best[imei][1]
         else:
-            device = state.fleet.get(imei)
+            device = devices.get(imei)
             out[imei] = device.firmware if device else None
     return out
 
@@ -85,56 +101,93 @@ def successes(
             if p.success_at is not None and p.success_at <= now:
                 out[imei] = _us(p.success_at)
         return out
-    prefix = progress._prefix(seed, timeline.campaign_id)
-    unit = progress._unit
+    # As ``reports._daily_items``: the prefix is hashed once and each device continues from a
+    # copy of that state (the same bytes, so the same digest as ``progress._unit``); devices
+    # that joined together share their window arithmetic; the failure draw is skipped when no
+    # device can fail (a unit is never below 0).
+    hashed_prefix = hashlib.blake2b(
+        progress._prefix(seed, timeline.campaign_id).encode(), digest_size=8
+    )
+    from_bytes, modf, scale = int.from_bytes, math.modf, progress._SCALE
+    rate = timeline.failure_rate
     spans = timeline.spans
+    single = len(spans) == 1
+    (_, start_hour, length) = spans[0]
     active_from, active_until = _us(timeline.active_from), _us(timeline.active_until)
+    joins: dict[tuple[datetime, datetime | None], tuple[int, int, int]] = {}
     for imei, joined, left in rows:
-        begin = max(active_from, _us(joined))
-        until = active_until if left is None else min(active_until, _us(left))
+        span = joins.get((joined, left))
+        if span is None:
+            begin = max(active_from, _us(joined))
+            until = active_until if left is None else min(active_until, _us(left))
+            span = joins[(joined, left)] = (begin, until, begin - begin % _DAY_US)
+        begin, until, day0 = span
         if begin >= until:
             continue
-        slot = unit(prefix, imei, "\x1fslot")
-        offsets = [_hours_us(start + slot * size) for _, start, size in spans]
-        found = _attempts(offsets, begin - begin % _DAY_US, begin, until, 1)
-        if not found or found[0] > now_us:
-            continue
-        if unit(prefix, imei, "\x1ffail") < timeline.failure_rate:
-            continue  # a failing device never succeeds
-        out[imei] = found[0]
+        state = hashed_prefix.copy()
+        state.update((imei + "\x1fslot").encode())
+        slot = from_bytes(state.digest(), "big") / scale
+        if single:  # _hours_us and _attempts(..., 1), inlined
+            fraction, whole = modf(start_hour + length * slot)
+            micro_fraction, micro = modf(fraction * 3_600_000_000.0)
+            first = day0 + int(whole) * _HOUR_US + int(micro) + round(micro_fraction)
+            if first < begin:
+                first += _DAY_US
+            if first >= until or first > now_us:
+                continue
+        else:
+            offsets = [_hours_us(start + slot * size) for _, start, size in spans]
+            found = _attempts(offsets, day0, begin, until, 1)
+            if not found or found[0] > now_us:
+                continue
+            first = found[0]
+        if rate > 0:
+            state = hashed_prefix.copy()
+            state.update((imei + "\x1ffail").encode())
+            if from_bytes(state.digest(), "big") / scale < rate:
+                continue  # a failing device never succeeds
+        out[imei] = first
     return out
 
 
-def device_information(ctx: Ctx, acc: str, body: object) -> JsonObj:
+def device_information(ctx: Ctx, acc: str, body: object) -> RawJson:
+    """The answer written straight to JSON text (as report pages are): the same bytes
+    ``json.dumps(..., separators=(",", ":"))`` gives for the same objects, without building
+    a dict per device; a value seen before on this request is escaped once."""
     imeis = _devices(body, DEVICE_INFO_MAX, "device information")
     firmware = firmware_of(ctx, imeis)
-    items: list[JsonObj] = []
+    escaped: dict[str, str] = {}
+
+    def text(value: str | None) -> str:
+        if value is None:
+            return "null"
+        out = escaped.get(value)
+        if out is None:
+            out = escaped[value] = escape(value)
+        return out
+
+    devices = ctx.state.fleet.devices
+    account = escape(acc)
+    items: list[str] = []
     for imei in imeis:
-        if not _member(ctx, acc, imei):
+        device_id = escape(imei)
+        device = devices.get(imei)
+        if device is None or device.account != acc:  # not ``_member``: one lookup, not two
+            reason = escape(f"Device {imei} not found in account {acc}")
             items.append(
-                {
-                    "deviceId": imei,
-                    "requestStatus": "Failed",
-                    "resultReason": f"Device {imei} not found in account {acc}",
-                }
+                f'{{"deviceId":{device_id},"requestStatus":"Failed","resultReason":{reason}}}'
             )
             continue
-        device = ctx.state.fleet.devices[imei]
         items.append(
-            {
-                "deviceId": imei,
-                "requestStatus": "Success",
-                "mdn": device.mdn,
-                "make": device.make,
-                "model": device.model,
-                "firmware": firmware[imei],
-                "fotaEligible": True,
-                "licenseAssigned": device.licensed,
-                "protocol": device.protocol,
-                "status": "Active",
-            }
+            f'{{"deviceId":{device_id},"requestStatus":"Success","mdn":{text(device.mdn)},'
+            f'"make":{text(device.make)},"model":{text(device.model)},'
+            f'"firmware":{text(firmware[imei])},"fotaEligible":true,'
+            f'"licenseAssigned":{"true" if device.licensed else "false"},'
+            f'"protocol":{text(device.protocol)},"status":"Active"}}'
         )
-    return {"accountName": acc, "deviceCount": len(items), "deviceList": items}
+    return RawJson(
+        f'{{"accountName":{account},"deviceCount":{len(items)},"deviceList":[{",".join(items)}]}}'
+    )
 
 
 def firmware_sync(ctx: Ctx, acc: str, body: object) -> JsonObj:
@@ -164,7 +217,7 @@ def firmware_sync(ctx: Ctx, acc: str, body: object) -> JsonObj:
     return {"accountName": acc, "deviceFirmwarVersionList": items}
 
 
-def answer(name: str, ctx: Ctx, acc: str, body: object) -> JsonObj:
+def answer(name: str, ctx: Ctx, acc: str, body: object) -> JsonObj | RawJson:
     """The route ``name`` (``v3_device_info`` | ``v3_firmware_sync``) of the app."""
     if name == "v3_device_info":
         return device_information(ctx, acc, body)

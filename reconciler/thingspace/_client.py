@@ -71,9 +71,12 @@ _IDEMPOTENT = frozenset({"GET", "PUT"})
 _LOGIN_CODE_CHARS = 60
 _LOGIN_MESSAGE_CHARS = 120
 DEVICE_CHUNK = 10_000
-READBACK_CHUNK = 100
-"""Devices per firmware read-back request: firmware sync takes at most 100 (its documented
-limit); device information is asked for in the same chunks, as no larger limit is documented."""
+READBACK_CHUNK = 1000
+"""Devices per device-information read-back request (POST /devices/{acc}). ThingSpace documents
+no limit for it; 1,000 is the emulator's own stated limit (``TooManyDevices`` beyond it) and the
+size of a report page, so a wave's read-back costs one request per report page, not ten."""
+FIRMWARE_SYNC_CHUNK = 100
+"""Devices per firmware sync (PUT /firmware/{acc}/devices): at most 100, its documented limit."""
 """Devices per add/remove PUT: large lists are split so no single request is huge."""
 
 
@@ -284,8 +287,8 @@ class ThingSpaceClient:
 
     def sync_firmware(self, account: str, imeis: Sequence[str]) -> JsonObject:
         """Firmware versions of at most 100 given devices, synced from the devices (PUT)."""
-        if len(imeis) > READBACK_CHUNK:
-            raise ValueError(f"at most {READBACK_CHUNK} devices per request")
+        if len(imeis) > FIRMWARE_SYNC_CHUNK:
+            raise ValueError(f"at most {FIRMWARE_SYNC_CHUNK} devices per request")
         body = {"deviceList": list(imeis)}
         return self._object("PUT", paths.firmware_sync(account), json_body=body)
 

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from reconciler.lifecycle.statuses import is_upgraded
 from reconciler.model import CampaignSpec, LiveCampaign, WaveLive, wave_campaign_name
 from reconciler.thingspace._client import READBACK_CHUNK, ThingSpaceClient
+from reconciler.thingspace.devicemap import DeviceMapBuilder
 from reconciler.thingspace.live import CampaignRef, Listings, _decode, find_campaigns
 from reconciler.thingspace.wire import decode_account_devices, device_statuses, success_times
 
@@ -83,7 +84,7 @@ def _report(
     each chunk of ``READBACK_CHUNK`` successes is asked for as soon as the report pages name
     them, so the read-back runs while the rest of the report is still being read."""
     body = ref.body or client.get_campaign(ref.account, ref.kind, ref.id)
-    statuses: dict[str, str] = {}
+    statuses = DeviceMapBuilder()
     updated: dict[str, datetime] = {}
     chunks: list[Future[dict[str, str]]] = []
     waiting: list[str] = []
@@ -93,17 +94,20 @@ def _report(
 
     for raw in client.iter_campaign_device_pages(ref.account, ref.kind, ref.id):
         imeis, page_statuses = device_statuses(raw)
-        statuses.update(zip(imeis, page_statuses, strict=True))
-        succeeded = {i for i, s in zip(imeis, page_statuses, strict=True) if is_upgraded(s)}
-        if succeeded:
-            updated.update(success_times(raw, succeeded))
-            waiting += [i for i in imeis if i in succeeded]
+        statuses.add_page(imeis, page_statuses)  # as ``read_live`` builds its device map
+        # A page reports a handful of distinct statuses: each is judged once, not per device.
+        upgraded = {s for s in set(page_statuses) if is_upgraded(s)}
+        if upgraded:
+            named = [i for i, s in zip(imeis, page_statuses, strict=True) if s in upgraded]
+            updated.update(success_times(raw, set(named)))
+            waiting += named
         while len(waiting) >= READBACK_CHUNK:
             chunks.append(pool.submit(ask, waiting[:READBACK_CHUNK]))
             waiting = waiting[READBACK_CHUNK:]
     if waiting:
         chunks.append(pool.submit(ask, waiting))
-    live = _decode(ref.kind, {"accountName": ref.account, **body, "id": ref.id}, statuses)
+    body = {"accountName": ref.account, **body, "id": ref.id}
+    live = _decode(ref.kind, body, statuses.build())
     return live, updated, chunks
 
 
