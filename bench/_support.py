@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 
+import httpx
+
 from reconciler.model import CampaignSpec, Kind, Package, Schedule, TimeWindow
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, luhn_digit
 
@@ -67,3 +69,24 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def requests_received(url: str) -> int:
+    """How many requests the emulator at ``url`` has received (its admin API)."""
+    counts = httpx.get(f"{url}/_sim/requests", timeout=10).json()["received"]
+    return int(sum(counts.values()))
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set in os.environ for the block (for in-process ``fota`` runs)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield None
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

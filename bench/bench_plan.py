@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -22,8 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-from _support import FIRMWARE, bench_spec, imei, served_emulator
+from _support import FIRMWARE, bench_spec, environment, imei, requests_received, served_emulator
 
 from reconciler.cli import main
 from reconciler.model import CampaignSpec, LiveCampaign
@@ -136,17 +134,17 @@ def bench_full(
         argv = ["plan", str(folder), "--api-url", url, "--concurrency", str(concurrency)]
         argv += ["-o", "json", "--out", str(Path(tmp) / "plan.json")]
         with contextlib.ExitStack() as stack:
-            stack.enter_context(_env(env))
+            stack.enter_context(environment(env))
             sink, errs = io.StringIO(), io.StringIO()
             stack.enter_context(contextlib.redirect_stdout(sink))
             stack.enter_context(contextlib.redirect_stderr(errs))
             runs: list[float] = []
             for _ in range(repeat):  # identical plans against one emulator: any growth shows
-                before = _received(url)
+                before = requests_received(url)
                 started = time.perf_counter()
                 code = main(argv)
                 runs.append(time.perf_counter() - started)
-                requests = _received(url) - before
+                requests = requests_received(url) - before
             elapsed = runs[0]
         # the same steps one by one, for the breakdown
         started = time.perf_counter()
@@ -179,23 +177,6 @@ def bench_full(
         print("    stderr: " + errs.getvalue().strip().replace("\n", "\n    "))
 
 
-def _received(url: str) -> int:
-    counts = httpx.get(f"{url}/_sim/requests", timeout=10).json()["received"]
-    return int(sum(counts.values()))
-
-
-@contextlib.contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield None
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def cli() -> int:

@@ -18,17 +18,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import httpx
-from _support import FIRMWARE, imei, served_emulator
+from _support import FIRMWARE, environment, imei, requests_received, served_emulator
 
 from reconciler.cli import main
 from reconciler.model import (
@@ -125,7 +123,7 @@ def bench(devices: int, rounds: int, concurrency: int, fleet_just_started: bool)
         times: dict[str, list[float]] = {"flat": [], "roll": []}
         requests: dict[str, int] = {}
         codes: dict[str, int] = {}
-        stack.enter_context(_env(env))
+        stack.enter_context(environment(env))
         stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
         stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
         for _ in range(rounds):
@@ -133,11 +131,11 @@ def bench(devices: int, rounds: int, concurrency: int, fleet_just_started: bool)
                 url = urls[name]
                 argv = ["plan", str(folder / f"{name}.yaml"), "--api-url", url]
                 argv += ["--concurrency", str(concurrency), "-o", "json"]
-                before = _received(url)
+                before = requests_received(url)
                 begin = time.perf_counter()
                 codes[name] = main(argv)
                 times[name].append(time.perf_counter() - begin)
-                requests[name] = _received(url) - before
+                requests[name] = requests_received(url) - before
     flat, roll = min(times["flat"]), min(times["roll"])
     sizes = ", ".join(f"{w.name} {len(waves[w.name]):,}" for w in ROLLOUT.waves)
     state = (
@@ -162,23 +160,6 @@ def bench(devices: int, rounds: int, concurrency: int, fleet_just_started: bool)
     print(f"  ratio (best): {roll / flat:.2f}x (target <= 1.5x), over {rounds} rounds")
 
 
-def _received(url: str) -> int:
-    counts = httpx.get(f"{url}/_sim/requests", timeout=10).json()["received"]
-    return int(sum(counts.values()))
-
-
-@contextlib.contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield None
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 if __name__ == "__main__":
