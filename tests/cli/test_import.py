@@ -25,6 +25,7 @@ from reconciler.cli import main
 from reconciler.sim.fleet import DEFAULT_ACCOUNT as ACC
 from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
+from tests.golden import assert_golden
 
 FW = ("SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657", "SR1.2.0.0-10512")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -168,11 +169,7 @@ def fota(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+    assert_golden(GOLDEN / name, actual)
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -25,6 +25,7 @@ from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
 from reconciler.thingspace import Credentials, ThingSpaceClient
 from reconciler.thingspace.wire import encode_create
+from tests.golden import assert_golden
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FW = "SEQUANSCommunications_GM01Q_SR1.2.0.0-10512_SR1.2.0.0-10657"
@@ -53,12 +54,7 @@ devices:
 
 
 def _golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, actual)
 
 
 def _spec(name: str, devices: list[str]) -> CampaignSpec:

@@ -31,6 +31,7 @@ from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.testing import RunningSim, running_sim
 from reconciler.thingspace import Credentials, ThingSpaceClient
 from tests.cli.support import run, writes
+from tests.golden import assert_golden
 
 DEVICES = [f"3579{i:010d}" + luhn_digit(f"3579{i:010d}") for i in range(8)]
 FIRMWARE = "FOTA_Verizon_Model-A_01To02_HF"
@@ -50,11 +51,7 @@ CREDENTIALS = {
 
 def golden(name: str, actual: str) -> None:
     """Rendered output compared with tests/cli/golden/NAME (UPDATE_GOLDEN=1 rewrites it)."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, actual)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
+from tests.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "specs" / "fixtures"
@@ -22,12 +23,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def _golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, actual)
 
 
 def _run(

@@ -9,7 +9,6 @@ intended rendering change with ``UPDATE_GOLDEN=1 python -m pytest tests/github -
 
 from __future__ import annotations
 
-import os
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from reconciler.github.planning import run_plan
 from reconciler.sim.testing import running_sim
 from reconciler.specs import parse_spec_text
 from reconciler.thingspace.wire import encode_create
+from tests.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "pr-comment-example.md"
@@ -136,6 +136,4 @@ def test_the_documented_comment_is_what_the_action_posts(
     text = generate(tmp_path, monkeypatch)
     assert extract_plan_sha256(text) is not None
     assert "R-" in text and "GM01Q wave 2" in text and "GM01Q wave 1" in text
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        DOC.write_text(text, "utf-8")
-    assert DOC.read_text("utf-8") == text, "re-generate with UPDATE_GOLDEN=1"
+    assert_golden(DOC, text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from reconciler.applier import CampaignResult, CampaignWork, Step, StepOutcome, StepResult
@@ -11,6 +10,7 @@ from reconciler.model import Kind
 from reconciler.plans.types import ActionType, CampaignPlan, Refusal
 from reconciler.plans.types import Outcome as PlanOutcome
 from reconciler.views.apply_report import report_lines
+from tests.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "apply_report.txt"
 ACC = "0402196254-00001"
@@ -102,10 +102,7 @@ def scenario() -> list[str]:
 
 
 def test_report_lines_match_the_golden_file() -> None:
-    text = "\n".join(scenario()) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text)
-    assert text == GOLDEN.read_text()
+    assert_golden(GOLDEN, "\n".join(scenario()) + "\n")
 
 
 def test_a_clean_run_exits_zero() -> None:

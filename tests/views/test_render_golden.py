@@ -7,7 +7,6 @@ diff of tests/views/golden/ like any other change of user-visible output.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from reconciler.views import (
     render_markdown,
     render_text,
 )
+from tests.golden import assert_golden
 from tests.plans.plan_factory import NOW, fw_spec, live_of, scenario_plan
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -39,12 +39,7 @@ RENDERERS: dict[str, Callable[[Plan], str]] = {
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
 def test_matches_golden(name: str) -> None:
-    actual = RENDERERS[name](scenario_plan())
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(actual)
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text()
+    assert_golden(GOLDEN / name, RENDERERS[name](scenario_plan()))
 
 
 def test_text_summary_line_and_colour_only_when_asked() -> None:

@@ -8,7 +8,6 @@ an intended change with ``UPDATE_GOLDEN=1`` and review the diff like any user-vi
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +32,7 @@ from reconciler.plans.planner import plan
 from reconciler.plans.types import Plan
 from reconciler.plans.waves import assign_spec
 from reconciler.views import load_plan, plan_schema, render_json, render_markdown, render_text
+from tests.golden import assert_golden
 from tests.plans.plan_factory import ACC, PKG, fw_spec, imei
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -91,12 +91,7 @@ RENDERERS: dict[str, Callable[[Plan], str]] = {
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
 def test_matches_golden(name: str) -> None:
-    actual = RENDERERS[name](rollout_plan())
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(actual)
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text()
+    assert_golden(GOLDEN / name, RENDERERS[name](rollout_plan()))
 
 
 def test_rollout_plans_validate_and_round_trip() -> None:
