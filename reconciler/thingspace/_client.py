@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -64,6 +64,19 @@ log = logging.getLogger("reconciler.thingspace")
 T = TypeVar("T")
 R = TypeVar("R")
 
+
+class _IndexedPage(Protocol):
+    """A v1 page: whether another follows, and the index it starts at."""
+
+    @property
+    def more(self) -> bool: ...
+
+    @property
+    def next_index(self) -> str | None: ...
+
+
+P = TypeVar("P", bound=_IndexedPage)
+
 TOKEN_PATH = "/api/ts/v1/oauth2/token"
 LOGIN_PATH = "/api/m2m/v1/session/login"
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 521, 522, 524})
@@ -75,8 +88,6 @@ READBACK_CHUNK = 1000
 """Devices per device-information read-back request (POST /devices/{acc}). ThingSpace documents
 no limit for it; 1,000 is the emulator's own stated limit (``TooManyDevices`` beyond it) and the
 size of a report page, so a wave's read-back costs one request per report page, not ten."""
-FIRMWARE_SYNC_CHUNK = 100
-"""Devices per firmware sync (PUT /firmware/{acc}/devices): at most 100, its documented limit."""
 """Devices per add/remove PUT: large lists are split so no single request is huge."""
 
 
@@ -203,39 +214,43 @@ class ThingSpaceClient:
 
     def _list_upgrades(self, account: str, status: str) -> Iterator[JsonObject]:
         """The v1 listing: ``startIndex`` in the path (0, then each page's integer
-        ``lastSeenUpgradeId``) while ``hasMoreFlag``; a repeated index is a stuck listing."""
-        index, seen = "0", {"0"}
-        while True:
-            path = paths.upgrade_listing(account, status, index)
-            page = decode_upgrade_page(self._object("GET", path))
+        ``lastSeenUpgradeId``) while ``hasMoreFlag``."""
+        for page in self._index_pages(
+            lambda index: paths.upgrade_listing(account, status, index),
+            decode_upgrade_page,
+            "hasMoreFlag is true but lastSeenUpgradeId is {index}; the server's listing is "
+            "inconsistent, try again later",
+        ):
             yield from page.items
-            if not page.more:
-                return
-            if not page.next_index or page.next_index in seen:
-                raise PagingError(
-                    f"ThingSpace paging is stuck on GET {path}: hasMoreFlag is true but "
-                    f"lastSeenUpgradeId is {page.next_index or 'missing'}; the server's listing "
-                    "is inconsistent, try again later",
-                    path=path,
-                )
-            seen.add(page.next_index)
-            index = page.next_index
 
     def iter_reported_firmware(self, account: str) -> Iterator[ReportedDevice]:
         """Every device of the account with the firmware it reports now (v1 device list,
         ``startIndex`` paging as the v1 listing): how a v1 upgrade really ended, since
         OMA-DM upgrades may complete after the end date."""
+        for page in self._index_pages(
+            lambda index: paths.upgrade_devices(account, index),
+            decode_account_device_page,
+            "hasMoreData is true but lastSeenDeviceId is {index}",
+        ):
+            yield from page.devices
+
+    def _index_pages(
+        self, path_at: Callable[[str], str], decode: Callable[[JsonObject], P], stuck: str
+    ) -> Iterator[P]:
+        """v1 paging: ``startIndex`` in the path, 0 first, then each page's ``next_index``
+        while it says there is more; a missing or repeated index is a stuck listing (``stuck``
+        says why, with ``{index}``), never a loop."""
         index, seen = "0", {"0"}
         while True:
-            path = paths.upgrade_devices(account, index)
-            page = decode_account_device_page(self._object("GET", path))
-            yield from page.devices
+            path = path_at(index)
+            page = decode(self._object("GET", path))
+            yield page
             if not page.more:
                 return
             if not page.next_index or page.next_index in seen:
                 raise PagingError(
-                    f"ThingSpace paging is stuck on GET {path}: hasMoreData is true but "
-                    f"lastSeenDeviceId is {page.next_index or 'missing'}",
+                    f"ThingSpace paging is stuck on GET {path}: "
+                    + stuck.format(index=page.next_index or "missing"),
                     path=path,
                 )
             seen.add(page.next_index)
@@ -267,16 +282,6 @@ class ThingSpaceClient:
 
     # --- devices (firmware read-back) ---------------------------------------------------
 
-    def iter_account_device_pages(self, account: str) -> Iterator[JsonObject]:
-        """The account's device list page by page (each device with the firmware it reports)."""
-        path = paths.account_devices(account)
-
-        def fetch(cursor: str | None) -> JsonObject:
-            params = {} if cursor is None else {"lastSeenDeviceId": cursor}
-            return self._object("GET", path, params=params)
-
-        yield from walk_pages(fetch, cursor_field="lastSeenDeviceId", where=f"GET {path}")
-
     def device_information(self, account: str, imeis: Sequence[str]) -> JsonObject:
         """Information (firmware included) on at most ``READBACK_CHUNK`` given devices (POST,
         a read: retried like a GET)."""
@@ -284,13 +289,6 @@ class ThingSpaceClient:
             raise ValueError(f"at most {READBACK_CHUNK} devices per request")
         body = {"deviceList": list(imeis)}
         return self._object("POST", paths.account_devices(account), json_body=body, read=True)
-
-    def sync_firmware(self, account: str, imeis: Sequence[str]) -> JsonObject:
-        """Firmware versions of at most 100 given devices, synced from the devices (PUT)."""
-        if len(imeis) > FIRMWARE_SYNC_CHUNK:
-            raise ValueError(f"at most {FIRMWARE_SYNC_CHUNK} devices per request")
-        body = {"deviceList": list(imeis)}
-        return self._object("PUT", paths.firmware_sync(account), json_body=body)
 
     def create_campaign(self, account: str, kind: Kind, body: JsonObject) -> JsonObject:
         """POST a new campaign. Never re-sent after it may have arrived (AmbiguousWriteError)."""

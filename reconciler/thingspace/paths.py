@@ -75,10 +75,6 @@ def account_devices(account: str) -> str:
     return f"{base(Kind.FIRMWARE)}/devices/{_seg(account)}"
 
 
-def firmware_sync(account: str) -> str:
-    """Sync and return the firmware versions of at most 100 given devices (PUT)."""
-    return f"{base(Kind.FIRMWARE)}/firmware/{_seg(account)}/devices"
-
 
 def upgrade_listing(account: str, status: str, start_index: str) -> str:
     """The account's v1 upgrades in one UpgradeStatus, from ``start_index`` (GET; ``0`` first,

@@ -352,7 +352,7 @@ def _instant(raw: object) -> datetime | None:
 @dataclass(frozen=True)
 class FirmwarePage:
     """Devices and the firmware each reports, from one answer of the account device list,
-    device information or firmware sync (devices without a firmware value are left out)."""
+    device information (devices without a firmware value are left out)."""
 
     firmware: dict[str, str]
     more: bool  # the account device list has another page
@@ -366,16 +366,6 @@ def decode_account_devices(page: Mapping[str, Any]) -> FirmwarePage:
         if isinstance(item, Mapping) and item.get("deviceId") and item.get("firmware")
     }
     return FirmwarePage(found, page.get("hasMoreData") is True)
-
-
-def decode_firmware_sync(answer: Mapping[str, Any]) -> FirmwarePage:
-    """The answer of PUT /firmware/{acc}/devices (its list key is spelt as the API spells it)."""
-    found = {
-        str(item["deviceId"]): str(item["firmwareVersion"])
-        for item in answer.get("deviceFirmwarVersionList") or ()
-        if isinstance(item, Mapping) and item.get("deviceId") and item.get("firmwareVersion")
-    }
-    return FirmwarePage(found, False)
 
 
 # --- v1 upgrades: identity, listing pages, the account's device list -------------------------

@@ -19,6 +19,8 @@ from reconciler.sim.fleet import luhn_digit
 from reconciler.sim.outcomes import PackageOutcomes
 from reconciler.sim.testing import RunningSim, running_sim
 from reconciler.thingspace import Credentials, ThingSpaceClient
+from reconciler.thingspace._client import READBACK_CHUNK
+from reconciler.thingspace.wire import decode_account_devices
 from tests.cli.support import FW_NAME, campaigns
 
 DEVICES = [f"3579{i:010d}" + luhn_digit(f"3579{i:010d}") for i in range(100)]
@@ -116,11 +118,9 @@ def members(sim: RunningSim, campaign_id: str) -> dict[str, str]:
 def firmware(sim: RunningSim, imeis: list[str]) -> dict[str, str]:
     with ThingSpaceClient(sim.url, Credentials.demo()) as client:
         out: dict[str, str] = {}
-        for start in range(0, len(imeis), 100):
-            answer = client.sync_firmware(ACC, imeis[start : start + 100])
-            out.update(
-                (d["deviceId"], d["firmwareVersion"]) for d in answer["deviceFirmwarVersionList"]
-            )
+        for start in range(0, len(imeis), READBACK_CHUNK):
+            answer = client.device_information(ACC, imeis[start : start + READBACK_CHUNK])
+            out.update(decode_account_devices(answer).firmware)
         return out
 
 

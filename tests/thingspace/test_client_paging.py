@@ -229,3 +229,31 @@ def test_streaming_memory_does_not_grow_with_the_number_of_pages(
     small = _heap_peak_while_streaming(client, fake, 2)
     large = _heap_peak_while_streaming(client, fake, 20)
     assert large < small * 1.5, (small, large)
+
+
+@pytest.mark.parametrize(
+    ("read", "path", "page", "why"),
+    [
+        (
+            lambda c: list(c.list_campaigns(ACC, Kind.UPGRADE, "Queued")),
+            f"/api/fota/v1/reports/{ACC}/status/Queued/index/",
+            {"hasMoreFlag": True, "lastSeenUpgradeId": 7, "reportList": []},
+            "hasMoreFlag is true but lastSeenUpgradeId is 7",
+        ),
+        (
+            lambda c: list(c.iter_reported_firmware(ACC)),
+            f"/api/fota/v1/devices/{ACC}/index/",
+            {"hasMoreData": True, "lastSeenDeviceId": "350000000000001", "deviceList": []},
+            "hasMoreData is true but lastSeenDeviceId is 350000000000001",
+        ),
+    ],
+    ids=["v1 listing", "v1 device list"],
+)
+def test_v1_start_index_paging_that_repeats_an_index_raises_instead_of_looping(
+    client: ThingSpaceClient, fake: FakeThingSpace, read: Any, path: str, page: Any, why: str
+) -> None:
+    fake.script("GET", path, *[httpx.Response(200, json=page)] * 3)
+    with pytest.raises(PagingError, match=why):
+        read(client)
+    starts = [r.url.path.rsplit("/", 1)[1] for r in fake.requests if r.url.path.startswith(path)]
+    assert starts[0] == "0" and len(starts) == len(set(starts))  # each index asked once
