@@ -21,6 +21,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from itertools import filterfalse
 from typing import Any, TypeVar
 
 _WIDTH = 15
@@ -66,8 +67,9 @@ class ImeiSet(AbstractSet[str]):
         self._hashed: int | None = None
 
     @classmethod
-    def _sorted(cls, ints: Iterable[int]) -> ImeiSet:
-        """A set over integers already known to be valid, unique and ascending."""
+    def from_sorted(cls, ints: Iterable[int]) -> ImeiSet:
+        """A set over integers already known to be IMEIs (below 10**15), unique and ascending:
+        no check and no strings (a live campaign's compact device map holds such integers)."""
         made = cls.__new__(cls)
         made._ints = array("Q", ints)
         made._hashed = None
@@ -109,12 +111,19 @@ class ImeiSet(AbstractSet[str]):
     def __and__(self, other: AbstractSet[object]) -> ImeiSet:
         if not isinstance(other, AbstractSet):
             return NotImplemented
-        return ImeiSet._sorted(sorted(set(self._ints).intersection(_members(other))))
+        if isinstance(other, ImeiSet) and len(other) < len(self):
+            return other & self  # hash the smaller side
+        # Filtering our sorted integers keeps them sorted: no sort afterwards.
+        keep = set(_members(other)).__contains__
+        return ImeiSet.from_sorted(filter(keep, self._ints))
 
     def __sub__(self, other: AbstractSet[object]) -> ImeiSet:
         if not isinstance(other, AbstractSet):
             return NotImplemented
-        return ImeiSet._sorted(sorted(set(self._ints).difference(_members(other))))
+        if isinstance(other, ImeiSet) and other._ints == self._ints:
+            return ImeiSet.from_sorted(())
+        drop = set(_members(other)).__contains__
+        return ImeiSet.from_sorted(filterfalse(drop, self._ints))
 
     @classmethod
     def _from_iterable(cls, it: Iterable[_T]) -> frozenset[_T]:

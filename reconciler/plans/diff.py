@@ -24,6 +24,7 @@ from typing import Any, Literal
 from deepdiff import DeepDiff
 
 from reconciler.model import CampaignSpec, Kind, LiveCampaign, Schedule, TimeWindow
+from reconciler.thingspace.devicemap import device_set
 
 Operation = Literal["add", "remove", "change"]
 
@@ -175,8 +176,9 @@ def diff_schedule(old: Schedule, new: Schedule) -> tuple[DiffItem, ...]:
 def diff_devices(
     desired: AbstractSet[str], live: Mapping[str, str]
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """(added, removed) device sets: one hash pass over each side, no sorting."""
-    live_keys = live.keys()
+    """(added, removed) device sets: one hash pass over each side, no sorting (a spec's
+    ``ImeiSet`` against a compact live device map compares integer arrays)."""
+    live_keys = device_set(live)
     if len(desired) == len(live) and desired == live_keys:
         return frozenset(), frozenset()
     added = frozenset(desired - live_keys)

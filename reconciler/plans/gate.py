@@ -24,9 +24,12 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import compress, repeat
+from operator import eq, not_
 
 from reconciler.lifecycle.statuses import DeviceOutcome, device_outcome, is_terminal
 from reconciler.model import Gate, WaveLive
+from reconciler.thingspace.devicemap import imeis_with, status_counts
 
 SHOWN_IMEIS = 20
 """Contradicted devices listed by IMEI in a plan; the rest are counted."""
@@ -70,21 +73,21 @@ class Judgement:
 
 def count(wave: WaveLive, firmware_to: str) -> Counts:
     """The wave's counts. Why in bulk: a wave of 100,000 devices reports a handful of distinct
-    statuses, so each status is folded once and the devices are split in list passes."""
+    statuses, so each status is judged once, the devices that report success are picked out
+    on the statuses, and their firmware is compared in C passes, not a Python step per device."""
     devices = wave.campaign.devices
-    items = list(devices.items())
-    by_status = Counter(status for _, status in items)
-    outcomes = {status: device_outcome(status) for status in by_status}
     tally = Counter[DeviceOutcome]()
-    for status, n in by_status.items():
-        tally[outcomes[status]] += n
-    upgraded = {s for s, outcome in outcomes.items() if outcome is DeviceOutcome.UPGRADED}
-    firmware_of = wave.firmware.get
-    succeeded = [imei for imei, status in items if status in upgraded]
-    verified = [imei for imei in succeeded if firmware_of(imei) == firmware_to]
-    contradicted = sorted(imei for imei in succeeded if firmware_of(imei) != firmware_to)
-    updated_at = wave.updated.get
-    times = [when for when in map(updated_at, verified) if when is not None]
+    upgraded: set[str] = set()
+    for status, n in status_counts(devices).items():
+        outcome = device_outcome(status)
+        tally[outcome] += n
+        if outcome is DeviceOutcome.UPGRADED:
+            upgraded.add(status)
+    succeeded = imeis_with(devices, upgraded)
+    on_target = list(map(eq, map(wave.firmware.get, succeeded), repeat(firmware_to)))
+    verified = list(compress(succeeded, on_target))
+    contradicted = sorted(compress(succeeded, map(not_, on_target)))
+    times = [when for when in map(wave.updated.get, verified) if when is not None]
     return Counts(
         size=len(devices),
         pending=tally[DeviceOutcome.PENDING],

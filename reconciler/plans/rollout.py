@@ -15,6 +15,7 @@ the spec's ``rollout.resume`` names the wave (R-ROLLOUT-RESUME). Pure: ``now`` i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
 
@@ -43,6 +44,7 @@ from reconciler.plans.types import (
     entry_for,
 )
 from reconciler.plans.waves import assign_spec
+from reconciler.thingspace.devicemap import device_set
 
 PlanOne = Callable[[CampaignSpec, LiveCampaign | None, datetime], CampaignPlan]
 """The planner's one-campaign planning (passed in: this module sits beside the planner)."""
@@ -57,7 +59,7 @@ def wave_keys(spec: CampaignSpec) -> list[Key]:
 def wave_spec(
     spec: CampaignSpec,
     wave: Wave,
-    members: frozenset[str],
+    members: AbstractSet[str],
     live: LiveCampaign | None,
     now: datetime,
 ) -> CampaignSpec:
@@ -88,7 +90,7 @@ def plan_rollout(
     assert rollout is not None
     keys = wave_keys(spec)
     started = {
-        w.name: frozenset(found.campaign.devices)
+        w.name: device_set(found.campaign.devices)
         for w, key in zip(rollout.waves, keys, strict=True)
         if (found := waves.get(key)) is not None
     }

@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 
+from reconciler.imeiset import ImeiSet
 from reconciler.model import CampaignSpec, Rollout, Wave, WaveSize
 
 
@@ -43,23 +44,22 @@ def assign(
     name: str,
     rollout: Rollout,
     devices: AbstractSet[str],
-    started: Mapping[str, frozenset[str]] | None = None,
-) -> dict[str, frozenset[str]]:
+    started: Mapping[str, AbstractSet[str]] | None = None,
+) -> dict[str, AbstractSet[str]]:
     """Each wave's devices: ``started`` (wave name -> live members) keep theirs (those still
     in ``devices``); the other devices go to the other waves in rank order."""
     started = started or {}
-    out: dict[str, frozenset[str]] = {}
-    taken: set[str] = set()
-    # The spec's devices (often an ImeiSet) as one frozenset, made once: each started wave's
-    # intersection and the remainder are then set operations in C, not one membership test
-    # per device and wave (the same members either way).
-    universe = frozenset(devices) if started else devices
+    out: dict[str, AbstractSet[str]] = {}
+    # Set operations on the sets as given: with a spec's ImeiSet and live campaigns' compact
+    # device maps they run on integers, with frozensets on strings (the same members either
+    # way). Only the devices still to be placed are made into strings and ranked.
+    remaining: AbstractSet[str] = devices
     for wave in rollout.waves:
         if wave.name in started:
-            members = started[wave.name] & universe
+            members = _frozen(devices) & started[wave.name]
             out[wave.name] = members
-            taken |= members
-    pool = sorted(universe - taken, key=lambda imei: rank(name, imei))
+            remaining = remaining - members
+    pool = sorted(remaining, key=lambda imei: rank(name, imei)) if remaining else []
     total = len(devices)
     waiting = [w for w in rollout.waves if w.name not in started]
     for wave in waiting:
@@ -69,12 +69,18 @@ def assign(
         pool = pool[count:]
     if pool:  # every wave has started: newcomers join the last one
         last = rollout.waves[-1].name
-        out[last] = out[last] | frozenset(pool)
+        out[last] = frozenset(out[last]) | frozenset(pool)
     return out
 
 
+def _frozen(devices: AbstractSet[str]) -> AbstractSet[str]:
+    """``devices`` as a set whose ``&`` runs in C: itself when it is a built-in or an
+    ``ImeiSet``, else a frozenset of it."""
+    return devices if isinstance(devices, (frozenset, set, ImeiSet)) else frozenset(devices)
+
+
 def assign_spec(
-    spec: CampaignSpec, started: Mapping[str, frozenset[str]] | None = None
-) -> dict[str, frozenset[str]]:
+    spec: CampaignSpec, started: Mapping[str, AbstractSet[str]] | None = None
+) -> dict[str, AbstractSet[str]]:
     assert spec.rollout is not None
     return assign(spec.name, spec.rollout, spec.devices, started)

@@ -19,7 +19,12 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from itertools import compress
+
+from reconciler.imeiset import ImeiSet
 
 _WIDTH = 15
 
@@ -92,6 +97,34 @@ class DeviceMap(Mapping[str, str]):
         """(IMEI, status) pairs decoded in bulk: ``Mapping``'s own view would look each IMEI up
         again (a bisect per device), a rollout's gate walks every device of its waves."""
         return _Items(self)
+
+    def imei_set(self) -> AbstractSet[str]:
+        """The IMEIs as a set: when compact, an :class:`ImeiSet` over the map's own integers,
+        so comparing a campaign's devices with a spec's (an ``ImeiSet`` too) is an array
+        comparison rather than 100,000 strings made and hashed."""
+        if self._plain is not None:
+            return self._plain.keys()
+        return ImeiSet.from_sorted(self._imeis)
+
+    def status_counts(self) -> Counter[str]:
+        """How many devices report each status, counted on the 1-byte codes."""
+        if self._plain is not None:
+            return Counter(self._plain.values())
+        counts = {s: self._codes.count(code) for code, s in enumerate(self._statuses)}
+        return Counter({s: n for s, n in counts.items() if n})
+
+    def imeis_with(self, statuses: AbstractSet[str]) -> list[str]:
+        """The IMEIs (in map order) of the devices whose status is in ``statuses``: selected
+        on the codes in C, and only the selected integers made into strings."""
+        if self._plain is not None:
+            return [imei for imei, status in self._plain.items() if status in statuses]
+        mask = bytes(int(s in statuses) for s in self._statuses)
+        if not any(mask):
+            return []
+        if all(mask):
+            return list(self)
+        table = mask + bytes(256 - len(mask))  # code -> 1 when its status is wanted
+        return list(map("{:015d}".format, compress(self._imeis, self._codes.translate(table))))
 
     def __repr__(self) -> str:
         return f"DeviceMap({dict(self)!r})"
@@ -171,3 +204,19 @@ def device_map(devices: Mapping[str, str] | None) -> DeviceMap:
     if devices:
         builder.update(devices.items())
     return builder.build()
+
+
+
+def device_set(devices: Mapping[str, str]) -> AbstractSet[str]:
+    """The IMEIs of a live campaign's devices as a set (see :meth:`DeviceMap.imei_set`)."""
+    return devices.imei_set() if isinstance(devices, DeviceMap) else devices.keys()
+
+
+def status_counts(devices: Mapping[str, str]) -> Counter[str]:
+    """How many of ``devices`` report each status (see :meth:`DeviceMap.status_counts`)."""
+    return device_map(devices).status_counts()
+
+
+def imeis_with(devices: Mapping[str, str], statuses: AbstractSet[str]) -> list[str]:
+    """The IMEIs of ``devices`` whose status is in ``statuses``, in the map's order."""
+    return device_map(devices).imeis_with(statuses)

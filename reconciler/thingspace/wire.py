@@ -18,6 +18,7 @@ no other module needs to know a key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from operator import itemgetter, methodcaller
@@ -321,15 +322,19 @@ def decode_device_page(page: Mapping[str, Any]) -> DevicePage:
     return DevicePage(devices, int(raw) if raw.isascii() and raw.isdigit() else None)
 
 
-def success_times(page: Mapping[str, Any], imeis: set[str]) -> dict[str, datetime]:
+def success_times(page: Mapping[str, Any], imeis: AbstractSet[str]) -> dict[str, datetime]:
     """The readable ``updatedTime`` of the report page's devices in ``imeis`` (only those: a
     rollout's soak needs the upgrade times of the devices that report success)."""
     out: dict[str, datetime] = {}
     for item in page.get("deviceList") or ():
-        if isinstance(item, Mapping) and item.get("deviceId") in imeis:
+        # A page of 1,000 plain dicts: the type test is what keeps the loop cheap.
+        if type(item) is not dict and not isinstance(item, Mapping):
+            continue
+        imei = item.get("deviceId")
+        if imei in imeis:
             when = _instant(item.get("updatedTime"))
             if when is not None:
-                out[str(item["deviceId"])] = when
+                out[str(imei)] = when
     return out
 
 
@@ -338,12 +343,12 @@ def _instant(raw: object) -> datetime | None:
     if not isinstance(raw, str) or not raw:
         return None
     try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(raw)  # reads a trailing "Z" since Python 3.11
     except ValueError:
         return None
     if parsed.tzinfo is None:
         return None
-    return parsed.astimezone(UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
 # --- firmware read-back -------------------------------------------------------------------------
@@ -363,7 +368,9 @@ def decode_account_devices(page: Mapping[str, Any]) -> FirmwarePage:
     found = {
         str(item["deviceId"]): str(item["firmware"])
         for item in page.get("deviceList") or ()
-        if isinstance(item, Mapping) and item.get("deviceId") and item.get("firmware")
+        if (type(item) is dict or isinstance(item, Mapping))
+        and item.get("deviceId")
+        and item.get("firmware")
     }
     return FirmwarePage(found, page.get("hasMoreData") is True)
 
