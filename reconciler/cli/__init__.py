@@ -8,6 +8,7 @@ Subcommands live in their own modules, registered by name in ``_COMMANDS``.
 from __future__ import annotations
 
 import errno
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -86,8 +87,21 @@ def cli(no_color: bool) -> None:
     """
 
 
+GC_THRESHOLDS = (100_000, 50, 100)
+"""The collector's generation thresholds for a ``fota`` process (Python's are 700, 10, 10).
+
+Why: a plan or an apply at fleet scale builds millions of long-lived objects (device maps,
+a million spec IMEIs, the embedded emulator's fleet and members), and with the default
+thresholds the collector ran every 700 allocations and walked that whole heap again and
+again: about a tenth of an embedded 1,000 x 1,000 apply and of a 1,000-campaign plan. Our
+objects rarely form cycles (reference counting frees them), so collecting less often costs
+little memory.
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status instead of exiting (testable, composable)."""
+    gc.set_threshold(*GC_THRESHOLDS)
     args, no_color = machine.split_no_color(sys.argv[1:] if argv is None else argv)
     with machine.no_color(no_color), machine.json_errors(machine.wants_json(args)) as errors:
         errors.exit_code = _main(args, errors)

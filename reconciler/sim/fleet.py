@@ -205,6 +205,19 @@ class Fleet:
         self.changed.discard(device.imei)
         self.enrolled[device.imei] = campaign_id
 
+    def enrol_many(self, devices: list[Device], campaign_id: str) -> None:
+        """``enrol`` of each of ``devices`` (IMEIs the fleet does not have yet), in bulk."""
+        known = self.devices
+        imeis = [d.imei for d in devices]
+        known.update(zip(imeis, devices, strict=True))
+        for account in {d.account for d in devices}:
+            self._by_account.pop(account, None)
+        if self.explicit is None:
+            self.explicit = set()
+        self.explicit.update(imeis)
+        self.changed.difference_update(imeis)
+        self.enrolled.update(dict.fromkeys(imeis, campaign_id))
+
     def account_imeis(self, account: str) -> list[str]:
         """The account's IMEIs in order (cached: the device listing pages by bisecting it)."""
         cached = self._by_account.get(account)

@@ -353,9 +353,7 @@ def _create(ctx: Ctx, acc: str, body: JsonObj, kind: str) -> Campaign:
         regimes=[progress.Regime(EPOCH, windows)],
     )
     state.next_seq += 1
-    for imei in sorted(set(devices)):
-        if _eligibility(ctx, campaign, imei) is None:
-            campaign.add_member(imei, ctx.now)
+    _join_eligible(ctx, campaign, sorted(set(devices)))
     if campaign.kind == FIRMWARE and campaign.auto_add:
         _auto_add(ctx, campaign)
     campaign.failure = lifecycle.async_failure_for_dates(start, ctx.now)
@@ -364,6 +362,28 @@ def _create(ctx: Ctx, acc: str, body: JsonObj, kind: str) -> Campaign:
     state.add_campaign(campaign)
     ctx.touch(campaign)
     return campaign
+
+
+def _join_eligible(ctx: Ctx, campaign: Campaign, imeis: list[str]) -> None:
+    """The devices of ``imeis`` (sorted, distinct) that are eligible join ``campaign``.
+
+    Devices the fleet has never seen are the bulk of a create in lenient mode, and for them
+    the judgement is known: they are enrolled and join (``_eligibility``'s first branch). So
+    they are enrolled in bulk and only the others are judged one by one; the campaign's
+    members join in one step, in IMEI order, as they did one at a time.
+    """
+    state = ctx.state
+    fresh: set[str] = set()
+    if not state.strict:
+        known = state.fleet.devices
+        fresh = {i for i in imeis if i not in known and _valid_imei(i)}
+        if fresh:
+            state.fleet.enrol_many(
+                [enrolled_device(campaign, i) for i in imeis if i in fresh], campaign.id
+            )
+            ctx.dirty = True
+    joining = [i for i in imeis if i in fresh or _eligibility(ctx, campaign, i) is None]
+    campaign.add_members(joining, ctx.now)
 
 
 def _auto_add(ctx: Ctx, campaign: Campaign) -> None:

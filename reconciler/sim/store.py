@@ -100,15 +100,27 @@ class Campaign:
         return self.sorted_imeis
 
     def add_member(self, imei: str, now: datetime) -> None:
-        was_member = self.is_member(imei)
-        self.members[imei] = Member(now)
-        self.changed.add(imei)
-        if was_member:
+        self.add_members([imei], now)
+
+    def add_members(self, imeis: list[str], now: datetime) -> None:
+        """``add_member`` of each of ``imeis`` (distinct), in bulk: the devices that join at
+        ``now`` share one ``Member`` and the sets are updated in C. Why: a create names up to
+        a million devices, and per-device steps were most of an embedded apply's time."""
+        members = self.members
+        before = [i for i in imeis if i in members]  # members now, or members that left
+        was = {i for i in before if members[i].left is None}
+        members.update(dict.fromkeys(imeis, Member(now)))
+        self.changed.update(imeis)
+        if not before:  # the usual case: every device is new to this campaign
+            self._joining.update(imeis)
             return
-        if imei in self._leaving:  # left and rejoined before anyone read the order
-            self._leaving.discard(imei)
-        else:
-            self._joining.add(imei)
+        for imei in imeis:
+            if imei in was:
+                continue
+            if imei in self._leaving:  # left and rejoined before anyone read the order
+                self._leaving.discard(imei)
+            else:
+                self._joining.add(imei)
 
     def remove_member(self, imei: str, now: datetime) -> None:
         was_member = self.is_member(imei)
