@@ -21,6 +21,7 @@ from typing import Any
 from reconciler.sim import progress
 from reconciler.sim.apierror import ApiError
 from reconciler.sim.clock import rfc3339
+from reconciler.sim.fleet import Device
 from reconciler.sim.handlers import Ctx, _device_list, _object
 from reconciler.sim.reports import (
     _DAY_US,
@@ -153,38 +154,38 @@ def successes(
 def device_information(ctx: Ctx, acc: str, body: object) -> RawJson:
     """The answer written straight to JSON text (as report pages are): the same bytes
     ``json.dumps(..., separators=(",", ":"))`` gives for the same objects, without building
-    a dict per device; a value seen before on this request is escaped once."""
+    a dict per device. Devices alike but for their IMEI (a campaign's enrolled devices, on
+    the same firmware) share the text after their ``deviceId``, written once per request."""
     imeis = _devices(body, DEVICE_INFO_MAX, "device information")
     firmware = firmware_of(ctx, imeis)
-    escaped: dict[str, str] = {}
+    tails: dict[tuple[object, ...], str] = {}
 
-    def text(value: str | None) -> str:
-        if value is None:
-            return "null"
-        out = escaped.get(value)
+    def tail(device: Device, reported: str | None) -> str:
+        fields = (device.mdn, device.make, device.model, reported, device.licensed, device.protocol)
+        out = tails.get(fields)
         if out is None:
-            out = escaped[value] = escape(value)
+            out = tails[fields] = (
+                f',"requestStatus":"Success","mdn":{escape(device.mdn)},'
+                f'"make":{escape(device.make)},"model":{escape(device.model)},'
+                f'"firmware":{"null" if reported is None else escape(reported)},'
+                f'"fotaEligible":true,'
+                f'"licenseAssigned":{"true" if device.licensed else "false"},'
+                f'"protocol":{escape(device.protocol)},"status":"Active"}}'
+            )
         return out
 
     devices = ctx.state.fleet.devices
     account = escape(acc)
     items: list[str] = []
     for imei in imeis:
-        device_id = escape(imei)
         device = devices.get(imei)
         if device is None or device.account != acc:  # not ``_member``: one lookup, not two
             reason = escape(f"Device {imei} not found in account {acc}")
             items.append(
-                f'{{"deviceId":{device_id},"requestStatus":"Failed","resultReason":{reason}}}'
+                f'{{"deviceId":{escape(imei)},"requestStatus":"Failed","resultReason":{reason}}}'
             )
             continue
-        items.append(
-            f'{{"deviceId":{device_id},"requestStatus":"Success","mdn":{text(device.mdn)},'
-            f'"make":{text(device.make)},"model":{text(device.model)},'
-            f'"firmware":{text(firmware[imei])},"fotaEligible":true,'
-            f'"licenseAssigned":{"true" if device.licensed else "false"},'
-            f'"protocol":{text(device.protocol)},"status":"Active"}}'
-        )
+        items.append(f'{{"deviceId":{escape(imei)}{tail(device, firmware[imei])}')
     return RawJson(
         f'{{"accountName":{account},"deviceCount":{len(items)},"deviceList":[{",".join(items)}]}}'
     )
