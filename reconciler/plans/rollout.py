@@ -240,6 +240,9 @@ def _halt_refusal(violation: Violation, desired: CampaignSpec) -> Refusal:
     )
 
 
+SKIPPED = "skipped by --rollouts-only"
+"""How the note of a change ``advances_only`` leaves out begins."""
+
 ADVANCES = (Outcome.CREATE, Outcome.CANCEL, Outcome.ABORT)
 """What a wave's entry does when the rollout advances (create the next wave) or halts with
 halt-and-cancel (take waves down)."""
@@ -259,7 +262,7 @@ def advances_only(plan: Plan) -> Plan:
             kept.append(entry)
             continue
         note = (
-            f"skipped by --rollouts-only: this {entry.outcome.value} is not a wave advance or "
+            f"{SKIPPED}: this {entry.outcome.value} is not a wave advance or "
             "halt; apply it from a reviewed change"
         )
         kept.append(replace(entry, outcome=Outcome.NO_OP, actions=(), notes=(*entry.notes, note)))
