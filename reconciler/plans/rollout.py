@@ -22,7 +22,7 @@ from datetime import datetime
 from reconciler.lifecycle import rules
 from reconciler.lifecycle.clock import today
 from reconciler.lifecycle.rules import Violation
-from reconciler.lifecycle.statuses import is_terminal
+from reconciler.lifecycle.statuses import cancelled_status, is_terminal
 from reconciler.model import (
     CampaignSpec,
     LiveCampaign,
@@ -106,7 +106,8 @@ def plan_rollout(
         if found is not None:
             entry, judgement = _started(spec, desired, wave, found, now, plan_one, index)
             if halt is not None and rollout.on_failure is OnFailure.HALT_AND_CANCEL:
-                entry = _take_down(desired, found.campaign, entry, now)
+                taken = _take_down(desired, found.campaign, entry, now)
+                entry = _cancelled_report(taken, found.campaign, halt[0])
             entries.append(entry)
             if halt is None and blocked is None and judgement is not None:
                 if judgement.verdict is Verdict.FAILED:
@@ -201,6 +202,19 @@ def _started(
         contradicted_imeis=c.contradicted_imeis,
     )
     return replace(entry, wave=report), judgement
+
+
+def _cancelled_report(entry: CampaignPlan, live: LiveCampaign, halted_at: str) -> CampaignPlan:
+    """A wave behind a halt that halt-and-cancel cancels (or cancelled on an earlier run) is
+    reported as halted: it never ran, so the failures its devices report once it is cancelled
+    say nothing about the firmware (an aborted wave keeps its numbers: some devices ran it)."""
+    now_cancelled = entry.outcome is Outcome.CANCEL
+    if entry.wave is None or not (now_cancelled or live.status == cancelled_status(live.kind)):
+        return entry
+    how = "cancelled by this plan" if now_cancelled else f"cancelled ({live.status})"
+    verdict = f"{how}: the rollout halted at wave {halted_at} (onFailure: halt-and-cancel)"
+    w = entry.wave
+    return replace(entry, wave=WaveReport(w.rollout, w.wave, w.index, w.devices, "halted", verdict))
 
 
 def _take_down(

@@ -321,3 +321,80 @@ def test_rollouts_only_applies_wave_advances_and_nothing_else(
     capsys.readouterr()
     assert main(["apply", "plan.json", "--rollouts-only"]) == 1
     assert "--rollouts-only applies when planning" in capsys.readouterr().err
+
+
+def cancel_yaml(start: str) -> str:
+    """A halt-and-cancel rollout whose canary passes with a few finished devices (5 of 10
+    verified is enough) and fails once more than one device has failed."""
+    return (
+        rollout_yaml(on_failure="halt-and-cancel")
+        .replace('start: "2026-03-02"', f'start: "{start}"')
+        .replace(
+            'gate: {minVerified: "90%", maxFailed: "5%", minSample: 5, soak: 24h}',
+            'gate: {minVerified: "50%", maxFailed: 1, minSample: 5, soak: 1h}',
+        )
+    )
+
+
+@pytest.fixture
+def some_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSim]:
+    """30% of the devices of every campaign fail each attempt and give up after three (one a
+    day): they are pending for two days, then failed."""
+    with running_sim(failure_rate=0.3, outcomes=PackageOutcomes()) as running:
+        monkeypatch.chdir(tmp_path)
+        for key, value in (
+            ("FOTA_API_URL", running.url),
+            ("FOTA_CLIENT_ID", "demo-client"),
+            ("FOTA_CLIENT_SECRET", "demo-secret"),
+            ("FOTA_USERNAME", "demo"),
+            ("FOTA_PASSWORD", "demo-password"),
+        ):
+            monkeypatch.setenv(key, value)
+        yield running
+
+
+def test_halt_and_cancel_cancels_a_wave_created_but_not_started(
+    some_fail: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The one way a wave exists before its start: the spec's start date is later than the day
+    the wave is created (here the team postponed the rollout's later waves after the canary
+    started). When the earlier gate then fails, halt-and-cancel cancels that wave."""
+    Path("rollout.yaml").write_text(cancel_yaml("2026-03-02"))
+    assert apply(capsys)[0] == 0  # the canary, started today
+    Path("rollout.yaml").write_text(cancel_yaml("2026-03-09"))  # later waves after the freeze
+
+    some_fail.emulator.advance(DAY)
+    canary = members(some_fail, str(waves(some_fail)["canary"]["id"]))
+    retrying = [imei for imei, status in canary.items() if status != "UpgradeSuccess"]
+    assert 2 <= len(retrying) <= 5  # the seed's failing devices: not failed yet, still retried
+    code, out = apply(capsys)
+    assert code == 0, out
+    assert "gate passed" in out and "+ create 0000123456-00001/gm01q [wave early]" in out
+    early = waves(some_fail)["early"]
+    assert early["startDate"] == "2026-03-09"  # exists, has not started
+
+    some_fail.emulator.advance(3 * DAY)  # the failing canary devices gave up: the gate fails
+    code, out = apply(capsys)
+    assert code == 1, out
+    assert f"{len(retrying)}/10 failed (" in out and "> 1)" in out
+    assert "- cancel 0000123456-00001/gm01q [wave early]" in out
+    assert "wave early: 30 devices, halted: cancelled by this plan: the rollout halted" in out
+    assert "! refused 0000123456-00001/gm01q [wave fleet]" in out and "R-ROLLOUT-HALT" in out
+    assert "keeps running (R-ABORT-OPT-IN" in out  # the started canary: not aborted
+    state = waves(some_fail)
+    assert state["early"]["status"] == "CampaignCancelled"
+    assert state["canary"]["status"] != "CampaignAborted"
+    assert list(state) == ["canary", "early"]  # the fleet wave is never created
+
+    before = writes(some_fail)
+    for _ in range(2):  # re-running apply after the halt changes nothing
+        some_fail.emulator.advance(DAY)
+        code, out = apply(capsys)
+        assert code == 1 and "R-ROLLOUT-HALT" in out
+        assert "is finished (CampaignCancelled)" in out
+        assert (
+            "wave early: 30 devices, halted: cancelled (CampaignCancelled): the rollout halted "
+            "at wave canary (onFailure: halt-and-cancel)"
+        ) in out  # not "30/30 failed": its devices never ran the image
+    assert writes(some_fail) == before
+    assert list(waves(some_fail)) == ["canary", "early"]
