@@ -398,3 +398,120 @@ def test_halt_and_cancel_cancels_a_wave_created_but_not_started(
         ) in out  # not "30/30 failed": its devices never ran the image
     assert writes(some_fail) == before
     assert list(waves(some_fail)) == ["canary", "early"]
+
+
+FIXED, FIXED_NAME = "SR1.2.0.0-10702", FW_NAME.replace("SR1.2.0.0-10657", "SR1.2.0.0-10702")
+
+
+def fixed_yaml(*, allow_abort: bool = False) -> str:
+    """The rollout of test_a_reverted_image..., with firmware.to bumped to a fixed image."""
+    return (
+        rollout_yaml(allow_abort=allow_abort)
+        .replace(FW_NAME, FIXED_NAME)
+        .replace(f"to: {NEW}", f"to: {FIXED}")
+    )
+
+
+def alive(sim: RunningSim) -> dict[str, dict[str, object]]:
+    """Wave name -> its campaign that is not taken down (at most one per name)."""
+    out = {}
+    for wave in ("canary", "early", "fleet"):
+        found = [
+            c
+            for c in campaigns(sim, f"gm01q [wave {wave}]")
+            if c["status"] not in ("CampaignAborted", "CampaignCancelled")
+        ]
+        assert len(found) <= 1
+        if found:
+            out[wave] = found[0]
+    return out
+
+
+def test_a_fixed_firmware_restarts_a_halted_rollout_from_its_first_wave(
+    reverted: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert apply(capsys)[0] == 0
+    reverted.emulator.advance(DAY)
+    assert apply(capsys)[0] == 1  # the bad image halts after the canary
+    bad = waves(reverted)["canary"]
+    bad_members = members(reverted, str(bad["id"]))
+
+    # A reviewed change bumps firmware.to. The bad canary has started: taking it down is an
+    # abort, which needs both keys; without them the restart waits and the plan says why.
+    Path("rollout.yaml").write_text(fixed_yaml())
+    before = writes(reverted)
+    code, out = apply(capsys)
+    assert code == 1, out
+    assert "! R-ABORT-OPT-IN" in out
+    assert (
+        f"the rollout restarts with {FIXED} (R-ROLLOUT-RESTART) once campaign {bad['id']} of "
+        f"the previous firmware {NEW}"
+    ) in out
+    assert "R-ROLLOUT-HALT" not in out  # the old image's gate no longer decides anything
+    assert writes(reverted) == before
+
+    Path("rollout.yaml").write_text(fixed_yaml(allow_abort=True))
+    code, out = apply(capsys, "--allow-abort")
+    assert code == 0, out
+    assert "-/+ replace 0000123456-00001/gm01q [wave canary]" in out
+    assert "abort (DELETE after start)" in out and f"+ firmware.to: {FIXED}" in out
+    assert f"campaign {bad['id']} of the previous firmware {NEW}" in out
+    assert "is taken down and replaced" in out
+    statuses = {str(c["id"]): c["status"] for c in campaigns(reverted, "gm01q [wave canary]")}
+    assert statuses[str(bad["id"])] == "CampaignAborted"  # not reused
+    assert list(alive(reverted)) == ["canary"]
+    canary = members(reverted, str(alive(reverted)["canary"]["id"]))
+    assert set(canary) == set(bad_members)  # the same devices, now with the fixed image
+
+    reverted.emulator.advance(DAY)
+    code, out = apply(capsys)
+    assert code == 0, out
+    assert "wave canary: 10 devices [####################] waiting: 10/10 verified" in out
+    reverted.emulator.advance(DAY)
+    assert apply(capsys)[0] == 0
+    assert list(alive(reverted)) == ["canary", "early"]
+    reverted.emulator.advance(2 * DAY)
+    assert apply(capsys)[0] == 0
+    assert list(alive(reverted)) == ["canary", "early", "fleet"]
+    reverted.emulator.advance(DAY)
+    assert set(firmware(reverted, DEVICES).values()) == {FIXED}
+    # Nobody but the canary ever ran the bad image.
+    everyone_bad = {
+        imei
+        for name in ("canary", "early", "fleet")
+        for c in campaigns(reverted, f"gm01q [wave {name}]")
+        if c["status"] == "CampaignAborted"
+        for imei in members(reverted, str(c["id"]))
+    }
+    assert everyone_bad == set(bad_members)
+
+
+def test_deleting_a_rollout_spec_leaves_its_waves_until_prune_takes_them_down(
+    good: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = (
+        f'apiVersion: fota.reconciler/v1\nkind: FirmwareCampaign\naccount: "{ACC}"\n'
+        f"name: single\nfirmware: {{name: {FW_NAME}, from: {OLD}, to: {NEW}, protocol: LWM2M}}\n"
+        'schedule: {start: "2026-03-10", end: "2026-03-20"}\n'
+        'devices: ["354658090353977"]\n'
+    )
+    Path("specs").mkdir()
+    Path("specs/rollout.yaml").write_text(rollout_yaml())
+    Path("specs/single.yaml").write_text(other)
+    assert main(["apply", "specs", "--auto-approve"]) == 0
+    capsys.readouterr()
+    assert list(waves(good)) == ["canary"]
+    good.emulator.advance(timedelta(hours=1))  # the canary is scheduled (and has started)
+    Path("specs/rollout.yaml").unlink()
+    before = writes(good)
+    assert main(["apply", "specs", "--auto-approve"]) == 0
+    shown = capsys.readouterr().out
+    assert f"1 live campaign has no spec ({ACC}/gm01q [wave canary] (" in shown
+    assert "not taken down" in shown
+    assert writes(good) == before  # the canary runs on, now a campaign no spec describes
+    prune = f"--prune={ACC}:gm01q [wave "
+    assert main(["apply", "specs", "--auto-approve", prune]) == 1
+    assert "R-ABORT-OPT-IN" in capsys.readouterr().out  # it has started: an abort
+    assert main(["apply", "specs", "--auto-approve", prune, "--allow-abort"]) == 0
+    assert waves(good)["canary"]["status"] == "CampaignAborted"
+    assert campaigns(good, "single")[0]["status"] != "CampaignAborted"
