@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -300,10 +300,21 @@ def _devices(checker: Checker) -> tuple[ImeiSet | None, tuple[DeviceSource, ...]
             line, col = source.position(bad_ones[PER_FILE])
             count = len(bad_ones) - PER_FILE
             checker.problems.append(more_line(source.path, line, col, count, "invalid IMEI(s)"))
-    devices = frozenset(imei for source in sources for imei in source.imeis)
-    if len(devices) != total:
+    if len(checker.problems) == before:
+        # Every IMEI is valid: each source becomes integers once, and the spec's set and the
+        # packed sources the cross checks keep share them (no set of a million strings).
+        sources = [replace(source, imeis=written(source.imeis)) for source in sources]
+        unique: set[int] = set()
+        for source in sources:
+            unique.update(written(source.imeis).ints)
+        count = len(unique)
+        devices: ImeiSet | None = ImeiSet.from_sorted(sorted(unique))
+    else:
+        count = len(frozenset(imei for source in sources for imei in source.imeis))
+        devices = None
+    if count != total:
         _duplicates(checker, sources, invalid)
-    if len(checker.problems) > before or not checker.usable(("devices",)):
+    if devices is None or len(checker.problems) > before or not checker.usable(("devices",)):
         return None, ()
     if not devices:
         checker.report(
@@ -312,7 +323,7 @@ def _devices(checker: Checker) -> tuple[ImeiSet | None, tuple[DeviceSource, ...]
             key=True,
         )
         return None, ()
-    return ImeiSet(devices), tuple(sources)
+    return devices, tuple(sources)
 
 
 def _duplicates(checker: Checker, sources: list[DeviceSource], invalid: set[str]) -> None:

@@ -14,8 +14,10 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
+from reconciler.imeiset import ImeiSet
 from reconciler.model import SPEC_API_VERSION, CampaignSpec, Kind, Windows
 
 # Characters YAML allows unescaped inside a double-quoted scalar (PyYAML's printable set,
@@ -98,7 +100,7 @@ def dump_spec(spec: CampaignSpec) -> str:
     if not upgrade:
         lines.append(f"  allowAbort: {_bool(life.allow_abort)}")
     lines += [f"  allowDeviceRemoval: {_bool(life.allow_device_removal)}", "devices:"]
-    lines.extend(f'  - "{imei}"' for imei in sorted(spec.devices))
+    lines.extend(f'  - "{imei}"' for imei in _ascending(spec.devices))
     return "\n".join(lines) + "\n"
 
 
@@ -140,8 +142,14 @@ def canonical(spec: CampaignSpec) -> dict[str, Any]:
             spec.lifecycle.allow_device_removal,
         ],
         # Devices hashed separately: a sorted join is far cheaper than JSON for 100k IMEIs.
-        "devices": hashlib.sha256("\n".join(sorted(spec.devices)).encode()).hexdigest(),
+        "devices": hashlib.sha256("\n".join(_ascending(spec.devices)).encode()).hexdigest(),
     }
+
+
+def _ascending(devices: AbstractSet[str]) -> Iterable[str]:
+    """The IMEIs in sorted order: an ``ImeiSet`` iterates them so already (equal-length digit
+    strings sort as their numbers do), any other set is sorted."""
+    return devices if isinstance(devices, ImeiSet) else sorted(devices)
 
 
 def digest(specs: Iterable[CampaignSpec]) -> str:

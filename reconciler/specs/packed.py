@@ -32,6 +32,11 @@ class WrittenImeis(Sequence[str]):
             raise ValueError("WrittenImeis holds checked IMEIs only (15 ASCII digits)")
         self._ints = array("Q", ints)
 
+    @property
+    def ints(self) -> array[int]:
+        """The IMEIs as integers, in written order (shared, not copied: do not modify)."""
+        return self._ints
+
     def __len__(self) -> int:
         return len(self._ints)
 

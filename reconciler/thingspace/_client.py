@@ -198,8 +198,16 @@ class ThingSpaceClient:
 
     def list_campaigns(self, account: str, kind: Kind, status: str) -> Iterator[JsonObject]:
         """Every campaign of ``account`` in ``status`` (one status per query, as the API wants)."""
+        for page in self.list_campaign_pages(account, kind, status):
+            yield from page
+
+    def list_campaign_pages(
+        self, account: str, kind: Kind, status: str
+    ) -> Iterator[list[JsonObject]]:
+        """``list_campaigns`` a page at a time: what a caller may act on before the next page
+        (one round trip later) arrives."""
         if kind is Kind.UPGRADE:
-            yield from self._list_upgrades(account, status)
+            yield list(self._list_upgrades(account, status))
             return
         path = paths.listing(account, kind)
 
@@ -210,7 +218,7 @@ class ThingSpaceClient:
             return self._object("GET", path, params=params)
 
         for page in walk_pages(fetch, cursor_field="lastSeenCampaignId", where=f"GET {path}"):
-            yield from page_items(page, "campaignList")
+            yield list(page_items(page, "campaignList"))
 
     def _list_upgrades(self, account: str, status: str) -> Iterator[JsonObject]:
         """The v1 listing: ``startIndex`` in the path (0, then each page's integer

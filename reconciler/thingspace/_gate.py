@@ -17,7 +17,15 @@ from contextlib import contextmanager
 
 
 class RequestGate:
-    """At most ``limit`` requests in flight; urgent waiters first."""
+    """At most ``limit`` requests in flight; urgent waiters first.
+
+    A freed slot wakes one waiter (an urgent one if any waits), not every waiter: a plan's
+    read pool has about twice ``--concurrency`` threads, and waking them all on each of a few
+    thousand requests was thousands of needless thread switches, each taking the interpreter
+    lock from the thread decoding a page. Whoever takes a slot wakes the next waiter while
+    slots are still free, so a wake-up that went to a thread which no longer needs it is
+    never lost.
+    """
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
@@ -25,7 +33,9 @@ class RequestGate:
         self.limit = limit
         self._busy = 0
         self._urgent_waiting = 0
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._urgent = threading.Condition(self._lock)
+        self._ordinary = threading.Condition(self._lock)
         self._local = threading.local()
 
     @contextmanager
@@ -42,23 +52,32 @@ class RequestGate:
     def slot(self) -> Iterator[None]:
         """Hold one of the ``limit`` slots for the duration of one request."""
         urgent = getattr(self._local, "urgent", False)
-        with self._cond:
-            if urgent:
-                self._urgent_waiting += 1
-                try:
-                    while self._busy >= self.limit:
-                        self._cond.wait()
-                finally:
-                    self._urgent_waiting -= 1
-            else:
-                while self._busy >= self.limit or self._urgent_waiting:
-                    self._cond.wait()
-            self._busy += 1
-            if urgent:
-                self._cond.notify_all()  # a slot may still be free for an ordinary waiter
+        with self._lock:
+            try:
+                if urgent:
+                    self._urgent_waiting += 1
+                    try:
+                        while self._busy >= self.limit:
+                            self._urgent.wait()
+                    finally:
+                        self._urgent_waiting -= 1
+                else:
+                    while self._busy >= self.limit or self._urgent_waiting:
+                        self._ordinary.wait()
+                self._busy += 1
+            finally:
+                self._wake_next()
         try:
             yield
         finally:
-            with self._cond:
+            with self._lock:
                 self._busy -= 1
-                self._cond.notify_all()
+                self._wake_next()
+
+    def _wake_next(self) -> None:
+        """Wake one waiter if a slot is free (the lock is held)."""
+        if self._busy < self.limit:
+            if self._urgent_waiting:
+                self._urgent.notify()
+            else:
+                self._ordinary.notify()

@@ -123,8 +123,9 @@ class Listings:
             listing.begin(self._client, *group)
 
     def watch(self, group: tuple[str, Kind], watcher: Watcher) -> None:
-        """Call ``watcher`` with the group's items listed so far and then with each status's
-        items as they arrive (from the listing's thread). Items may be seen more than once."""
+        """Call ``watcher`` with the group's items listed so far and then with each listing
+        page's items as they arrive (from the listing's thread). Items may be seen more than
+        once."""
         self.start([group])
         self._groups[group].watch(watcher)
 
@@ -371,16 +372,19 @@ class _GroupListing:
         try:
             with client.urgent():
                 for status in listing_order(kind):
-                    batch = [
-                        {**item, "status": item.get("status") or status}
-                        for item in client.list_campaigns(account, kind, status)
-                        if item.get("id") is not None
-                    ]
-                    with self._lock:
-                        self._by_id.update((str(item["id"]), item) for item in batch)
-                        watchers = list(self._watchers)
-                    for watcher in watchers:
-                        watcher(batch)
+                    # Watchers hear of each page as it arrives: a status may list a thousand
+                    # campaigns over twenty pages, and their reads can start a page at a time.
+                    for page in client.list_campaign_pages(account, kind, status):
+                        batch = [
+                            {**item, "status": item.get("status") or status}
+                            for item in page
+                            if item.get("id") is not None
+                        ]
+                        with self._lock:
+                            self._by_id.update((str(item["id"]), item) for item in batch)
+                            watchers = list(self._watchers)
+                        for watcher in watchers:
+                            watcher(batch)
         except BaseException as exc:  # handed to whoever waits in by_name()
             self._done.set_exception(exc)
         else:
