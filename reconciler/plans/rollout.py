@@ -61,6 +61,29 @@ def wave_keys(spec: CampaignSpec) -> list[Key]:
     return [(spec.account, wave_campaign_name(spec.name, w.name)) for w in spec.rollout.waves]
 
 
+def retired_specs(
+    baseline: Mapping[Key, CampaignSpec], desired: AbstractSet[Key]
+) -> dict[Key, CampaignSpec]:
+    """The baseline's specs that are no longer desired (deleted or renamed since), each as the
+    campaigns it had: a single campaign as itself, a rollout as one spec per wave campaign.
+
+    Why a rollout as its waves: its campaigns are the waves, so deleting a rollout's spec takes
+    its waves down exactly as deleting a single campaign's spec takes that campaign down (cancel
+    before the start, abort after it with both keys), with no rule of its own.
+    """
+    retired: dict[Key, CampaignSpec] = {}
+    for key, spec in baseline.items():
+        if key in desired:
+            continue
+        if spec.rollout is None:
+            retired[key] = spec
+            continue
+        for wave_key in wave_keys(spec):
+            if wave_key not in desired:
+                retired[wave_key] = replace(spec, name=wave_key[1], rollout=None, campaign_id=None)
+    return retired
+
+
 def wave_spec(
     spec: CampaignSpec,
     wave: Wave,

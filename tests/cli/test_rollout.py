@@ -5,6 +5,7 @@ after boot and failing firmware images."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -515,3 +516,32 @@ def test_deleting_a_rollout_spec_leaves_its_waves_until_prune_takes_them_down(
     assert main(["apply", "specs", "--auto-approve", prune, "--allow-abort"]) == 0
     assert waves(good)["canary"]["status"] == "CampaignAborted"
     assert campaigns(good, "single")[0]["status"] != "CampaignAborted"
+
+
+def test_deleting_a_rollout_spec_with_a_baseline_takes_its_waves_down(
+    good: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As for a single campaign: the spec at the baseline names the campaigns (here the waves),
+    a started wave is aborted only with both keys."""
+    Path("specs").mkdir()
+    Path("specs/rollout.yaml").write_text(rollout_yaml(allow_abort=True))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "rollout"], check=True)
+    assert main(["apply", "specs", "--auto-approve"]) == 0
+    good.emulator.advance(DAY)  # the canary has started
+    assert main(["apply", "specs", "--auto-approve"]) == 0
+    assert list(waves(good)) == ["canary"]
+    early_none = "early" not in waves(good)
+    Path("specs/rollout.yaml").unlink()
+    Path("specs/other.yaml").write_text(rollout_yaml().replace("name: gm01q", "name: other"))
+    capsys.readouterr()
+    assert main(["plan", "specs", "--baseline-ref", "HEAD", "--out", "plan.json"]) == 0
+    out = capsys.readouterr().out
+    assert "- abort 0000123456-00001/gm01q [wave canary]" in out
+    assert "spec deleted since the baseline" in out
+    assert early_none and "gm01q [wave early]" not in out  # no campaign: nothing to take down
+    assert main(["apply", "plan.json", "--allow-abort"]) == 0
+    assert waves(good)["canary"]["status"] == "CampaignAborted"
+    assert campaigns(good, "other [wave canary]")  # the other rollout is untouched

@@ -24,6 +24,7 @@ from reconciler.model import (
 )
 from reconciler.plans.gate import Verdict, judge
 from reconciler.plans.planner import plan
+from reconciler.plans.rollout import retired_specs
 from reconciler.plans.types import ActionType, Outcome
 from tests.plans.plan_factory import ACC, PKG, fw_spec, imei
 
@@ -308,3 +309,17 @@ def test_a_new_firmware_waits_for_a_started_old_wave_without_both_keys() -> None
     assert replaced.outcome is Outcome.REPLACE
     steps = [s.type for s in replaced.actions[0].steps]
     assert steps == [ActionType.ABORT, ActionType.CREATE]
+
+
+def test_a_deleted_rollout_spec_retires_its_wave_campaigns_and_a_kept_one_nothing() -> None:
+    single = fw_spec("single", devices=DEVICES)
+    baseline = {SPEC.key: SPEC, single.key: single}
+    assert retired_specs(baseline, {SPEC.key, single.key}) == {}
+    retired = retired_specs(baseline, {single.key})
+    assert sorted(retired) == [
+        (ACC, "gm [wave canary]"),
+        (ACC, "gm [wave early]"),
+        (ACC, "gm [wave fleet]"),
+    ]
+    assert all(s.rollout is None and s.name == key[1] for key, s in retired.items())
+    assert retired_specs(baseline, {SPEC.key}) == {single.key: single}
