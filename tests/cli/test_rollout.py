@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -545,3 +545,27 @@ def test_deleting_a_rollout_spec_with_a_baseline_takes_its_waves_down(
     assert main(["apply", "plan.json", "--allow-abort"]) == 0
     assert waves(good)["canary"]["status"] == "CampaignAborted"
     assert campaigns(good, "other [wave canary]")  # the other rollout is untouched
+
+
+def test_a_rollout_restarted_on_the_day_of_its_bad_canary_is_done_once_it_ends(
+    reverted: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bad canary and its replacement share name, start and end dates; once both have
+    ended, the wave is the replacement (the spec's firmware), not a retired campaign to
+    restart again."""
+    assert apply(capsys)[0] == 0
+    reverted.emulator.advance(timedelta(hours=14))  # the same day: the reverts are reported
+    assert apply(capsys)[0] == 1
+    Path("rollout.yaml").write_text(fixed_yaml(allow_abort=True))
+    assert apply(capsys, "--allow-abort")[0] == 0
+    starts = {c["startDate"] for c in campaigns(reverted, "gm01q [wave canary]")}
+    assert starts == {"2026-03-02"}  # both canaries: one start date, one end date
+    for _ in range(5):
+        reverted.emulator.advance(DAY)
+        assert apply(capsys)[0] == 0
+    assert list(alive(reverted)) == ["canary", "early", "fleet"]
+    reverted.emulator.set_time(datetime(2026, 4, 2, 9, 0, tzinfo=UTC))  # everything ended
+    before = writes(reverted)
+    code, out = apply(capsys)
+    assert code == 0, out
+    assert "R-ROLLOUT-RESTART" not in out and writes(reverted) == before
