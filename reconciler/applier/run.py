@@ -28,6 +28,10 @@ SummaryLine = Callable[[ApplyReport], str]
 """How the journal's ``end`` record states the result: the apply report view's one-line
 summary (``reconciler.views.apply_report.summary_line``), passed in because views sit above."""
 
+Narrow = Callable[[Plan], Plan]
+"""What a plan was narrowed with before it was saved (``plans.rollout.advances_only`` for a
+rollouts-only run): the fresh plan of the staleness check is narrowed the same way."""
+
 
 @dataclass(frozen=True)
 class ApplyRun:
@@ -83,11 +87,13 @@ def apply_saved(
     target: str,
     summary_line: SummaryLine,
     cwd: Path | None = None,
+    narrow: Narrow | None = None,
 ) -> ApplyReport:
     """Re-check ``plan`` against now (all or nothing), then execute exactly it.
 
     ``plan_file`` names the plan in messages; ``target`` describes the API in the journal.
-    Raises ``StalePlanError`` (nothing written) when a fresh plan differs.
+    Raises ``StalePlanError`` (nothing written) when a fresh plan differs. ``narrow``: what
+    ``plan`` was narrowed with after planning, applied to the fresh plan before comparing.
     """
     baseline = (
         load_baseline(plan.baseline_ref, spec_paths(plan), cwd or Path.cwd())
@@ -96,6 +102,6 @@ def apply_saved(
     )
     with account_locks(plan_accounts(plan), run.run_id, run.locks, force=run.force_unlock):
         fresh = replan(plan, client, plan_file=plan_file, baseline=baseline, progress=run.reading)
-        check_fresh(plan, fresh, plan_file=plan_file)
+        check_fresh(plan, narrow(fresh) if narrow else fresh, plan_file=plan_file)
         context = {"mode": "saved plan", "plan": plan_file, "target": target}
         return execute_journaled(plan, client, run, context, summary_line)

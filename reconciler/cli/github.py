@@ -20,6 +20,7 @@ import click
 from reconciler.cli.target import TargetOptions, open_target
 from reconciler.errors import UserError
 from reconciler.github import inputs
+from reconciler.github.advancing import advance_step
 from reconciler.github.api import DEFAULT_API_URL, GitHubAPI
 from reconciler.github.applying import ApplyStep, apply_step
 from reconciler.github.event import read_event
@@ -106,7 +107,8 @@ def comment() -> None:
 
 @github.command(name="apply", hidden=True)
 def apply_command() -> None:
-    """Re-plan, compare with the plan the PR showed, apply it, report on the merged PR."""
+    """Re-plan, compare with the plan the PR showed, apply it, report on the merged PR (with
+    rollouts-only: apply only the rollouts' wave advances and halts, no reviewed plan)."""
     step = ApplyStep(
         label=inputs.label(),
         paths=inputs.spec_paths(),
@@ -119,5 +121,9 @@ def apply_command() -> None:
         authors=inputs.comment_authors(),
         run_url=inputs.run_url(),
         accounts=inputs.accounts(),
+        rollouts_only=inputs.rollouts_only(),
     )
-    apply_step(Runner(), step, open_github, open_client)
+    if step.rollouts_only:
+        advance_step(Runner(), step, open_client)
+    else:
+        apply_step(Runner(), step, open_github, open_client)

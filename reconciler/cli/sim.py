@@ -147,10 +147,7 @@ def serve(
     defaults are the demo credentials demo-client/demo-secret, demo/demo-password)."""
     if not 0.0 <= failure_rate <= 1.0:
         raise UserError(f"--failure-rate {failure_rate} must be between 0 and 1")
-    try:
-        reverted = parse_revert(list(revert_packages))
-    except OutcomeError as exc:
-        raise UserError(str(exc)) from None
+    outcomes = _outcomes(revert_packages, fail_packages)
     options = SimOptions(
         now=_instant(now_text, "--now"),
         frozen=frozen,
@@ -167,16 +164,19 @@ def serve(
         client_secret=client_secret,
         username=username,
         password=password,
-        outcomes=PackageOutcomes(reverted, frozenset(fail_packages)),
+        outcomes=outcomes if revert_packages or fail_packages else None,
     )
     resumed = state_file is not None and state_file.exists()
     emulator = _build(options)
     if resumed:
         click.echo(
             f"fota sim: resuming {state_file}: its clock, fleet, seed, failure rate and campaigns "
-            "win over --now/--frozen/--devices/--seed/--fleet/--failure-rate/--strict",
+            "win over --now/--frozen/--devices/--seed/--fleet/--failure-rate/--strict; its "
+            "misbehaving packages are kept unless --revert-package/--fail-package replace them",
             err=True,
         )
+    for line in emulator.outcomes.describe():
+        click.echo(f"fota sim: {line} (fota sim outcomes --clear --url URL clears)", err=True)
     try:
         server = make_sim_server(emulator, host, port, quiet=not verbose)
     except OSError as exc:
@@ -194,6 +194,14 @@ def serve(
         pass
     finally:
         server.server_close()
+
+
+def _outcomes(revert_packages: tuple[str, ...], fail_packages: tuple[str, ...]) -> PackageOutcomes:
+    try:
+        reverted = parse_revert(list(revert_packages))
+    except OutcomeError as exc:
+        raise UserError(str(exc)) from None
+    return PackageOutcomes(reverted, frozenset(fail_packages))
 
 
 def _build(options: SimOptions) -> Emulator:
@@ -308,6 +316,58 @@ def clock_freeze(url: str | None) -> None:
 def clock_unfreeze(url: str | None) -> None:
     """Let the clock tick with real time again, from its current instant."""
     _print_clock(_remote(url, {"frozen": False}) if url else _embedded("unfreeze", None))
+
+
+# --- misbehaving packages (kept in the state: served or embedded) -----------------------------
+
+
+@sim.command("outcomes")
+@click.option(
+    "--revert-package",
+    "revert_packages",
+    multiple=True,
+    metavar="PACKAGE[=FRACTION]",
+    help="As fota sim serve --revert-package. Given with --fail-package or alone, the two "
+    "replace every misbehaving package set before.",
+)
+@click.option(
+    "--fail-package",
+    "fail_packages",
+    multiple=True,
+    metavar="PACKAGE",
+    help="As fota sim serve --fail-package.",
+)
+@click.option("--clear", is_flag=True, help="Every package behaves again.")
+@_URL
+def outcomes(
+    revert_packages: tuple[str, ...], fail_packages: tuple[str, ...], clear: bool, url: str | None
+) -> None:
+    """Show or replace the firmware packages that misbehave on purpose (reverted after boot,
+    failing), for a served emulator (--url) or the embedded one in .fota/. They are kept in
+    the emulator's state: a restart with the same --state keeps them."""
+    if clear and (revert_packages or fail_packages):
+        raise UserError("fota sim outcomes: give --clear alone, or the packages that replace")
+    wanted: PackageOutcomes | None = None
+    if clear or revert_packages or fail_packages:
+        wanted = _outcomes(revert_packages, fail_packages)
+    if url:
+        if wanted is None:
+            body = _admin(url, "GET", "/_sim/outcomes")
+        else:
+            body = _admin(url, "PUT", "/_sim/outcomes", wanted.to_json())
+        current = PackageOutcomes.from_json(body)
+    else:
+        click.echo(f"target: embedded emulator ({EMBEDDED_STATE})", err=True)
+        try:
+            emulator = open_embedded(Path.cwd() / EMBEDDED_STATE)
+            if wanted is not None:
+                emulator.set_outcomes(wanted)
+            current = emulator.outcomes
+            emulator.close()
+        except StateError as exc:
+            raise UserError(str(exc)) from exc
+    for line in current.describe() or ["every package behaves"]:
+        click.echo(line)
 
 
 # --- faults and request counters (served emulators only: they live in the server's memory) ---

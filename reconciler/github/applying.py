@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.applier.run import ApplyRun, apply_saved
+from reconciler.applier.run import ApplyRun, Narrow, apply_saved
 from reconciler.errors import UserError
 from reconciler.github import inputs
 from reconciler.github.api import GitHubAPI
@@ -28,7 +28,7 @@ from reconciler.github.comment import (
 )
 from reconciler.github.event import Event
 from reconciler.github.masking import action_redactor
-from reconciler.github.plan_summary import summarize_plan
+from reconciler.github.plan_summary import PlanSummary, summarize_plan
 from reconciler.github.planning import (
     ClientOpener,
     error_text,
@@ -59,6 +59,7 @@ class ApplyStep:
     authors: frozenset[str] | None = None
     run_url: str | None = None
     accounts: tuple[str, ...] = ()  # the `account` input: one shard
+    rollouts_only: bool = False  # the `rollouts-only` input: see reconciler.github.advancing
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,22 @@ def apply_step(
     runner: Runner, step: ApplyStep, open_api: Callable[[], GitHubAPI], open_client: ClientOpener
 ) -> None:
     """Re-plan, compare with the plan the PR showed, apply it, report on the merged PR."""
-    event = step.event
+    refuse_pull_request(step.event)
+    with open_api() as api:
+        result = _reviewed_apply(runner, step, api, open_client)
+    finish(runner, result)
+
+
+def refuse_pull_request(event: Event) -> None:
     if event.is_pull_request:
         raise UserError(
             "command apply runs on push to the default branch (or workflow_dispatch), not on "
             "pull requests: use command plan there"
         )
-    with open_api() as api:
-        result = _reviewed_apply(runner, step, api, open_client)
+
+
+def finish(runner: Runner, result: Applied) -> None:
+    """The step's exit status output and log line; a failed result fails the step."""
     runner.set_output("exitcode", result.exit_code)
     runner.log(result.outcome.replace("**", ""))
     if result.exit_code != 0:
@@ -206,7 +215,23 @@ def apply_if_unchanged(
             "action input `allow-abort` is false**. Nothing was written. If the abort is "
             "intended, set `allow-abort: true` in this workflow and re-run it"
         )
-    report, errors, exit_code = _apply(result.plan, step, open_client, redact)
+    return execute_plan(runner, result.plan, step, open_client, redact, title, summary, fresh)
+
+
+def execute_plan(
+    runner: Runner,
+    plan: Plan,
+    step: ApplyStep,
+    open_client: ClientOpener,
+    redact: Redactor,
+    title: str,
+    summary: PlanSummary,
+    fresh: str,
+    narrow: Narrow | None = None,
+) -> Applied:
+    """Apply ``plan`` (re-checked under the locks, narrowed by ``narrow`` as it was), then
+    report it: the job log, the job summary, and the details a PR comment would carry."""
+    report, errors, exit_code = _apply(plan, step, open_client, redact, narrow)
     if report:
         runner.log(report.rstrip("\n"))  # the apply report belongs in the job log too
     # The PR comment gets the apply report (redacted); errors only the summary and the log.
@@ -221,7 +246,11 @@ def apply_if_unchanged(
 
 
 def _apply(
-    plan: Plan, step: ApplyStep, open_client: ClientOpener, redact: Redactor
+    plan: Plan,
+    step: ApplyStep,
+    open_client: ClientOpener,
+    redact: Redactor,
+    narrow: Narrow | None = None,
 ) -> tuple[str, str, int]:
     """Execute the reviewed plan as ``fota apply PLAN --auto-approve [--allow-abort]`` does:
     (apply report, error output, exit status), both texts redacted."""
@@ -235,6 +264,7 @@ def _apply(
                 plan_file=str(step.plan_file),
                 target=client.base_url,
                 summary_line=summary_line,
+                narrow=narrow,
             )
     except UserError as exc:
         error = redact(error_text(exc))

@@ -92,6 +92,18 @@ def allow_abort(environ: Mapping[str, str] | None = None) -> bool:
     return raw == "true"
 
 
+def rollouts_only(environ: Mapping[str, str] | None = None) -> bool:
+    """The ``rollouts-only`` input: apply only rollouts' wave advances and halts (a scheduled
+    run, with no reviewed plan to compare with), default off."""
+    raw = _env(environ).get("FOTA_ACTION_ROLLOUTS_ONLY", "false").strip().lower()
+    if raw not in ("true", "false", ""):
+        raise UserError(
+            f"action input rollouts-only {raw!r} is not true or false; set `rollouts-only: "
+            "true` (with `command: apply`) to advance staged rollouts on a schedule"
+        )
+    return raw == "true"
+
+
 def accounts(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The ``account`` input: one shard's account (empty: every account)."""
     raw = _env(environ).get("FOTA_ACTION_ACCOUNT", "").split()

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.applier.run import Narrow
 from reconciler.errors import ProblemsFound, UserError
 from reconciler.github import inputs
 from reconciler.github.baseline import baseline_note, baseline_ref, missing_baseline
@@ -76,11 +77,13 @@ def run_plan(
     *,
     redact: Redactor | None = None,
     accounts: Sequence[str] = (),
+    narrow: Narrow | None = None,
 ) -> PlanRun:
     """Plan ``paths`` (with the specs at ``baseline`` as baseline) and write ``plan_file``.
 
     A plan file left by an earlier run is removed first, so a failed plan never leaves a stale
     one behind to be reported. Errors are written (redacted) to stderr and returned.
+    ``narrow`` (a rollouts-only run) narrows the plan before it is written and reported.
     """
     scrub = redact or action_redactor()
     plan_file.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +102,8 @@ def run_plan(
                 baseline_ref=baseline,
                 account_filter=tuple(accounts),
             )
+        if narrow is not None:
+            plan = narrow(plan)
         save_plan(plan_file, plan, place=f"plan-file {plan_file}")
     except UserError as exc:
         error = scrub(error_text(exc))

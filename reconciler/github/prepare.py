@@ -28,6 +28,11 @@ def prepare_step(runner: Runner, environ: Mapping[str, str]) -> None:
     mask_secrets(sys.stdout, environ)
     requested = inputs.command(environ)
     event = read_event(environ)
+    if inputs.rollouts_only(environ) and requested != "apply":
+        raise UserError(
+            f"action input rollouts-only is for command apply, not {requested}: set "
+            "`command: apply` in the scheduled rollout job, or remove `rollouts-only: true`"
+        )
     effective = requested
     if requested == "plan" and event.from_fork and event.name == "pull_request":
         effective = "validate"

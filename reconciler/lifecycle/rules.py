@@ -126,6 +126,14 @@ class GateFailure:
     numbers: str
 
 
+@dataclass(frozen=True)
+class Restart:
+    """A wave of a rollout whose live campaign runs another firmware than the spec's."""
+
+    spec: CampaignSpec
+    live: LiveCampaign
+
+
 S = TypeVar("S", contravariant=True)
 
 
@@ -670,14 +678,24 @@ class _ResumeRollout(Permission[GateFailure]):
 
 
 @dataclass(frozen=True)
+class _RestartRollout(Permission[Restart]):
+    def allows(self, situation: Restart) -> bool:
+        return (
+            situation.spec.rollout is not None
+            and situation.live.package != situation.spec.package
+        )
+
+
+@dataclass(frozen=True)
 class _RolloutHalt(Restriction[GateFailure]):
     def check(self, situation: GateFailure) -> Iterator[Violation]:
         if not R_ROLLOUT_RESUME.allows(situation):
             yield self.refuse(
                 "rollout",
                 f"wave {situation.wave} failed its gate: {situation.numbers}; look at the failed "
-                f"devices, then roll out a fixed firmware under a new name, or accept the wave "
-                f"with rollout.resume: [{situation.wave}] in a reviewed change",
+                f"devices, then change firmware to a fixed image (the rollout restarts from its "
+                f"first wave), or accept the wave with rollout.resume: [{situation.wave}] in a "
+                "reviewed change",
             )
 
 
@@ -689,6 +707,19 @@ R_ROLLOUT_RESUME = _ResumeRollout(
     "so the decision to go on is kept in the spec.",
     "Only the waves named; a later wave that fails its own gate halts the rollout again.",
 )
+R_ROLLOUT_RESTART = _RestartRollout(
+    "R-ROLLOUT-RESTART",
+    "A rollout whose firmware changed starts again from its first wave with the new firmware: "
+    "the waves' campaigns of the old firmware are never reused; one that has not started is "
+    "cancelled, one that has started is aborted only with both keys (R-ABORT-OPT-IN).",
+    f"{_GET}: a campaign's firmware cannot be changed, and a campaign is found again by its "
+    "name, so a wave's campaign of the old firmware is taken down before its successor of the "
+    "same name is created.",
+    "The waves are the same devices (membership depends on the spec's name and the IMEIs, not "
+    "the firmware); devices that run the old firmware.to are no longer firmware.from and the "
+    "create leaves them out. Until a started campaign of the old firmware is taken down (or "
+    "ends), its wave of the new firmware waits.",
+)
 R_ROLLOUT_HALT = _RolloutHalt(
     "R-ROLLOUT-HALT",
     "When a started wave fails its gate, no later wave of the rollout is created (with "
@@ -697,8 +728,8 @@ R_ROLLOUT_HALT = _RolloutHalt(
     f'upgradeFailure"; {_DEVICE_LIST}. A device reporting UpgradeSuccess on a firmware other '
     "than firmware.to counts as failed.",
     "The gate is judged again from live state on every plan; failures never un-happen, so a "
-    "halted rollout stays halted until the spec changes (rollout.resume, or a new rollout "
-    "under a new name). A started wave is aborted only with both keys (R-ABORT-OPT-IN).",
+    "halted rollout stays halted until the spec changes (rollout.resume, or a new firmware: "
+    "R-ROLLOUT-RESTART). A started wave is aborted only with both keys (R-ABORT-OPT-IN).",
 )
 
 
@@ -818,6 +849,7 @@ RULES: tuple[Rule, ...] = (
     R_V1_CANCEL,
     R_ROLLOUT_HALT,
     R_ROLLOUT_RESUME,
+    R_ROLLOUT_RESTART,
 )
 """Every rule, in the order docs/RULES.md lists them."""
 
@@ -898,6 +930,11 @@ def removal_step(live: LiveCampaign, allow_abort: bool, now: datetime) -> str | 
 def check_gate_failure(spec: CampaignSpec, wave: str, numbers: str) -> list[Violation]:
     """Violations of going on past a wave whose gate failed (none: resumed)."""
     return list(R_ROLLOUT_HALT.check(GateFailure(spec, wave, numbers)))
+
+
+def restarts(spec: CampaignSpec, live: LiveCampaign) -> bool:
+    """R-ROLLOUT-RESTART: ``live`` is a wave of the rollout's previous firmware."""
+    return R_ROLLOUT_RESTART.allows(Restart(spec, live))
 
 
 def may_resume(spec: CampaignSpec, live: LiveCampaign, differs: bool) -> bool:

@@ -43,7 +43,7 @@ from reconciler.plans.diff import SCHEDULE_FIELDS, CampaignDiff, DiffItem, diff_
 from reconciler.plans.fingerprint import fingerprint, planned_against
 from reconciler.plans.prune import Prune
 from reconciler.plans.prune import candidates as prune_candidates
-from reconciler.plans.rollout import plan_rollout
+from reconciler.plans.rollout import plan_rollout, retired_specs
 from reconciler.plans.takedown import plan_deleted, plan_pruned, takedown_action
 from reconciler.plans.types import (
     PLAN_FORMAT,
@@ -142,11 +142,10 @@ def plan(
         if spec.rollout is not None:
             entries.extend(plan_rollout(spec, waves or {}, now, _plan_wave))
     if baseline is not None:
-        for key, old_spec in baseline.items():
-            if key not in desired:
-                entry = plan_deleted(old_spec, live.get(key), now)
-                if entry is not None:
-                    entries.append(entry)
+        for key, old_spec in retired_specs(baseline, set(desired)).items():
+            entry = plan_deleted(old_spec, live.get(key), now)
+            if entry is not None:
+                entries.append(entry)
     if prune is not None:
         planned = {c.key for c in entries}
         for found, rule in prune_candidates(prune, specs, prune_live):

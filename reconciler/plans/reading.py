@@ -19,6 +19,7 @@ from reconciler.lifecycle.statuses import is_terminal
 from reconciler.model import CampaignSpec, Kind, LiveCampaign, wave_campaign_name
 from reconciler.plans import planner
 from reconciler.plans.prune import Prune
+from reconciler.plans.rollout import retired_specs
 from reconciler.plans.staleness import StalePlanError
 from reconciler.plans.types import Plan
 from reconciler.specs import load_specs
@@ -55,11 +56,8 @@ def make_plan(
     """
     chosen = planner.selected(specs, campaign_filter, account_filter)
     desired = {s.key for s in chosen}
-    deleted = [
-        s
-        for s in planner.selected((baseline or {}).values(), campaign_filter, account_filter)
-        if s.key not in desired
-    ]
+    before = planner.selected((baseline or {}).values(), campaign_filter, account_filter)
+    deleted = list(retired_specs({s.key: s for s in before}, desired).values())
     # Each (account, kind) listed once for all three questions.
     listings = ahead.listings if ahead is not None else Listings(client)
     loads = ahead.loads if ahead is not None else None

@@ -9,7 +9,11 @@ The rollout advances one wave per gate: walking the waves in order, a started wa
 like any campaign and its gate is judged (:mod:`reconciler.plans.gate`); the first wave not
 started is created only when every earlier gate passed. A waiting gate plans nothing for later
 waves and says what it waits for; a failed gate halts the rollout (R-ROLLOUT-HALT), unless
-the spec's ``rollout.resume`` names the wave (R-ROLLOUT-RESUME). Pure: ``now`` is a parameter.
+the spec's ``rollout.resume`` names the wave (R-ROLLOUT-RESUME). A wave whose campaign runs
+another firmware than the spec's belongs to the rollout's previous image (R-ROLLOUT-RESTART):
+it is never reused nor judged; the rollout starts again from its first wave, replacing the old
+campaign that holds the wave's name (a started one only with both abort keys), and taking
+later old campaigns down where the rules allow. Pure: ``now`` is a parameter.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from datetime import datetime
 from reconciler.lifecycle import rules
 from reconciler.lifecycle.clock import today
 from reconciler.lifecycle.rules import Violation
-from reconciler.lifecycle.statuses import is_terminal
+from reconciler.lifecycle.statuses import cancelled_status, is_terminal
 from reconciler.model import (
     CampaignSpec,
     LiveCampaign,
     OnFailure,
+    OnImmutableChange,
     Wave,
     WaveLive,
     wave_campaign_name,
@@ -54,6 +59,29 @@ def wave_keys(spec: CampaignSpec) -> list[Key]:
     """The keys of the rollout's wave campaigns, in wave order."""
     assert spec.rollout is not None
     return [(spec.account, wave_campaign_name(spec.name, w.name)) for w in spec.rollout.waves]
+
+
+def retired_specs(
+    baseline: Mapping[Key, CampaignSpec], desired: AbstractSet[Key]
+) -> dict[Key, CampaignSpec]:
+    """The baseline's specs that are no longer desired (deleted or renamed since), each as the
+    campaigns it had: a single campaign as itself, a rollout as one spec per wave campaign.
+
+    Why a rollout as its waves: its campaigns are the waves, so deleting a rollout's spec takes
+    its waves down exactly as deleting a single campaign's spec takes that campaign down (cancel
+    before the start, abort after it with both keys), with no rule of its own.
+    """
+    retired: dict[Key, CampaignSpec] = {}
+    for key, spec in baseline.items():
+        if key in desired:
+            continue
+        if spec.rollout is None:
+            retired[key] = spec
+            continue
+        for wave_key in wave_keys(spec):
+            if wave_key not in desired:
+                retired[wave_key] = replace(spec, name=wave_key[1], rollout=None, campaign_id=None)
+    return retired
 
 
 def wave_spec(
@@ -89,10 +117,18 @@ def plan_rollout(
     rollout = spec.rollout
     assert rollout is not None
     keys = wave_keys(spec)
+    current: dict[Key, WaveLive] = {}
+    previous: dict[Key, LiveCampaign] = {}  # waves of an earlier firmware (R-ROLLOUT-RESTART)
+    for key in keys:
+        found = waves.get(key)
+        if found is not None and rules.restarts(spec, found.campaign):
+            previous[key] = found.campaign
+        elif found is not None:
+            current[key] = found
     started = {
-        w.name: device_set(found.campaign.devices)
+        w.name: device_set(current[key].campaign.devices)
         for w, key in zip(rollout.waves, keys, strict=True)
-        if (found := waves.get(key)) is not None
+        if key in current
     }
     members = assign_spec(spec, started)
     entries: list[CampaignPlan] = []
@@ -100,15 +136,17 @@ def plan_rollout(
     halt: tuple[str, str] | None = None  # (wave, numbers) of the failed gate
     refused = False  # the first wave behind a halt carries the refusal
     for index, (wave, key) in enumerate(zip(rollout.waves, keys, strict=True)):
-        found = waves.get(key)
+        found = current.get(key)
+        old = previous.get(key)
         live = found.campaign if found is not None else None
         desired = wave_spec(spec, wave, members[wave.name], live, now)
         if found is not None:
             entry, judgement = _started(spec, desired, wave, found, now, plan_one, index)
             if halt is not None and rollout.on_failure is OnFailure.HALT_AND_CANCEL:
-                entry = _take_down(desired, found.campaign, entry, now)
+                taken = _take_down(desired, found.campaign, entry, now)
+                entry = _cancelled_report(taken, found.campaign, halt[0])
             entries.append(entry)
-            if halt is None and blocked is None and judgement is not None:
+            if halt is None and blocked is None:
                 if judgement.verdict is Verdict.FAILED:
                     if rules.check_gate_failure(spec, wave.name, judgement.text):
                         halt = (wave.name, judgement.text)
@@ -116,48 +154,114 @@ def plan_rollout(
                             entries[-1] = _take_down(desired, found.campaign, entry, now)
                 elif judgement.verdict is Verdict.WAITING:
                     blocked = f"waits for wave {wave.name}: {judgement.text}"
-            elif judgement is None and blocked is None and halt is None:
-                blocked = f"waits for wave {wave.name}: {entry.notes[-1]}"
             continue
         report = WaveReport(spec.name, wave.name, index, len(members[wave.name]), "")
         if halt is not None:
             halted = replace(report, state="halted", verdict=f"halted at wave {halt[0]}")
             if refused:  # the wave the halt stops is refused; the later ones wait behind it
                 note = f"not created: the rollout halted at wave {halt[0]} (R-ROLLOUT-HALT)"
-                entries.append(entry_for(desired, Outcome.NO_OP, notes=(note,), wave=halted))
-                continue
-            violations = rules.check_gate_failure(spec, *halt)
-            refusals = tuple(_halt_refusal(v, desired) for v in violations)
-            entries.append(entry_for(desired, Outcome.REFUSED, refusals=refusals, wave=halted))
-            refused = True
+                entry = entry_for(desired, Outcome.NO_OP, notes=(note,), wave=halted)
+            else:
+                violations = rules.check_gate_failure(spec, *halt)
+                refusals = tuple(_halt_refusal(v, desired) for v in violations)
+                entry = entry_for(desired, Outcome.REFUSED, refusals=refusals, wave=halted)
+                refused = True
         elif blocked is not None:
-            entries.append(
-                entry_for(
-                    desired,
-                    Outcome.NO_OP,
-                    notes=(f"not created yet: {blocked}",),
-                    wave=replace(report, state="blocked", verdict=blocked),
-                )
+            entry = entry_for(
+                desired,
+                Outcome.NO_OP,
+                notes=(f"not created yet: {blocked}",),
+                wave=replace(report, state="blocked", verdict=blocked),
             )
         elif not desired.devices:
-            entries.append(
-                entry_for(
-                    desired,
-                    Outcome.NO_OP,
-                    notes=("no devices are left for this wave; nothing to create",),
-                    wave=replace(report, state="empty", verdict="no devices"),
-                )
+            entry = entry_for(
+                desired,
+                Outcome.NO_OP,
+                notes=("no devices are left for this wave; nothing to create",),
+                wave=replace(report, state="empty", verdict="no devices"),
             )
         else:
-            entry = plan_one(desired, None, now)
-            verdict = (
-                "created by this plan: every earlier gate passed"
-                if index
-                else ("the first wave, created by this plan")
-            )
-            entries.append(replace(entry, wave=replace(report, state="next", verdict=verdict)))
-            blocked = f"wave {wave.name} is created by this plan and has not run yet"
+            entry = _create(spec, desired, old, now, plan_one, replace(report, state="next"))
+            if entry.outcome is Outcome.REFUSED:
+                blocked = f"wave {wave.name} waits for its previous firmware's campaign to go"
+            else:
+                blocked = f"wave {wave.name} is created by this plan and has not run yet"
+            entries.append(entry)
+            continue
+        entries.append(_retire(spec, desired, old, entry, now) if old is not None else entry)
     return entries
+
+
+def _create(
+    spec: CampaignSpec,
+    desired: CampaignSpec,
+    old: LiveCampaign | None,
+    now: datetime,
+    plan_one: PlanOne,
+    report: WaveReport,
+) -> CampaignPlan:
+    """The wave due next: created; when a campaign of the rollout's previous firmware still
+    holds its name, that one is replaced (cancelled, or aborted with both keys) or, while it
+    cannot be taken down, the wave is refused with the rule that keeps it."""
+    first = report.index == 0
+    verdict = (
+        "the first wave, created by this plan"
+        if first
+        else ("created by this plan: every earlier gate passed")
+    )
+    if old is None:
+        return replace(plan_one(desired, None, now), wave=replace(report, verdict=verdict))
+    was = f"campaign {old.id} of the previous firmware {old.package.to_version} ({old.status})"
+    restart = f"the rollout restarts with {spec.package.to_version}"
+    if is_terminal(old.status):
+        entry = plan_one(desired, None, now)
+        note = f"{restart} (R-ROLLOUT-RESTART): {was} is not reused"
+        return replace(
+            entry, notes=(*entry.notes, note), wave=replace(report, verdict=f"{verdict}; {note}")
+        )
+    replacing = replace(
+        desired, lifecycle=replace(desired.lifecycle, on_immutable_change=OnImmutableChange.REPLACE)
+    )
+    entry = plan_one(replacing, old, now)
+    if entry.outcome is Outcome.REPLACE:
+        note = f"{restart} (R-ROLLOUT-RESTART): {was} is taken down and replaced"
+        wave = replace(report, verdict=f"{verdict}; {note}")
+    else:
+        note = (
+            f"{restart} (R-ROLLOUT-RESTART) once {was} is taken down or ends; until then this "
+            "wave waits (see the refusal)"
+        )
+        wave = replace(report, state="blocked", verdict=note)
+    return replace(entry, notes=(*entry.notes, note), wave=wave)
+
+
+def _retire(
+    spec: CampaignSpec,
+    desired: CampaignSpec,
+    old: LiveCampaign,
+    entry: CampaignPlan,
+    now: datetime,
+) -> CampaignPlan:
+    """A later wave whose name a campaign of the previous firmware holds: never reused; taken
+    down now if it can be (cancelled before its start, aborted after it with both keys), so
+    that it does not run the old image on."""
+    was = f"campaign {old.id} of the previous firmware {old.package.to_version} ({old.status})"
+    restart = f"the rollout restarts with {spec.package.to_version} (R-ROLLOUT-RESTART)"
+    if is_terminal(old.status):
+        return replace(entry, notes=(*entry.notes, f"{restart}: {was} is not reused"))
+    step = rules.removal_step(old, desired.lifecycle.allow_abort, now)
+    if isinstance(step, Violation):
+        note = f"{restart}: {was} keeps running ({step.rule.id}: {step.instead})"
+        return replace(entry, notes=(*entry.notes, note))
+    outcome = Outcome.CANCEL if step == "cancel" else Outcome.ABORT
+    return entry_for(
+        desired,
+        outcome,
+        actions=(takedown_action(old, step),),
+        notes=(*entry.notes, f"{restart}: {was} is taken down"),
+        wave=entry.wave,
+        **planned_against(old, now),
+    )
 
 
 def _started(
@@ -168,19 +272,12 @@ def _started(
     now: datetime,
     plan_one: PlanOne,
     index: int,
-) -> tuple[CampaignPlan, Judgement | None]:
-    """A wave with a live campaign: planned like any campaign, its gate judged (None when the
-    campaign runs another package: the plan replaces or refuses it, and later waves wait)."""
+) -> tuple[CampaignPlan, Judgement]:
+    """A wave with a live campaign of the spec's firmware: planned like any campaign, its gate
+    judged."""
     live = found.campaign
     entry = plan_one(desired, live, now)
     base = WaveReport(spec.name, wave.name, index, len(live.devices), "")
-    if live.package != spec.package:
-        note = (
-            f"its campaign runs {live.package.to_version}, not {spec.package.to_version}; "
-            "its gate is judged once the wave runs the spec's firmware"
-        )
-        report = replace(base, state="waiting", verdict=note)
-        return replace(entry, wave=report, notes=(*entry.notes, note)), None
     judgement = judge(wave.gate, found, spec.package.to_version, now)
     c = judgement.counts
     state = judgement.verdict.value
@@ -201,6 +298,19 @@ def _started(
         contradicted_imeis=c.contradicted_imeis,
     )
     return replace(entry, wave=report), judgement
+
+
+def _cancelled_report(entry: CampaignPlan, live: LiveCampaign, halted_at: str) -> CampaignPlan:
+    """A wave behind a halt that halt-and-cancel cancels (or cancelled on an earlier run) is
+    reported as halted: it never ran, so the failures its devices report once it is cancelled
+    say nothing about the firmware (an aborted wave keeps its numbers: some devices ran it)."""
+    now_cancelled = entry.outcome is Outcome.CANCEL
+    if entry.wave is None or not (now_cancelled or live.status == cancelled_status(live.kind)):
+        return entry
+    how = "cancelled by this plan" if now_cancelled else f"cancelled ({live.status})"
+    verdict = f"{how}: the rollout halted at wave {halted_at} (onFailure: halt-and-cancel)"
+    w = entry.wave
+    return replace(entry, wave=WaveReport(w.rollout, w.wave, w.index, w.devices, "halted", verdict))
 
 
 def _take_down(
@@ -240,6 +350,9 @@ def _halt_refusal(violation: Violation, desired: CampaignSpec) -> Refusal:
     )
 
 
+SKIPPED = "skipped by --rollouts-only"
+"""How the note of a change ``advances_only`` leaves out begins."""
+
 ADVANCES = (Outcome.CREATE, Outcome.CANCEL, Outcome.ABORT)
 """What a wave's entry does when the rollout advances (create the next wave) or halts with
 halt-and-cancel (take waves down)."""
@@ -259,7 +372,7 @@ def advances_only(plan: Plan) -> Plan:
             kept.append(entry)
             continue
         note = (
-            f"skipped by --rollouts-only: this {entry.outcome.value} is not a wave advance or "
+            f"{SKIPPED}: this {entry.outcome.value} is not a wave advance or "
             "halt; apply it from a reviewed change"
         )
         kept.append(replace(entry, outcome=Outcome.NO_OP, actions=(), notes=(*entry.notes, note)))

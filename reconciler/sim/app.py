@@ -38,7 +38,7 @@ from reconciler.sim.clock import ClockError, SimClock, http_date, parse_duration
 from reconciler.sim.faults import Decision, FaultError, FaultInjector, FaultRule, Hold
 from reconciler.sim.fleet import DEFAULT_ACCOUNT, Device, Fleet, load_fleet_file
 from reconciler.sim.handlers import Ctx
-from reconciler.sim.outcomes import PackageOutcomes
+from reconciler.sim.outcomes import OutcomeError, PackageOutcomes
 from reconciler.sim.reports import RawJson
 from reconciler.sim.sqlstore import SqlStore
 from reconciler.sim.store import SOFTWARE, State, StateError, token_digest
@@ -61,7 +61,8 @@ class ConnectionDropped(ConnectionError):
 @dataclass
 class SimOptions:
     """How to start an emulator. With an existing ``state_path`` the file wins for the clock,
-    fleet, seed, failure rate and campaigns; the other options apply to this run only."""
+    fleet, seed, failure rate and campaigns (``outcomes``, when given, replace the file's);
+    the other options apply to this run only."""
 
     now: datetime | None = None
     frozen: bool = False
@@ -85,7 +86,9 @@ class SimOptions:
     import_from: Path | None = None
     """A JSON state of an earlier version to import into a new ``state_path`` (the embedded
     default's old ``sim-state.json``); a JSON file at ``state_path`` itself is always imported."""
-    outcomes: PackageOutcomes = field(default_factory=PackageOutcomes)
+    outcomes: PackageOutcomes | None = None
+    """Misbehaving packages: given, they replace those the state file keeps (and are kept);
+    None keeps the file's (a new state: every package behaves)."""
 
 
 # (endpoint, method, rule); the rule string doubles as the request-counter key.
@@ -131,6 +134,9 @@ _ADMIN_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("admin_revoke", "POST", "/_sim/tokens/revoke"),
     ("admin_requests", "GET", "/_sim/requests"),
     ("admin_requests_reset", "DELETE", "/_sim/requests"),
+    ("admin_outcomes", "GET", "/_sim/outcomes"),
+    ("admin_outcomes_set", "PUT", "/_sim/outcomes"),
+    ("admin_outcomes_clear", "DELETE", "/_sim/outcomes"),
     ("admin_faults", "GET", "/_sim/faults"),
     ("admin_faults_add", "POST", "/_sim/faults"),
     ("admin_faults_clear", "DELETE", "/_sim/faults"),
@@ -191,6 +197,8 @@ class Emulator:
             )
         else:
             self._memory = _fresh_state(opts)
+        if opts.outcomes is not None and self.state.outcomes != opts.outcomes:
+            self.set_outcomes(opts.outcomes)
         self.faults = FaultInjector(opts.faults, seed=self.state.seed)
         self._holds: list[Hold] = []
         self._next_hold = 1
@@ -249,6 +257,16 @@ class Emulator:
             delta = parse_duration(delta)
         with self._lock, self._tx() as state:
             return state.clock.advance(delta)
+
+    def set_outcomes(self, outcomes: PackageOutcomes) -> None:
+        """Replace the misbehaving packages (kept in the state file; an empty one clears)."""
+        with self._lock, self._tx() as state:
+            state.outcomes = outcomes
+
+    @property
+    def outcomes(self) -> PackageOutcomes:
+        with self._lock, self._tx() as state:
+            return state.outcomes
 
     def freeze(self, frozen: bool = True) -> None:
         with self._lock, self._tx() as state:
@@ -433,7 +451,7 @@ class Emulator:
             settle=self.settle,
             campaign_page_size=self.options.campaign_page_size,
             device_page_size=self.options.device_page_size,
-            outcomes=self.options.outcomes,
+            outcomes=self.state.outcomes,
         )
         try:
             if name == "oauth_token":
@@ -650,6 +668,14 @@ class Emulator:
         if name == "admin_requests_reset":
             self.faults.reset_counters()
             return _json_response(200, {"reset": True})
+        if name in ("admin_outcomes", "admin_outcomes_set", "admin_outcomes_clear"):
+            if name != "admin_outcomes":
+                data = self._json_body(request) if name == "admin_outcomes_set" else {}
+                try:  # within the request's transaction: kept in the state file
+                    self.state.outcomes = PackageOutcomes.from_json(data)
+                except OutcomeError as exc:
+                    raise ApiError("InvalidRequest", str(exc)) from None
+            return _json_response(200, self.state.outcomes.to_json())
         if name == "admin_faults":
             return _json_response(200, {"faults": [r.to_json() for r in self.faults.rules]})
         if name == "admin_faults_add":
@@ -713,6 +739,7 @@ def _fresh_state(opts: SimOptions) -> State:
         seed=opts.seed,
         failure_rate=opts.failure_rate,
         strict=opts.strict,
+        outcomes=opts.outcomes or PackageOutcomes(),
     )
 
 

@@ -8,8 +8,11 @@
 - **failing**: every device of a campaign of that package fails (``upgradeFailure`` after
   its attempts), whatever the emulator's failure rate.
 
-Options of this run (``fota sim serve --revert-package/--fail-package``, ``SimOptions``),
-not stored in the state file.
+Set by ``fota sim serve --revert-package/--fail-package`` (``SimOptions.outcomes``), by
+``fota sim outcomes`` and ``/_sim/outcomes`` at any time, and kept in the state file with the
+seed and the failure rate, so a restart with the same ``--state`` (and the embedded default
+under ``.fota/``) keeps them. Why persisted: a gate test that restarts the emulator half-way
+must not find a bad image turned good.
 """
 
 from __future__ import annotations
@@ -38,6 +41,26 @@ class PackageOutcomes:
 
     def fails(self, package: str) -> bool:
         return package in self.failing
+
+    def to_json(self) -> dict[str, object]:
+        return {"reverted": dict(sorted(self.reverted.items())), "failing": sorted(self.failing)}
+
+    @classmethod
+    def from_json(cls, data: object) -> PackageOutcomes:
+        """The JSON form (state file, ``/_sim/outcomes``); :class:`OutcomeError` if malformed."""
+        if not isinstance(data, dict):
+            raise OutcomeError("outcomes must be {reverted: {PACKAGE: FRACTION}, failing: [...]}")
+        reverted, failing = data.get("reverted") or {}, data.get("failing") or []
+        if not isinstance(reverted, dict) or not isinstance(failing, list):
+            raise OutcomeError("outcomes must be {reverted: {PACKAGE: FRACTION}, failing: [...]}")
+        fractions = parse_revert([f"{name}={fraction}" for name, fraction in reverted.items()])
+        return cls(fractions, frozenset(str(name) for name in failing))
+
+    def describe(self) -> list[str]:
+        """One line per misbehaving package, for people (empty: every package behaves)."""
+        lines = [f"reverts after boot: {name} ({fraction:g} of devices)"
+                 for name, fraction in sorted(self.reverted.items())]
+        return lines + [f"fails: {name}" for name in sorted(self.failing)]
 
 
 def parse_revert(values: list[str]) -> dict[str, float]:

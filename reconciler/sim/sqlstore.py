@@ -52,6 +52,7 @@ from pathlib import Path
 
 from reconciler.sim.clock import SimClock, parse_instant, rfc3339
 from reconciler.sim.fleet import Device, Fleet, generated_devices
+from reconciler.sim.outcomes import OutcomeError, PackageOutcomes
 from reconciler.sim.store import (
     Campaign,
     Member,
@@ -109,9 +110,21 @@ def _meta(state: State) -> dict[str, str]:
         "seed": _dumps(state.seed),
         "failureRate": _dumps(state.failure_rate),
         "strict": _dumps(state.strict),
+        "outcomes": _dumps(state.outcomes.to_json()),
         "nextSeq": _dumps(state.next_seq),
         "fleet": _dumps(recipe),
     }
+
+
+def _outcomes(value: str | None) -> PackageOutcomes:
+    """The misbehaving packages a meta value keeps (none in files from before they were kept)."""
+    try:
+        return PackageOutcomes.from_json(json.loads(value)) if value else PackageOutcomes()
+    except (OutcomeError, ValueError) as exc:
+        raise StateError(
+            f"emulator state: unreadable misbehaving packages ({exc}); delete the file to start "
+            "afresh"
+        ) from None
 
 
 def _tokens(state: State) -> Tokens:
@@ -306,6 +319,8 @@ class SqlStore:
             state.failure_rate = float(json.loads(changed["failureRate"]))
         if "strict" in changed:
             state.strict = bool(json.loads(changed["strict"]))
+        if "outcomes" in changed:
+            state.outcomes = _outcomes(changed["outcomes"])
         if "nextSeq" in changed:
             state.next_seq = int(json.loads(changed["nextSeq"]))
         if "tokens" in changed:
@@ -373,6 +388,7 @@ class SqlStore:
             seed=int(json.loads(meta["seed"])),
             failure_rate=float(json.loads(meta["failureRate"])),
             strict=bool(json.loads(meta["strict"])),
+            outcomes=_outcomes(meta.get("outcomes")),
             next_seq=int(json.loads(meta["nextSeq"])),
         )
         state.access_tokens, state.session_tokens = self._read_tokens()

@@ -26,6 +26,7 @@ from reconciler.sim import lifecycle, progress
 from reconciler.sim.clock import SimClock, parse_instant, rfc3339
 from reconciler.sim.fleet import Device, Fleet
 from reconciler.sim.lifecycle import Window
+from reconciler.sim.outcomes import PackageOutcomes
 
 STATE_VERSION = 1
 FIRMWARE = "firmware"
@@ -332,6 +333,7 @@ class State:
     seed: int
     failure_rate: float
     strict: bool = False
+    outcomes: PackageOutcomes = field(default_factory=PackageOutcomes)  # misbehaving packages
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # campaign ids in creation order
     next_seq: int = 1

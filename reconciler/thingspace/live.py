@@ -430,10 +430,13 @@ def _choose(
     if alive:
         chosen = alive[0]
     elif candidates:
-        # Only finished campaigns: the most recent one says "this spec is done".
+        # Only finished campaigns: the most recent one says "this spec is done"; one of the
+        # spec's firmware first (a rollout restarted with a new firmware retired a namesake of
+        # the old one, maybe on the same day: R-ROLLOUT-RESTART must not see it as current).
         chosen = max(
             candidates,
             key=lambda c: (
+                str(c.get("firmwareTo") or "") == spec.package.to_version,
                 str(c.get("startDate") or ""),
                 str(c.get("endDate") or ""),
                 str(c["id"]),

@@ -94,7 +94,11 @@ def test_workflows_that_plan_against_a_baseline_fetch_full_history(name: str) ->
     workflow = _workflow(name)
     for job in workflow["jobs"].values():
         steps = job.get("steps", [])
-        commands = {s.get("with", {}).get("command") for s in steps if "with" in s}
+        commands = {
+            s["with"].get("command")
+            for s in steps
+            if "with" in s and s["with"].get("rollouts-only") is not True  # reads no baseline
+        }
         if not commands & {"plan", "apply"}:
             continue
         checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@"))
@@ -104,9 +108,23 @@ def test_workflows_that_plan_against_a_baseline_fetch_full_history(name: str) ->
 def test_plan_and_apply_give_allow_abort_the_same_value() -> None:
     values = {
         name: {step["with"].get("allow-abort") for step in _action_steps(_workflow(name))}
-        for name in ("plan-on-pull-request.yml", "apply-on-merge.yml")
+        for name in (
+            "plan-on-pull-request.yml",
+            "apply-on-merge.yml",
+            "advance-rollouts-hourly.yml",
+        )
     }
     assert values["plan-on-pull-request.yml"] == values["apply-on-merge.yml"] == {False}
+    assert values["advance-rollouts-hourly.yml"] == {False}
+
+
+def test_the_hourly_rollout_workflow_runs_the_action_with_rollouts_only() -> None:
+    workflow = _workflow("advance-rollouts-hourly.yml")
+    (step,) = _action_steps(workflow)
+    assert step["with"]["command"] == "apply" and step["with"]["rollouts-only"] is True
+    assert "cron" in _on(workflow)["schedule"][0]
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    assert not any("run" in s for s in steps)  # no CLI installed by hand: the action runs it
 
 
 def test_drift_never_shares_the_apply_concurrency_group() -> None:

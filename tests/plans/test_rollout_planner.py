@@ -24,6 +24,7 @@ from reconciler.model import (
 )
 from reconciler.plans.gate import Verdict, judge
 from reconciler.plans.planner import plan
+from reconciler.plans.rollout import retired_specs
 from reconciler.plans.types import ActionType, Outcome
 from tests.plans.plan_factory import ACC, PKG, fw_spec, imei
 
@@ -251,3 +252,74 @@ def test_a_soak_needs_an_upgrade_time_and_an_empty_wave_passes() -> None:
     assert judge(no_soak, untimed, PKG.to_version, NOW).verdict is Verdict.PASSED
     empty = live_wave("canary", {}, {})
     assert judge(GATE, empty, PKG.to_version, NOW).verdict is Verdict.PASSED
+
+
+def test_a_new_firmware_restarts_from_the_first_wave_and_never_reuses_old_waves() -> None:
+    """R-ROLLOUT-RESTART: the old canary finished, so the new canary is created (not reused);
+    the old early wave, created but not started, is cancelled so that it never runs the old
+    image; nothing is judged on the old image's numbers."""
+    fixed = replace(PKG, name=PKG.name + "-fixed", to_version=PKG.to_version + "-fixed")
+    spec = replace(SPEC, package=fixed)
+    canary = canary_members()
+    old_canary = live_wave(
+        "canary",
+        dict.fromkeys(canary, "upgradeFailure"),
+        dict.fromkeys(canary, PKG.from_version),
+        status="CampaignAborted",
+    )
+    early_devices = [imei(i) for i in range(20) if imei(i) not in canary][:5]
+    old_early = live_wave(
+        "early", dict.fromkeys(early_devices, "UpgradePending"), {}, start=date(2026, 12, 9)
+    )
+    entries = {
+        c.name: c for c in plan([spec], {}, NOW, waves=waves_of(old_canary, old_early)).campaigns
+    }
+    first = entries["gm [wave canary]"]
+    assert first.outcome is Outcome.CREATE
+    body = first.actions[0].body
+    assert body is not None and sorted(body["deviceList"]) == canary
+    assert body["firmwareTo"] == fixed.to_version and body["startDate"] == "2026-12-05"
+    assert first.wave is not None and first.wave.state == "next"
+    assert "R-ROLLOUT-RESTART" in first.wave.verdict and "id-canary" in first.wave.verdict
+    early = entries["gm [wave early]"]
+    assert early.outcome is Outcome.CANCEL  # before its start: never runs the old image
+    assert any("R-ROLLOUT-RESTART" in n and "is taken down" in n for n in early.notes)
+    assert entries["gm [wave fleet]"].outcome is Outcome.NO_OP
+    assert not any(r.rule == "R-ROLLOUT-HALT" for c in entries.values() for r in c.refusals)
+
+
+def test_a_new_firmware_waits_for_a_started_old_wave_without_both_keys() -> None:
+    fixed = replace(PKG, name=PKG.name + "-fixed", to_version=PKG.to_version + "-fixed")
+    canary = canary_members()
+    running = live_wave(
+        "canary", dict.fromkeys(canary, "UpgradeSuccess"), dict.fromkeys(canary, PKG.from_version)
+    )
+    entries = {
+        c.name: c
+        for c in plan([replace(SPEC, package=fixed)], {}, NOW, waves=waves_of(running)).campaigns
+    }
+    first = entries["gm [wave canary]"]
+    assert first.outcome is Outcome.REFUSED
+    assert [r.rule for r in first.refusals] == ["R-ABORT-OPT-IN"]
+    assert first.wave is not None and first.wave.state == "blocked"
+    assert entries["gm [wave early]"].outcome is Outcome.NO_OP
+    with_keys = replace(SPEC, package=fixed, lifecycle=Lifecycle(allow_abort=True))
+    entries = {c.name: c for c in plan([with_keys], {}, NOW, waves=waves_of(running)).campaigns}
+    replaced = entries["gm [wave canary]"]
+    assert replaced.outcome is Outcome.REPLACE
+    steps = [s.type for s in replaced.actions[0].steps]
+    assert steps == [ActionType.ABORT, ActionType.CREATE]
+
+
+def test_a_deleted_rollout_spec_retires_its_wave_campaigns_and_a_kept_one_nothing() -> None:
+    single = fw_spec("single", devices=DEVICES)
+    baseline = {SPEC.key: SPEC, single.key: single}
+    assert retired_specs(baseline, {SPEC.key, single.key}) == {}
+    retired = retired_specs(baseline, {single.key})
+    assert sorted(retired) == [
+        (ACC, "gm [wave canary]"),
+        (ACC, "gm [wave early]"),
+        (ACC, "gm [wave fleet]"),
+    ]
+    assert all(s.rollout is None and s.name == key[1] for key, s in retired.items())
+    assert retired_specs(baseline, {SPEC.key}) == {single.key: single}

@@ -146,7 +146,7 @@ def test_the_batch_read_back_agrees_with_the_per_device_firmware() -> None:
         seen: set[str | None] = set()
         for _ in range(8):  # before, during and after the attempts (failures retry daily)
             em.advance(timedelta(hours=9))
-            ctx = Ctx(em.state, em.now(), em.settle, 50, 1000, outcomes=em.options.outcomes)
+            ctx = Ctx(em.state, em.now(), em.settle, 50, 1000, outcomes=em.state.outcomes)
             batch = firmware_of(ctx, wanted)
             single = {
                 i: firmware_at(em.state, i, ctx.now, ctx.settle, ctx.outcomes) for i in wanted

@@ -57,7 +57,7 @@ def test_device_information_text_is_the_compact_json_of_its_objects() -> None:
         wanted = [*DEVICES, *fleet, "359999999999999"]
         for _ in range(4):  # before, during and after the attempts
             em.advance(timedelta(hours=20))
-            ctx = Ctx(em.state, em.now(), em.settle, 50, 1000, outcomes=em.options.outcomes)
+            ctx = Ctx(em.state, em.now(), em.settle, 50, 1000, outcomes=em.state.outcomes)
             for acc in (ACC, "another-account"):
                 assert device_information(ctx, acc, {"deviceList": wanted}) == _expected(
                     ctx, acc, wanted
