@@ -4,9 +4,10 @@ JSON body, raising ``ApiError`` for every rule a request breaks.
 
 Wire shapes follow the API facts, quirks included: v3 GET/DELETE drop ``/firmware``; device
 changes use ``Type`` and answer ``Reason``; statuses are strings. Choices where the facts are
-silent: device-report ``lastSeenDeviceId`` is ``"0"`` when there is no more data (seed 004);
-``totalDevice`` is an int (SDK); optional timestamps are omitted when unknown; the campaign
-listing's ``lastSeenCampaignId`` is the last listed id (null on an empty page).
+silent: device-report ``lastSeenDeviceId`` is ``"0"`` when there is no more data (ThingSpace's
+"Get Device Status in a Campaign" page); ``totalDevice`` is an int (SDK); optional timestamps
+are omitted when unknown; the campaign listing's ``lastSeenCampaignId`` is the last listed id
+(null on an empty page).
 
 Error codes (HTTP 400 unless noted), stable for grepping: InvalidRequest, InvalidDate,
 InvalidTimeWindow, TimeWindowTooShort, InvalidProtocol, InvalidDeviceId,
@@ -448,7 +449,8 @@ _V1_DEVICE = {
 
 
 def v1_get(ctx: Ctx, acc: str, cid: str) -> JsonObj:
-    """Seed 001's shape, for any campaign (v1 has no kinds): every device, no paging."""
+    """The shape of ThingSpace's "Get Information about an Upgrade" page, for any campaign (v1
+    has no kinds): every device, no paging."""
     campaign = _campaign(ctx, acc, cid, None)
     status = _read_step(ctx, campaign)
     if status == lifecycle.SCHEDULED:
@@ -608,7 +610,8 @@ def v2_dates(ctx: Ctx, acc: str, cid: str, body: object) -> JsonObj:
 
 
 def delete(ctx: Ctx, acc: str, cid: str, kind: str) -> JsonObj:
-    """Before the start: ``CampaignCancelled``; after it: ``CampaignAborted`` (seed 000)."""
+    """Before the start: ``CampaignCancelled``; after it: ``CampaignAborted`` (ThingSpace's
+    "Get Upgrade Information" page)."""
     campaign = _campaign(ctx, acc, cid, kind)
     lifecycle.check_modifiable(
         campaign.status(ctx.now, ctx.settle), campaign.end, ctx.now, "cancel or abort"

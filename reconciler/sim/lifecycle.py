@@ -1,4 +1,4 @@
-"""The campaign lifecycle as the emulator enforces it: its own reading of the seed pages.
+"""The campaign lifecycle as the emulator enforces it: its own reading of ThingSpace's pages.
 
 Deliberately independent of ``reconciler.rules`` (an import-linter contract forbids importing
 it) so that running the planner against the emulator tests the planner, not a copy of itself.
@@ -12,15 +12,16 @@ reports ``CampaignRequestQueued`` (or ``CampaignRequestFailed`` if its async che
 the second ``CampaignScheduled``; independently it settles once the simulated clock is
 ``settle`` past its creation (so any clock advance settles it). Listings and reports observe
 without stepping, so enumerating the eight statuses never loses nor duplicates a campaign. A
-running campaign keeps reporting ``CampaignScheduled`` (the seeds name no running status);
+running campaign keeps reporting ``CampaignScheduled`` (the pages name no running status);
 after its end it reports ``CampaignEnded``.
 
-Where the seed pages and the SDK facts disagree: the wire follows the facts
-(``CampaignRequestQueued`` not the seed's ``CampaignQueued``; ``totalDevice`` an int;
+Where ThingSpace's pages and its SDK disagree: the wire follows the SDK
+(``CampaignRequestQueued`` not the pages' ``CampaignQueued``; ``totalDevice`` an int;
 ``updatedTime`` not ``statusTime``; create at ``/campaigns/firmware/{acc}``); the rules take the
-stricter side (firmware windows of at least 4 hours, from the seed). DELETE after the start
-aborts (seed 000) rather than being refused (SDK): the emulator must be able to show an abort,
-and the reconciler's own rules decide whether to ask for one.
+stricter side (firmware windows of at least 4 hours, from the "Schedule a Firmware Upgrade"
+page). DELETE after the start aborts (the "Get Upgrade Information" page) rather than being
+refused (SDK): the emulator must be able to show an abort, and the reconciler's own rules
+decide whether to ask for one.
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def check_dates_change(
     new_after: Sequence[tuple[str, date | None]],
     now: datetime,
 ) -> None:
-    """The dates PUT rules (seed 003), before and after the start.
+    """The dates PUT rules (ThingSpace's "Change Campaign Dates and Time Windows" page), before
+    and after the start.
 
     ``*_windows`` pair each window list's wire name with its windows; ``*_after`` likewise for
     the v2 after-dates. The caller has already checked the campaign is not finished.

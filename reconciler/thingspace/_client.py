@@ -273,7 +273,8 @@ class ThingSpaceClient:
         """The device-status report page by page (each page keeps ``totalDevice`` etc.).
 
         The first request carries no ``lastSeenDeviceId``: the API facts make it optional,
-        whereas a seed page says to send ``0``; omitting it is the wire format the SDK uses.
+        whereas ThingSpace's "Get Device Status in a Campaign" page sends ``0``; omitting it is
+        the wire format the SDK uses.
         A v1 upgrade has no device report: its GET lists every device (``deviceId``,
         ``status``, ``resultReason``, the report's item shape), so it is the one page.
         """
