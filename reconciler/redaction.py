@@ -161,6 +161,12 @@ class Redactor:
                 for k, v in value.items()
             }
         if isinstance(value, (list, tuple)):
+            if len(value) > 1 and all(type(v) is str for v in value):
+                # A list of plain strings (a create's 1,000 IMEIs): one search over the joined
+                # text; a secret in no part is in none, only a hit is looked at item by item.
+                joined = "\x00".join(value)
+                if self(joined) == joined:
+                    return list(value)
             return [self.scrub(v) for v in value]
         if isinstance(value, str):
             return self(value)
