@@ -46,9 +46,9 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from itertools import repeat
+from itertools import compress, repeat
 from operator import eq
 from pathlib import Path
 
@@ -471,7 +471,7 @@ class SqlStore:
                 (cid, campaign.seq, _dumps(campaign.header_json()), gen),
             )
             if campaign.changed:
-                conn.executemany(_UPSERT_MEMBER, _member_rows(campaign, enrolled, gen, stamp))
+                _write_members(conn, campaign, enrolled, gen, stamp)
                 campaign.changed.clear()
             wrote = True
         state.touched.clear()
@@ -505,16 +505,25 @@ class SqlStore:
         return gen
 
 
-def _member_rows(
-    campaign: Campaign, enrolled: dict[str, str], gen: int, stamp: Callable[[datetime], str]
-) -> Iterable[tuple[object, ...]]:
-    """The rows of ``campaign``'s changed members, in key order (the B-tree appends rather
-    than inserts); each device the campaign enrolled leaves ``enrolled`` (its row carries the
-    flag). Why not a loop per member: a create writes up to a million rows whose members
-    share one ``Member`` and were all enrolled by it, so the common case is a few passes in C
-    (the general case, member by member, as before)."""
+def _write_members(
+    conn: sqlite3.Connection,
+    campaign: Campaign,
+    enrolled: dict[str, str],
+    gen: int,
+    stamp: Callable[[datetime], str],
+) -> None:
+    """Write the rows of ``campaign``'s changed members; each device the campaign enrolled
+    leaves ``enrolled`` (its row carries the flag).
+
+    Why not a row at a time: a create writes up to a million rows whose members share one
+    ``Member``. Those go as one statement per enrolment flag, the IMEIs as one JSON array
+    that SQLite unpacks itself (``json_each``): about half the time of ``executemany``, and
+    inside one step that runs without the interpreter lock, so an embedded emulator's writes
+    no longer stall the client threads of the same process (``executemany`` takes the lock
+    back for every row). Members that differ (removals, rejoins) are written row by row.
+    """
     cid, members = campaign.id, campaign.members
-    imeis = sorted(campaign.changed)
+    imeis = sorted(campaign.changed)  # in key order: the B-tree appends rather than inserts
     owners = list(map(enrolled.pop, imeis, repeat(None)))
     here = list(map(eq, owners, repeat(cid)))
     if not all(here):  # put back the devices other campaigns enrolled
@@ -522,25 +531,46 @@ def _member_rows(
             if owner is not None and owner != cid:
                 enrolled[imei] = owner
     held = list(map(members.__getitem__, imeis))
-    if len(set(map(id, held))) == 1:  # one Member: joined (and left) together
+    if len(set(map(id, held))) == 1 and _json_each_available():  # joined together
         member = held[0]
         left = stamp(member.left) if member.left else None
-        return zip(
-            repeat(cid), imeis, repeat(stamp(member.joined)), repeat(left), repeat(gen), here
-        )
-    return [
-        (cid, imei, stamp(m.joined), stamp(m.left) if m.left else None, gen, h)
-        for imei, m, h in zip(imeis, held, here, strict=True)
-    ]
+        for flag in (True, False):
+            group = list(compress(imeis, map(eq, here, repeat(flag))))
+            if group:
+                row = (cid, stamp(member.joined), left, gen, flag, json.dumps(group))
+                conn.execute(_UPSERT_MEMBERS_JSON, row)
+        return
+    conn.executemany(
+        _UPSERT_MEMBER,
+        [
+            (cid, imei, stamp(m.joined), stamp(m.left) if m.left else None, gen, h)
+            for imei, m, h in zip(imeis, held, here, strict=True)
+        ],
+    )
+
+
+@functools.cache
+def _json_each_available() -> bool:
+    """SQLite's JSON functions are built in since 3.38 and compiled into most older builds."""
+    try:
+        sqlite3.connect(":memory:").execute("SELECT count(*) FROM json_each('[1]')").fetchone()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 _MEMBERS_OF = "SELECT imei, joined, left, enrolled FROM members WHERE campaign = ? ORDER BY imei"
 _MEMBERS_SINCE = "SELECT imei, joined, left, enrolled FROM members WHERE campaign = ? AND gen > ?"
 # A membership written again (a removal, a rejoin) keeps the campaign's enrolment of the device.
-_UPSERT_MEMBER = (
-    "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, imei) DO UPDATE SET"
+_ON_CONFLICT = (
+    " ON CONFLICT (campaign, imei) DO UPDATE SET"
     " joined = excluded.joined, left = excluded.left, gen = excluded.gen,"
     " enrolled = max(enrolled, excluded.enrolled)"
+)
+_UPSERT_MEMBER = "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?)" + _ON_CONFLICT
+# The same for many IMEIs sharing the other columns ("WHERE true": SQLite's upsert syntax).
+_UPSERT_MEMBERS_JSON = (
+    "INSERT INTO members SELECT ?, value, ?, ?, ?, ? FROM json_each(?) WHERE true" + _ON_CONFLICT
 )
 _DEVICES = "SELECT imei, account, make, model, firmware, protocol, mdn, licensed FROM devices"
 

@@ -252,6 +252,40 @@ def test_enrolled_devices_and_licences_survive_a_restart(db: Path) -> None:
     again.close()
 
 
+@pytest.mark.parametrize("bulk", [True, False])
+def test_member_rows_are_the_same_written_in_bulk_or_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk: bool
+) -> None:
+    """A create's members go as one JSON array per statement where SQLite has ``json_each``,
+    row by row where it has not: the rows on disk (and so a restart) are the same."""
+    monkeypatch.setattr(sqlstore, "_json_each_available", lambda: bulk)
+    rows = {}
+    for name in ("bulk", "rows"):
+        db = tmp_path / f"{name}.db"
+        sim = InProcess(db, devices=0)
+        licensed = _imeis(900, 1)[0]
+        sim.emulator.add_device(Device(licensed, ACC, PKG.make, PKG.model, PKG.firmwareFrom))
+        first = sim.create(deviceList=[licensed, *_imeis(0, 30)])
+        sim.create(deviceList=_imeis(20, 20))  # ten devices the first campaign enrolled
+        sim.call(
+            "PUT",
+            f"{V3}/campaigns/firmware/{ACC}/{first}",
+            json={"Type": "remove", "deviceList": _imeis(0, 3)},
+        )
+        sim.close()
+        with sqlite3.connect(db) as conn:
+            got = conn.execute(
+                "SELECT c.seq, m.imei, m.joined, m.left, m.enrolled FROM members m"
+                " JOIN campaigns c ON c.id = m.campaign ORDER BY c.seq, m.imei"
+            ).fetchall()
+        rows[name] = got
+        monkeypatch.setattr(sqlstore, "_json_each_available", lambda: not bulk)
+    assert rows["bulk"] == rows["rows"]
+    assert len(rows["bulk"]) == 31 + 20
+    enrolled = {imei for seq, imei, _, _, flag in rows["bulk"] if flag}
+    assert licensed not in enrolled and len(enrolled) == 30 + 10
+
+
 def test_a_restart_answers_exactly_as_before(db: Path) -> None:
     sim = InProcess(db, failure_rate=0.3)
     cid = sim.create(deviceList=_imeis(0, 40))
