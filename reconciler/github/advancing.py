@@ -48,6 +48,12 @@ def advance_step(runner: Runner, step: ApplyStep, open_client: ClientOpener) -> 
             "action input expected-plan-sha256 does not go with rollouts-only (a rollouts-only "
             "run applies wave advances without a reviewed plan): remove one of the two"
         )
+    if step.baseline_override:
+        raise UserError(
+            "action input baseline-ref does not go with rollouts-only (a rollouts-only run "
+            "takes down no deleted spec's campaigns: that is the reviewed apply's job): remove "
+            "one of the two"
+        )
     finish(runner, advance_rollouts(runner, step, open_client))
 
 

@@ -169,6 +169,15 @@ def test_rollouts_only_does_not_go_with_a_reviewed_plan_sha(
     assert campaigns(sim) == []
 
 
+def test_rollouts_only_does_not_go_with_a_baseline_ref(
+    sim: RunningSim, github: FakeGitHub, repo: Path
+) -> None:
+    result = hourly(repo, sim, github, **{"baseline-ref": "HEAD~1"})
+    assert result.failed
+    assert "baseline-ref does not go with rollouts-only" in result.log
+    assert campaigns(sim) == []
+
+
 def test_rollouts_only_must_be_true_or_false(
     sim: RunningSim, github: FakeGitHub, repo: Path
 ) -> None:
