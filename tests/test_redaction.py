@@ -36,3 +36,17 @@ def test_the_basic_credential_of_the_user_is_hidden() -> None:
 @given(st.recursive(st.text(max_size=8) | st.integers(), st.lists, max_leaves=10))
 def test_with_nothing_registered_only_keys_matter(value: object) -> None:
     assert Redactor().scrub(value) == value
+
+
+ITEMS = ["350000000000006", "350000000000014", "ab", "s3cret-token-value"]
+
+
+@given(st.lists(st.sampled_from(ITEMS)))
+def test_a_list_of_strings_is_scrubbed_item_by_item_wherever_the_secret_is(
+    value: list[str],
+) -> None:
+    """The joined-text shortcut for lists of strings (a create's IMEIs) masks exactly what
+    scrubbing each item would, including a secret in any one item and none across two."""
+    redactor = Redactor(["s3cret-token-value", "b350"], mask="[masked]")
+    assert redactor.scrub(value) == [redactor(item) for item in value]
+    assert all("s3cret" not in item for item in redactor.scrub(value))
