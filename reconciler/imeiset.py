@@ -69,9 +69,10 @@ class ImeiSet(AbstractSet[str]):
     @classmethod
     def from_sorted(cls, ints: Iterable[int]) -> ImeiSet:
         """A set over integers already known to be IMEIs (below 10**15), unique and ascending:
-        no check and no strings (a live campaign's compact device map holds such integers)."""
+        no check and no strings (a live campaign's compact device map holds such integers).
+        An ``array('Q')`` is shared, not copied: neither side ever changes it."""
         made = cls.__new__(cls)
-        made._ints = array("Q", ints)
+        made._ints = ints if isinstance(ints, array) and ints.typecode == "Q" else array("Q", ints)
         made._hashed = None
         return made
 

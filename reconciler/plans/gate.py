@@ -87,7 +87,6 @@ def count(wave: WaveLive, firmware_to: str) -> Counts:
     on_target = list(map(eq, map(wave.firmware.get, succeeded), repeat(firmware_to)))
     verified = list(compress(succeeded, on_target))
     contradicted = sorted(compress(succeeded, map(not_, on_target)))
-    times = [when for when in map(wave.updated.get, verified) if when is not None]
     return Counts(
         size=len(devices),
         pending=tally[DeviceOutcome.PENDING],
@@ -96,7 +95,7 @@ def count(wave: WaveLive, firmware_to: str) -> Counts:
         verified=len(verified),
         contradicted=len(contradicted),
         contradicted_imeis=tuple(contradicted[:SHOWN_IMEIS]),
-        last_verified=max(times, default=None),
+        last_verified=max(filter(None, map(wave.updated.get, verified)), default=None),
     )
 
 

@@ -145,7 +145,10 @@ class DeviceMapBuilder:
     """Collects (IMEI, status) pairs as a dict ``update`` would, then :meth:`build` s the map."""
 
     def __init__(self) -> None:
-        self._imeis: array[int] = array("q")
+        self._reset()
+
+    def _reset(self) -> None:
+        self._imeis: array[int] = array("Q")
         self._codes = bytearray()
         self._index: dict[str, int] = {}
         self._plain: dict[str, str] | None = None
@@ -185,10 +188,15 @@ class DeviceMapBuilder:
         self.update(zip(imeis, statuses, strict=True))
 
     def build(self) -> DeviceMap:
+        """The map; the builder hands its IMEIs over (the map and the sets made from it share
+        them), so it starts empty again."""
         statuses = tuple(sys.intern(s) for s in self._index)
         if self._plain is not None:
-            return DeviceMap(array("q"), b"", (), self._plain)
-        return DeviceMap(self._imeis, bytes(self._codes), statuses)
+            built = DeviceMap(array("Q"), b"", (), self._plain)
+        else:
+            built = DeviceMap(self._imeis, bytes(self._codes), statuses)
+        self._reset()
+        return built
 
     def _pairs(self) -> Iterator[tuple[str, str]]:
         statuses = tuple(sys.intern(s) for s in self._index)

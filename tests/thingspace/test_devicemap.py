@@ -5,11 +5,19 @@ statuses)."""
 from __future__ import annotations
 
 import sys
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.thingspace.devicemap import DeviceMap, DeviceMapBuilder, device_map
+from reconciler.thingspace.devicemap import (
+    DeviceMap,
+    DeviceMapBuilder,
+    device_map,
+    device_set,
+    imeis_with,
+    status_counts,
+)
 from reconciler.thingspace.wire import device_statuses
 
 IMEIS = st.one_of(
@@ -44,6 +52,13 @@ def _check(pages: list[list[tuple[str, str]]], bulk: bool) -> None:
     assert "999999999999999x" not in built and built.get("1" * 15, "?") == expected.get(
         "1" * 15, "?"
     )
+    # The bulk readings a rollout's gate and a plan's diff use agree with the dict's.
+    assert status_counts(built) == Counter(expected.values())
+    for wanted in ({"UpgradeSuccess"}, {"", "UpgradePending"}, set(), set(expected.values())):
+        assert imeis_with(built, wanted) == [i for i, s in expected.items() if s in wanted]
+    keys = device_set(built)
+    assert keys == expected.keys() and frozenset(keys) == frozenset(expected)
+    assert builder.build() == {}  # the builder handed its devices over
 
 
 @settings(max_examples=200, deadline=None)
