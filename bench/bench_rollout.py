@@ -165,8 +165,6 @@ def bench(devices: int, rounds: int, concurrency: int, fleet_just_started: bool)
     print(f"  ratio (best): {roll / flat:.2f}x (target <= 1.5x), over {rounds} rounds")
 
 
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--devices", type=int, default=100_000)

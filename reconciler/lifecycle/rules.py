@@ -681,8 +681,7 @@ class _ResumeRollout(Permission[GateFailure]):
 class _RestartRollout(Permission[Restart]):
     def allows(self, situation: Restart) -> bool:
         return (
-            situation.spec.rollout is not None
-            and situation.live.package != situation.spec.package
+            situation.spec.rollout is not None and situation.live.package != situation.spec.package
         )
 
 

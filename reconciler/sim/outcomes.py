@@ -58,8 +58,10 @@ class PackageOutcomes:
 
     def describe(self) -> list[str]:
         """One line per misbehaving package, for people (empty: every package behaves)."""
-        lines = [f"reverts after boot: {name} ({fraction:g} of devices)"
-                 for name, fraction in sorted(self.reverted.items())]
+        lines = [
+            f"reverts after boot: {name} ({fraction:g} of devices)"
+            for name, fraction in sorted(self.reverted.items())
+        ]
         return lines + [f"fails: {name}" for name in sorted(self.failing)]
 
 

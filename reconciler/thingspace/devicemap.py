@@ -214,7 +214,6 @@ def device_map(devices: Mapping[str, str] | None) -> DeviceMap:
     return builder.build()
 
 
-
 def device_set(devices: Mapping[str, str]) -> AbstractSet[str]:
     """The IMEIs of a live campaign's devices as a set (see :meth:`DeviceMap.imei_set`)."""
     return devices.imei_set() if isinstance(devices, DeviceMap) else devices.keys()
