@@ -23,13 +23,14 @@ from reconciler.github.applying import (
     ApplyStep,
     execute_plan,
     finish,
+    invalid_specs,
+    plan_failed,
     refuse_pull_request,
 )
 from reconciler.github.masking import action_redactor
 from reconciler.github.plan_summary import summarize_plan
-from reconciler.github.planning import ClientOpener, failure_summary, plan_outputs, run_plan
+from reconciler.github.planning import ClientOpener, plan_outputs, run_plan
 from reconciler.github.refusals import refusal_annotations
-from reconciler.github.validation import annotate_problems, validation_summary
 from reconciler.github.workflow import Runner
 from reconciler.plans.rollout import SKIPPED, advances_only
 from reconciler.plans.types import Plan
@@ -59,12 +60,9 @@ def advance_step(runner: Runner, step: ApplyStep, open_client: ClientOpener) -> 
 
 def advance_rollouts(runner: Runner, step: ApplyStep, open_client: ClientOpener) -> Applied:
     title = f"### fota apply `{step.label}` (rollouts only)"
-    problems = annotate_problems(runner, step.paths)
-    if problems:
-        runner.set_outputs({"refused": 0, "has-changes": False})
-        invalid = validation_summary(step.paths, problems)
-        runner.summary(invalid)
-        return Applied("❌ **not applied: the specs are invalid**", invalid, 1)
+    invalid = invalid_specs(runner, step)
+    if invalid is not None:
+        return invalid
     redact = action_redactor()
     result = run_plan(
         step.paths,
@@ -76,11 +74,7 @@ def advance_rollouts(runner: Runner, step: ApplyStep, open_client: ClientOpener)
         narrow=advances_only,
     )
     if result.plan is None:
-        runner.set_outputs({"refused": 0, "has-changes": False})
-        runner.summary(
-            failure_summary(f"fota apply `{step.label}`", "plan failed", result.error, 1)
-        )
-        return Applied("❌ **not applied: the plan failed**: see the job log", "", 1)
+        return plan_failed(runner, step, "the plan failed", result.error)
     plan = result.plan
     summary = summarize_plan(plan, redact(result.markdown), (NOTE,), allow_abort=step.allow_abort)
     runner.set_outputs(plan_outputs(summary, step.plan_file))

@@ -162,12 +162,9 @@ def apply_if_unchanged(
 ) -> Applied:
     """Applies only the plan the PR showed; reports every other case in the job summary."""
     title = f"### fota apply `{step.label}`"
-    problems = annotate_problems(runner, step.paths)
-    if problems:
-        runner.set_outputs({"refused": 0, "has-changes": False})
-        invalid = validation_summary(step.paths, problems)
-        runner.summary(invalid)
-        return Applied("❌ **not applied: the specs are invalid**", invalid, 1)
+    invalid = invalid_specs(runner, step)
+    if invalid is not None:
+        return invalid
     unreadable = missing_baseline(baseline) if baseline else None
     if unreadable:
         runner.set_outputs({"refused": 0, "has-changes": False})
@@ -179,11 +176,7 @@ def apply_if_unchanged(
         step.paths, step.plan_file, open_client, baseline, redact=redact, accounts=step.accounts
     )
     if result.plan is None:
-        runner.set_outputs({"refused": 0, "has-changes": False})
-        runner.summary(
-            failure_summary(f"fota apply `{step.label}`", "re-plan failed", result.error, 1)
-        )
-        return Applied("❌ **not applied: re-plan failed**: see the job log", "", 1)
+        return plan_failed(runner, step, "re-plan failed", result.error)
     summary = summarize_plan(result.plan, redact(result.markdown), allow_abort=step.allow_abort)
     runner.set_outputs(plan_outputs(summary, step.plan_file))
     fresh = (
@@ -216,6 +209,24 @@ def apply_if_unchanged(
             "intended, set `allow-abort: true` in this workflow and re-run it"
         )
     return execute_plan(runner, result.plan, step, open_client, redact, title, summary, fresh)
+
+
+def invalid_specs(runner: Runner, step: ApplyStep) -> Applied | None:
+    """Invalid specs are annotated and summarised, and nothing is applied (None: all valid)."""
+    problems = annotate_problems(runner, step.paths)
+    if not problems:
+        return None
+    runner.set_outputs({"refused": 0, "has-changes": False})
+    invalid = validation_summary(step.paths, problems)
+    runner.summary(invalid)
+    return Applied("❌ **not applied: the specs are invalid**", invalid, 1)
+
+
+def plan_failed(runner: Runner, step: ApplyStep, what: str, error: str) -> Applied:
+    """The (re-)plan before an apply failed: nothing is applied, the summary says why."""
+    runner.set_outputs({"refused": 0, "has-changes": False})
+    runner.summary(failure_summary(f"fota apply `{step.label}`", what, error, 1))
+    return Applied(f"❌ **not applied: {what}**: see the job log", "", 1)
 
 
 def execute_plan(

@@ -756,14 +756,6 @@ class _V1Devices(Restriction[Live]):
 
 
 @dataclass(frozen=True)
-class _V1Immutable(Restriction[ImmutableChange]):
-    def check(self, situation: ImmutableChange) -> Iterator[Violation]:
-        if situation.spec.lifecycle.on_immutable_change is OnImmutableChange.REFUSE:
-            for name in situation.fields:
-                yield self.refuse(name)
-
-
-@dataclass(frozen=True)
 class _V1Cancel(Restriction[Takedown]):
     def check(self, situation: Takedown) -> Iterator[Violation]:
         if has_started(situation.live.schedule.start, situation.now):
@@ -791,7 +783,7 @@ R_V1_DEVICES = _V1Devices(
     "is under way and its device list is left alone.",
     "leave the device list as it is; schedule a new upgrade (other dates) for other devices",
 )
-R_V1_IMMUTABLE = _V1Immutable(
+R_V1_IMMUTABLE = _Immutable(  # the same check, its own rule for v1's reasons
     "R-V1-IMMUTABLE",
     "A v1 upgrade's firmware, target version and dates cannot change: the v1 API modifies "
     "only its device list; changing them means cancelling it and scheduling a new one, "

@@ -5,12 +5,13 @@ joined, left and rejoined before, and whether or not the order was read in betwe
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.sim.store import FIRMWARE, Campaign
+from reconciler.sim.store import Campaign
+from reconciler.sim.testing import bare_campaign
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 IMEIS = [f"35{n:012d}9" for n in range(12)]
@@ -18,28 +19,8 @@ IMEIS = [f"35{n:012d}9" for n in range(12)]
 step = st.tuples(st.sampled_from(["add", "remove", "read"]), st.sampled_from(IMEIS))
 
 
-def _campaign() -> Campaign:
-    return Campaign(
-        id="c1",
-        seq=1,
-        account="acc",
-        kind=FIRMWARE,
-        name="c",
-        package="pkg",
-        from_version="1",
-        to_version="2",
-        protocol="LWM2M",
-        make="m",
-        model="m",
-        start=date(2026, 3, 2),
-        end=date(2026, 3, 20),
-        created=T0,
-        failure_rate=0.0,
-    )
-
-
 def _replay(history: list[tuple[str, str]]) -> Campaign:
-    campaign = _campaign()
+    campaign = bare_campaign(1)
     for k, (op, imei) in enumerate(history):
         at = T0 + timedelta(minutes=k)
         if op == "add":
