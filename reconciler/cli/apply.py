@@ -26,6 +26,7 @@ from reconciler.applier import (
 from reconciler.applier.report import ApplyReport, make_report
 from reconciler.applier.run import ApplyRun, apply_saved, execute_journaled, plan_accounts
 from reconciler.applier.work import works_from_plan
+from reconciler.cli.machine import output_option
 from reconciler.cli.progress import Phases, progress, quiet_option
 from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
@@ -134,14 +135,9 @@ def _execute(
     help="Execute only rollouts' wave advances and halt take-downs (scheduled runs); every "
     "other change is shown as skipped. Plan mode only.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one line per step; json: one document on stdout (the plan and prompts go to "
-    "stderr).",
+@output_option(
+    ("text", "json"),
+    "text: one line per step; json: one document on stdout (the plan and prompts go to stderr).",
 )
 @account_option
 @quiet_option

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.machine import output_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
 from reconciler.lifecycle.statuses import LISTING_ORDER
@@ -94,13 +95,8 @@ def _statuses(given: Sequence[str]) -> tuple[str, ...]:
 )
 @click.option("--force", is_flag=True, help="Overwrite existing files that differ.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one document on stdout listing every file, skip and problem.",
+@output_option(
+    ("text", "json"), "json: one document on stdout listing every file, skip and problem."
 )
 @click.option(
     "--schema",

@@ -17,8 +17,11 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+import click
 
 from reconciler.errors import Problem
 
@@ -26,6 +29,21 @@ ERROR_FORMAT_VERSION = 1
 """``format_version`` of the error document; raised only for a change a reader must know of."""
 
 NO_COLOR_FLAG = "--no-color"
+
+F = TypeVar("F")
+
+
+def output_option(formats: Sequence[str], help: str) -> Callable[[F], F]:
+    """``--output/-o`` with ``formats`` (text first, the default): one spelling in every
+    command, so scripts and ``wants_json`` below can rely on it."""
+    return click.option(  # type: ignore[return-value]
+        "--output",
+        "-o",
+        type=click.Choice(list(formats)),
+        default=formats[0],
+        show_default=True,
+        help=help,
+    )
 
 
 def split_no_color(args: Sequence[str]) -> tuple[list[str], bool]:

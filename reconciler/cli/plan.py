@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.early import connect_early
+from reconciler.cli.machine import output_option
 from reconciler.cli.progress import progress, quiet_option
 from reconciler.cli.shard import account_option
 from reconciler.cli.target import TargetOptions, target_options
@@ -81,14 +82,7 @@ def _check_names(specs: Sequence[CampaignSpec], names: Sequence[str], where: str
     default=None,
     help="Also write the plan as JSON (plan.json, read by fota apply).",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="What to print on stdout.",
-)
+@output_option(("text", "json", "markdown"), "What to print on stdout.")
 @click.option(
     "--now",
     "now_text",

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.cli.machine import output_option
 from reconciler.errors import UserError
 from reconciler.github.workflow import Runner
 from reconciler.plans.accounts import parse_accounts
@@ -60,13 +61,9 @@ def account_option(func: F) -> F:
     help="Also the accounts of the specs at this git revision, so an account whose last spec "
     "was deleted still gets a shard that takes its campaigns down.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text: one account per line; json: a JSON array; github: also `accounts=<JSON "
+@output_option(
+    ("text", "json", "github"),
+    "text: one account per line; json: a JSON array; github: also `accounts=<JSON "
     "array>` in $GITHUB_OUTPUT, for a matrix (fromJSON).",
 )
 def accounts(paths: tuple[str, ...], baseline_ref: str | None, output: str) -> None:

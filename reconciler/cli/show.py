@@ -15,19 +15,16 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.machine import output_option
 from reconciler.errors import UserError
 from reconciler.views import load_plan, render_json, render_markdown, render_text
 
 
 @click.command("show")
 @click.argument("plan_file", metavar="PLAN_FILE", type=click.Path(dir_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text: as fota plan prints it; json: the plan file's canonical JSON; markdown: as "
+@output_option(
+    ("text", "json", "markdown"),
+    "text: as fota plan prints it; json: the plan file's canonical JSON; markdown: as "
     "the pull-request comment shows it.",
 )
 def show(plan_file: str, output: str) -> None:

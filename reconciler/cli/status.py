@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.machine import output_option
 from reconciler.cli.progress import progress, quiet_option
 from reconciler.cli.target import TargetOptions, open_target, target_options
 from reconciler.errors import UserError
@@ -38,14 +39,7 @@ keys); raised only for a change a reader must know of."""
     default=None,
     help="Campaign kind of a campaign id (default firmware); with specs, only this kind.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one block per campaign; json: one document on stdout.",
-)
+@output_option(("text", "json"), "text: one block per campaign; json: one document on stdout.")
 @click.option(
     "--failures",
     "max_failures",

@@ -12,6 +12,7 @@ import json
 
 import click
 
+from reconciler.cli.machine import output_option
 from reconciler.errors import ProblemsFound
 from reconciler.github.workflow import annotation
 from reconciler.specs import collect
@@ -33,13 +34,9 @@ of (a key removed or its meaning changed), not for a key added."""
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text: path:line:col lines; json: one document on stdout; github: annotations.",
+@output_option(
+    ("text", "json", "github"),
+    "text: path:line:col lines; json: one document on stdout; github: annotations.",
 )
 def validate(paths: tuple[str, ...], output: str) -> int:
     """Validate campaign specs: files, or directories walked for *.yaml and *.yml.
