@@ -10,8 +10,6 @@ Exit status: 1 when anything is refused (after the whole plan is printed), else 
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from reconciler.cli.early import connect_early
 from reconciler.cli.machine import output_option
 from reconciler.cli.progress import progress, quiet_option
 from reconciler.cli.shard import account_option
+from reconciler.cli.show import echo_plan
 from reconciler.cli.target import TargetOptions, target_options
 from reconciler.errors import UserError
 from reconciler.model import CampaignSpec
@@ -31,7 +30,6 @@ from reconciler.plans.planfile import save_plan
 from reconciler.plans.prune import make_prune
 from reconciler.plans.reading import make_plan
 from reconciler.specs import load_specs
-from reconciler.views import render_json, render_markdown, render_text
 
 Key = tuple[str, str]
 
@@ -185,13 +183,7 @@ def plan(
         )
     if out is not None:
         save_plan(out, result, place=f"--out {out}")
-    if output == "json":
-        click.echo(render_json(result), nl=False)
-    elif output == "markdown":
-        click.echo(render_markdown(result), nl=False)
-    else:
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        click.echo(render_text(result, colour=colour), nl=False, color=colour)
+    echo_plan(result, output)
     if result.has_refusals:
         refused = sum(len(c.refusals) for c in result.campaigns)
         raise UserError(

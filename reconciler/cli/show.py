@@ -17,6 +17,7 @@ import click
 
 from reconciler.cli.machine import output_option
 from reconciler.errors import UserError
+from reconciler.plans.types import Plan
 from reconciler.views import load_plan, render_json, render_markdown, render_text
 
 
@@ -38,6 +39,11 @@ def show(plan_file: str, output: str) -> None:
             f"`fota plan --out {plan_file}`"
         ) from None
     plan = load_plan(text, source=plan_file)
+    echo_plan(plan, output)
+
+
+def echo_plan(plan: Plan, output: str) -> None:
+    """Print ``plan`` on stdout as ``--output`` says (``fota plan`` and ``fota show``)."""
     if output == "json":
         click.echo(render_json(plan), nl=False)
     elif output == "markdown":
