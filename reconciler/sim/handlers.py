@@ -377,11 +377,10 @@ def _join_eligible(ctx: Ctx, campaign: Campaign, imeis: list[str]) -> None:
     fresh: set[str] = set()
     if not state.strict:
         known = state.fleet.devices
-        fresh = {i for i in imeis if i not in known and _valid_imei(i)}
-        if fresh:
-            state.fleet.enrol_many(
-                [enrolled_device(campaign, i) for i in imeis if i in fresh], campaign.id
-            )
+        unseen = [i for i in imeis if i not in known and _valid_imei(i)]
+        if unseen:
+            state.fleet.enrol_many([enrolled_device(campaign, i) for i in unseen], campaign.id)
+            fresh = set(unseen)
             ctx.dirty = True
     joining = [i for i in imeis if i in fresh or _eligibility(ctx, campaign, i) is None]
     campaign.add_members(joining, ctx.now)

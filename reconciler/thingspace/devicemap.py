@@ -109,7 +109,7 @@ class DeviceMap(Mapping[str, str]):
     def status_counts(self) -> Counter[str]:
         """How many devices report each status, counted on the 1-byte codes."""
         if self._plain is not None:
-            return Counter(self._plain.values())
+            return status_counts(self._plain)
         counts = {s: self._codes.count(code) for code, s in enumerate(self._statuses)}
         return Counter({s: n for s, n in counts.items() if n})
 
@@ -117,7 +117,7 @@ class DeviceMap(Mapping[str, str]):
         """The IMEIs (in map order) of the devices whose status is in ``statuses``: selected
         on the codes in C, and only the selected integers made into strings."""
         if self._plain is not None:
-            return [imei for imei, status in self._plain.items() if status in statuses]
+            return imeis_with(self._plain, statuses)
         mask = bytes(int(s in statuses) for s in self._statuses)
         if not any(mask):
             return []
@@ -221,9 +221,13 @@ def device_set(devices: Mapping[str, str]) -> AbstractSet[str]:
 
 def status_counts(devices: Mapping[str, str]) -> Counter[str]:
     """How many of ``devices`` report each status (see :meth:`DeviceMap.status_counts`)."""
-    return device_map(devices).status_counts()
+    if isinstance(devices, DeviceMap):
+        return devices.status_counts()
+    return Counter(devices.values())
 
 
 def imeis_with(devices: Mapping[str, str], statuses: AbstractSet[str]) -> list[str]:
     """The IMEIs of ``devices`` whose status is in ``statuses``, in the map's order."""
-    return device_map(devices).imeis_with(statuses)
+    if isinstance(devices, DeviceMap):
+        return devices.imeis_with(statuses)
+    return [imei for imei, status in devices.items() if status in statuses]
