@@ -1,5 +1,5 @@
 """Property tests: over random live campaigns, specs and clocks, every planned action is one the
-lifecycle allows. The allowed set is restated here from the seeds (docs/RULES.md), independently
+lifecycle allows. The allowed set is restated here from docs/RULES.md, independently
 of reconciler.lifecycle.rules, so a bug in the rules module cannot hide itself.
 """
 
